@@ -1,0 +1,6 @@
+namespace ModelWorker;
+
+public static class Program
+{
+    public static int Main(string[] args) => 0;
+}

@@ -1,0 +1,6 @@
+namespace Benchmarks;
+
+public static class Program
+{
+    public static int Main(string[] args) => 0;
+}
