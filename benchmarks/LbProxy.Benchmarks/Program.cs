@@ -1,6 +1,26 @@
+using BenchmarkDotNet.Running;
+
 namespace Benchmarks;
 
+/// <summary>
+/// One entry point for every measurement: `micro` runs the BenchmarkDotNet suites, the other verbs run
+/// the harnesses (each verb's class prints its own usage).
+/// </summary>
 public static class Program
 {
-    public static int Main(string[] args) => 0;
+    public static async Task<int> Main(string[] args)
+    {
+        var verb = args.Length > 0 ? args[0] : "help";
+        var rest = args.Skip(1).ToArray();
+        switch (verb)
+        {
+            case "micro":
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest);
+                return 0;
+            default:
+                Console.WriteLine("usage: dotnet run --project benchmarks/LbProxy.Benchmarks -c Release -- <verb> [options]");
+                Console.WriteLine("  micro [BenchmarkDotNet args]   policy pick cost and other micro benchmarks");
+                return verb == "help" ? 0 : 2;
+        }
+    }
 }
