@@ -1,0 +1,136 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http;
+using ModelWorker.Batching;
+using ModelWorker.Metrics;
+using StatusValues = ModelWorker.Metrics.MetricTags.StatusValues;
+
+namespace ModelWorker.Api;
+
+/// <summary>
+/// POST /predict: validate the body, queue the row in the batcher, answer with the row's probabilities.
+/// Bad input never reaches the batcher. Every answer carries X-Queue-Depth for the gateway's adaptive policy.
+/// </summary>
+internal sealed class PredictEndpoint(WorkerState state, WorkerMetrics metrics)
+{
+    public const string QueueDepthHeader = "X-Queue-Depth";
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        metrics.RequestStarted();
+        var status = StatusValues.Error;
+        try
+        {
+            status = await PredictAsync(context, started);
+        }
+        finally
+        {
+            metrics.RequestEnded(status, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private async Task<string> PredictAsync(HttpContext context, long started)
+    {
+        var batcher = state.Batcher;
+        if (batcher is null)
+        {
+            return await RejectAsync(context, 0, StatusCodes.Status503ServiceUnavailable, "Model not loaded",
+                "the model is still loading; retry shortly (GET /health turns 200 when it is loaded)", StatusValues.Rejected);
+        }
+
+        var request = await ReadRequestAsync(context, batcher);
+        if (request is null)
+        {
+            return StatusValues.Invalid;
+        }
+
+        var result = await batcher.SubmitAsync(request.Features, context.RequestAborted);
+        var depth = batcher.QueueDepth;
+        return result.Status switch
+        {
+            BatchStatus.Succeeded => await WriteSuccessAsync(context, request, result, depth, started),
+            BatchStatus.QueueFull => await RejectAsync(context, depth, StatusCodes.Status503ServiceUnavailable, "Queue full",
+                $"the worker's queue is full ({depth} requests waiting); retry after the Retry-After delay or add workers", StatusValues.Rejected),
+            BatchStatus.ShuttingDown => await RejectAsync(context, depth, StatusCodes.Status503ServiceUnavailable, "Shutting down",
+                "the worker is draining for shutdown; send the request to another worker", StatusValues.Rejected),
+            BatchStatus.TimedOut => await RejectAsync(context, depth, StatusCodes.Status504GatewayTimeout, "Request timed out",
+                "the request waited in the queue past the worker's --request-timeout-ms and was not run; retry or add workers", StatusValues.Timeout),
+            BatchStatus.Cancelled => StatusValues.Cancelled, // the client is gone: nobody reads an answer
+            _ => await RejectAsync(context, depth, StatusCodes.Status500InternalServerError, "Inference failed",
+                $"the model failed on this request's batch ({result.Error?.Message}); the worker keeps serving, retry", StatusValues.Error),
+        };
+    }
+
+    private static async Task<PredictRequest?> ReadRequestAsync(HttpContext context, Batcher batcher)
+    {
+        var body = context.Request.BodyReader;
+        ReadResult read;
+        try
+        {
+            while (true)
+            {
+                read = await body.ReadAsync(context.RequestAborted);
+                if (read.IsCompleted || read.IsCanceled)
+                {
+                    break;
+                }
+
+                body.AdvanceTo(read.Buffer.Start, read.Buffer.End); // buffer until the whole body is in
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await WriteProblemAsync(context, batcher.QueueDepth, StatusCodes.Status413PayloadTooLarge, "Body too large",
+                $"the request body is larger than the worker's limit; send one row of {batcher.FeatureCount} features (raise --max-body-bytes for wider models)");
+            return null;
+        }
+
+        var request = PredictRequestParser.Parse(read.Buffer, batcher.FeatureCount, out var error);
+        body.AdvanceTo(read.Buffer.End);
+        if (request is null)
+        {
+            await WriteProblemAsync(context, batcher.QueueDepth, StatusCodes.Status400BadRequest, "Invalid prediction request", error!);
+        }
+
+        return request;
+    }
+
+    private static async Task<string> WriteSuccessAsync(HttpContext context, PredictRequest request, BatchResult result, int depth, long started)
+    {
+        var probabilities = result.Probabilities!;
+        var best = 0;
+        for (var i = 1; i < probabilities.Length; i++)
+        {
+            best = probabilities[i] > probabilities[best] ? i : best;
+        }
+
+        var response = new PredictResponse(best, probabilities[best], probabilities,
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds, result.BatchSize, request.RequestId);
+        SetQueueDepth(context, depth);
+        await context.Response.WriteAsJsonAsync(response, WorkerJsonContext.Default.PredictResponse);
+        return StatusValues.Success;
+    }
+
+    private static async Task<string> RejectAsync(HttpContext context, int depth, int status, string title, string detail, string outcome)
+    {
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+
+        await WriteProblemAsync(context, depth, status, title, detail);
+        return outcome;
+    }
+
+    private static Task WriteProblemAsync(HttpContext context, int depth, int status, string title, string detail)
+    {
+        SetQueueDepth(context, depth);
+        return Problems.WriteAsync(context, status, title, detail);
+    }
+
+    private static void SetQueueDepth(HttpContext context, int depth) =>
+        context.Response.Headers[QueueDepthHeader] = depth.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,81 @@
+namespace ModelWorker.Batching;
+
+/// <summary>
+/// One queued request and its waiter. Three parties may end its wait — the batch loop, its timeout timer and
+/// the caller's cancellation — so its state moves once, by compare-exchange: Queued -> Running -> Done, or
+/// Queued -> Done (timed out, cancelled, rejected). Whoever loses the race does nothing, and whoever wins
+/// tells the batcher, exactly once, that the request left the queue.
+/// </summary>
+internal sealed class PendingRequest : TaskCompletionSource<BatchResult>
+{
+    private const int Queued = 0;
+    private const int Running = 1;
+    private const int Done = 2;
+
+    private readonly Action _onLeftQueue;
+    private int _state;
+    private ITimer? _timeout;
+    private CancellationTokenRegistration _cancellation;
+
+    // Continuations run on the thread pool, never inline on the batch loop (as ConcurrencyLimiter's waiters).
+    public PendingRequest(float[] features, long queuedAt, Action onLeftQueue)
+        : base(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        Features = features;
+        QueuedAt = queuedAt;
+        _onLeftQueue = onLeftQueue;
+    }
+
+    public float[] Features { get; }
+
+    /// <summary>TimeProvider timestamp of the moment the request was queued.</summary>
+    public long QueuedAt { get; }
+
+    public bool IsQueued => Volatile.Read(ref _state) == Queued;
+
+    /// <summary>Arms the timeout and the cancellation; either may fire before this returns.</summary>
+    public void Arm(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        _timeout = time.CreateTimer(static s => ((PendingRequest)s!).TryEnd(BatchStatus.TimedOut), this, timeout, Timeout.InfiniteTimeSpan);
+        if (cancellationToken.CanBeCanceled)
+        {
+            _cancellation = cancellationToken.UnsafeRegister(static s => ((PendingRequest)s!).TryEnd(BatchStatus.Cancelled), this);
+        }
+    }
+
+    /// <summary>Claims the request for a batch about to run; false when it already timed out or was cancelled.</summary>
+    public bool TryStartRunning()
+    {
+        if (Interlocked.CompareExchange(ref _state, Running, Queued) != Queued)
+        {
+            return false;
+        }
+
+        _timeout?.Dispose();
+        _cancellation.Dispose();
+        _onLeftQueue();
+        return true;
+    }
+
+    /// <summary>Delivers the batch's result to a request claimed by <see cref="TryStartRunning"/>.</summary>
+    public void Complete(BatchResult result)
+    {
+        Volatile.Write(ref _state, Done);
+        TrySetResult(result);
+    }
+
+    /// <summary>Ends a waiting request without running it (timeout, cancellation, queue full, shutdown).</summary>
+    public void TryEnd(BatchStatus status)
+    {
+        if (Interlocked.CompareExchange(ref _state, Done, Queued) != Queued)
+        {
+            return;
+        }
+
+        // Unregister rather than Dispose: this may run inside the cancellation callback itself.
+        _timeout?.Dispose();
+        _cancellation.Unregister();
+        _onLeftQueue();
+        TrySetResult(BatchResult.Of(status));
+    }
+}

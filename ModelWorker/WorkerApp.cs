@@ -1,0 +1,71 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ModelWorker.Api;
+using ModelWorker.Metrics;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace ModelWorker;
+
+/// <summary>Builds the worker's web application; Program runs it, tests start it in-process on port 0.</summary>
+public static class WorkerApp
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        ConfigureSources(builder.Configuration, args);
+        var options = WorkerOptionsReader.Read(builder.Configuration);
+
+        // Per-request Information logs from Hosting/Routing cost throughput and say nothing new.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+        });
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<WorkerState>();
+        builder.Services.AddSingleton<WorkerMetrics>();
+        builder.Services.AddSingleton<PredictEndpoint>();
+        builder.Services.AddSingleton<HealthEndpoints>();
+        builder.Services.AddHostedService<WorkerService>();
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(MetricNames.MeterName))
+            .WithMetrics(metrics => metrics
+            .AddMeter(MetricNames.MeterName)
+            .AddView(MetricNames.RequestLatency, new ExplicitBucketHistogramConfiguration { Boundaries = MetricNames.LatencyBuckets })
+            .AddView(MetricNames.BatchSize, new ExplicitBucketHistogramConfiguration { Boundaries = MetricNames.BatchSizeBuckets })
+            .AddView(MetricNames.InferenceTime, new ExplicitBucketHistogramConfiguration { Boundaries = MetricNames.InferenceBuckets })
+            .AddPrometheusExporter());
+
+        var app = builder.Build();
+        var predict = app.Services.GetRequiredService<PredictEndpoint>();
+        var health = app.Services.GetRequiredService<HealthEndpoints>();
+        app.MapPost("/predict", predict.HandleAsync);
+        app.MapGet("/health", health.HealthAsync);
+        app.MapGet("/ready", health.ReadyAsync);
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    // Only the worker's own sources: no appsettings.json from the working directory or the output folder,
+    // where another app's (the Gateway's, in the test output) would otherwise configure this one.
+    // Later sources win: --config FILE, then environment variables, then the command line.
+    private static void ConfigureSources(ConfigurationManager configuration, string[] args)
+    {
+        var file = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build()["config"];
+        configuration.Sources.Clear();
+        if (file is not null)
+        {
+            configuration.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
+        }
+
+        configuration.AddEnvironmentVariables("ASPNETCORE_");
+        configuration.AddEnvironmentVariables();
+        configuration.AddCommandLine(args);
+    }
+}

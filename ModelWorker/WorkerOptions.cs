@@ -1,0 +1,31 @@
+using ModelWorker.Batching;
+using ModelWorker.Inference;
+
+namespace ModelWorker;
+
+/// <summary>Everything the worker is told at start-up; defaults are constants (see ModelWorker/README.md).</summary>
+public sealed record WorkerOptions
+{
+    public const int DefaultReadyQueueLimit = 100;
+    public const int DefaultMaxBodyBytes = 1024 * 1024;
+    public const int MaxRequestIdLength = 128;
+    public const string DefaultModelFile = "classifier-small.onnx";
+
+    /// <summary>The bundled small model next to ModelWorker.dll, wherever the worker is started from.</summary>
+    public static string DefaultModelPath => Path.Combine(AppContext.BaseDirectory, "models", DefaultModelFile);
+
+    public string ModelPath { get; init; } = DefaultModelPath;
+
+    public DeviceOption Device { get; init; } = DeviceOption.Auto;
+
+    /// <summary>ONNX Runtime intra-op threads; the default is one per core.</summary>
+    public int IntraOpThreads { get; init; } = Environment.ProcessorCount;
+
+    public BatcherOptions Batching { get; init; } = new();
+
+    /// <summary>/ready answers 503 while more requests than this wait.</summary>
+    public int ReadyQueueLimit { get; init; } = DefaultReadyQueueLimit;
+
+    /// <summary>Larger /predict bodies get 413 without being read.</summary>
+    public int MaxBodyBytes { get; init; } = DefaultMaxBodyBytes;
+}

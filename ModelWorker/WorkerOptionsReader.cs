@@ -1,0 +1,78 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using ModelWorker.Batching;
+using ModelWorker.Inference;
+
+namespace ModelWorker;
+
+/// <summary>
+/// Reads <see cref="WorkerOptions"/> from configuration: each option under its command-line name
+/// (--max-batch-size, or "max-batch-size" in a --config JSON file) or its environment name (MAX_BATCH_SIZE,
+/// as the seeds' Kubernetes Deployment sets it). Every error is collected, so one start says all that is wrong.
+/// </summary>
+public static class WorkerOptionsReader
+{
+    public static WorkerOptions Read(IConfiguration config)
+    {
+        var errors = new List<string>();
+        var maxBatch = Int(config, "max-batch-size", BatcherOptions.DefaultMaxBatchSize, 1, 4096, errors);
+        var maxWait = Int(config, "max-wait-ms", BatcherOptions.DefaultMaxWaitMs, 0, 60_000, errors);
+        var capacity = Int(config, "queue-capacity", BatcherOptions.DefaultQueueCapacity, 1, 1_000_000, errors);
+        var timeout = Int(config, "request-timeout-ms", BatcherOptions.DefaultRequestTimeoutMs, 1, 3_600_000, errors);
+        var options = new WorkerOptions
+        {
+            ModelPath = Value(config, "model") ?? WorkerOptions.DefaultModelPath,
+            Device = Device(Value(config, "device"), errors),
+            IntraOpThreads = Int(config, "intra-op-threads", Environment.ProcessorCount, 1, 1024, errors),
+            ReadyQueueLimit = Int(config, "ready-queue-limit", WorkerOptions.DefaultReadyQueueLimit, 0, 1_000_000, errors),
+            MaxBodyBytes = Int(config, "max-body-bytes", WorkerOptions.DefaultMaxBodyBytes, 1024, 64 * 1024 * 1024, errors),
+            Batching = new BatcherOptions
+            {
+                MaxBatchSize = maxBatch,
+                MaxWait = TimeSpan.FromMilliseconds(maxWait),
+                QueueCapacity = capacity,
+                RequestTimeout = TimeSpan.FromMilliseconds(timeout),
+            },
+        };
+        return errors.Count == 0 ? options : throw new WorkerOptionsException(errors);
+    }
+
+    /// <summary>"max-batch-size" -> "MAX_BATCH_SIZE" (configuration keys ignore case).</summary>
+    public static string EnvironmentName(string option) => option.Replace('-', '_');
+
+    private static string? Value(IConfiguration config, string option) =>
+        config[option] ?? config[EnvironmentName(option)];
+
+    private static int Int(IConfiguration config, string option, int fallback, int min, int max, List<string> errors)
+    {
+        var text = Value(config, option);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            errors.Add($"--{option} must be an integer from {min} to {max}, got '{text}'");
+            return fallback;
+        }
+
+        return value;
+    }
+
+    private static DeviceOption Device(string? text, List<string> errors)
+    {
+        if (text is null)
+        {
+            return DeviceOption.Auto;
+        }
+
+        if (Enum.TryParse<DeviceOption>(text, ignoreCase: true, out var device) && Enum.IsDefined(device) && !int.TryParse(text, out _))
+        {
+            return device;
+        }
+
+        errors.Add($"--device must be auto, cpu or cuda, got '{text}'");
+        return DeviceOption.Auto;
+    }
+}

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ModelWorker.Batching;
+using ModelWorker.Inference;
+using ModelWorker.Metrics;
+
+namespace ModelWorker;
+
+/// <summary>
+/// Loads the model after Kestrel is up (so /health can say 503 "loading" rather than refuse connections),
+/// then runs the batch loop. On shutdown (SIGTERM) it stops accepting at once and lets the loop finish
+/// what is queued before the host stops Kestrel.
+/// </summary>
+internal sealed partial class WorkerService(
+    WorkerOptions options,
+    WorkerState state,
+    WorkerMetrics metrics,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILoggerFactory loggerFactory) : BackgroundService
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger<WorkerService>();
+    private OnnxBatchModel? _model;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield(); // let the host finish starting; loading a large model takes a while
+        Batcher batcher;
+        try
+        {
+            _model = OnnxModelLoader.Load(options.ModelPath, options.Device, options.IntraOpThreads, _logger);
+            batcher = new Batcher(_model, options.Batching, time, loggerFactory.CreateLogger<Batcher>(), metrics);
+        }
+#pragma warning disable CA1031 // Any load failure ends the process with a clear message and exit code 1.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LoadFailed(_logger, options.ModelPath, ex.Message);
+            state.LoadFailed(ex);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+            return;
+        }
+
+        var info = new LoadedModelInfo(Path.GetFileName(options.ModelPath), options.ModelPath, _model.Device,
+            _model.FeatureCount, _model.ClassCount, _model.OutputIsLogits);
+        lifetime.ApplicationStopping.Register(batcher.Complete);
+        state.Publish(batcher, info);
+        ModelLoaded(_logger, info.Path, info.Device, info.FeatureCount, info.ClassCount, info.OutputIsLogits ? "logits, softmax applied" : "probabilities",
+            options.Batching.MaxBatchSize, options.Batching.MaxWait.TotalMilliseconds, options.IntraOpThreads);
+        await batcher.RunAsync();
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        state.Batcher?.Complete();
+        await base.StopAsync(cancellationToken);
+        if (ExecuteTask?.IsCompleted != false)
+        {
+            _model?.Dispose(); // only once the loop has finished: never free a session a Run still uses
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        Message = "Model {Path} loaded on {Device}: {Features} features -> {Classes} classes ({Output}); batching {MaxBatch} / {MaxWaitMs} ms, {Threads} intra-op threads; ready")]
+    private static partial void ModelLoaded(ILogger logger, string path, string device, int features, int classes, string output, int maxBatch, double maxWaitMs, int threads);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Critical, Message = "ModelWorker cannot start with model {Path}: {Reason}")]
+    private static partial void LoadFailed(ILogger logger, string path, string reason);
+}
