@@ -1,0 +1,61 @@
+using System.Diagnostics.Metrics;
+
+namespace Gateway.Admin;
+
+/// <summary>
+/// The gateway's instruments (meter <see cref="MeterName"/>), exported by OpenTelemetry's Prometheus exporter
+/// on the admin port as lbproxy_requests_total, lbproxy_request_duration_seconds and the per-destination gauges.
+/// Gauges read the statistics records at scrape time: no second bookkeeping.
+/// </summary>
+public sealed class GatewayMetrics
+{
+    public const string MeterName = "LbProxy.Gateway";
+
+    private static readonly string[] s_statusClasses = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
+
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _duration;
+
+    public GatewayMetrics(IMeterFactory meterFactory, GatewayStateReader state)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>("lbproxy_requests", "{request}", "Proxied requests by cluster, destination and status class.");
+        _duration = meter.CreateHistogram("lbproxy_request_duration", "s", "Time from picking a destination to the end of the response.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        meter.CreateObservableGauge("lbproxy_destination_inflight", () => Observe(state, v => v.Stats.InFlight),
+            "{request}", "Requests in flight to the destination.");
+        meter.CreateObservableGauge("lbproxy_destination_available", () => Observe(state, v => v.Available ? 1 : 0),
+            null, "1 when the destination is in rotation (healthy or the cluster is in panic), else 0.");
+        meter.CreateObservableGauge("lbproxy_destination_weight", () => Observe(state, v => v.Stats.Weight),
+            null, "Configured weight of the destination.");
+        meter.CreateObservableGauge("lbproxy_destination_latency_estimate", () => ObserveLatency(state),
+            "s", "Peak-EWMA latency estimate (the Adaptive policy's score before load).");
+    }
+
+    public void RecordRequest(string cluster, string destination, int statusCode, double seconds)
+    {
+        var statusClass = s_statusClasses[Math.Clamp(statusCode / 100, 0, 5)];
+        _requests.Add(1,
+            new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
+            new KeyValuePair<string, object?>(MetricTags.Destination, destination),
+            new KeyValuePair<string, object?>(MetricTags.StatusClass, statusClass));
+        _duration.Record(seconds,
+            new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
+            new KeyValuePair<string, object?>(MetricTags.Destination, destination));
+    }
+
+    private static IEnumerable<Measurement<long>> Observe(GatewayStateReader state, Func<DestinationView, long> value) =>
+        state.Destinations().Select(v => new Measurement<long>(value(v), Tags(v)));
+
+    private static IEnumerable<Measurement<double>> ObserveLatency(GatewayStateReader state)
+    {
+        var now = state.Registry.Model.Time.GetTimestamp();
+        return state.Destinations().Select(v => new Measurement<double>(v.Stats.LatencyEstimate(now), Tags(v)));
+    }
+
+    private static KeyValuePair<string, object?>[] Tags(DestinationView v) =>
+    [
+        new(MetricTags.Cluster, v.ClusterId),
+        new(MetricTags.Destination, v.Destination.DestinationId),
+    ];
+}

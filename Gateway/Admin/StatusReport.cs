@@ -1,0 +1,52 @@
+using Gateway.Config;
+
+namespace Gateway.Admin;
+
+/// <summary>GET /status: the running config's generation, the last reload error, and every destination's numbers.</summary>
+public static class StatusReport
+{
+    public static object Build(GatewayStateReader state, ConfigState config)
+    {
+        var status = config.Status;
+        var now = state.Registry.Model.Time.GetTimestamp();
+        var clusters = state.Destinations()
+            .GroupBy(v => (v.ClusterId, v.Policy))
+            .Select(g => new
+            {
+                id = g.Key.ClusterId,
+                policy = g.Key.Policy,
+                destinations = g.Select(v => new
+                {
+                    id = v.Destination.DestinationId,
+                    address = v.Stats.Address,
+                    weight = v.Stats.Weight,
+                    inFlight = v.Stats.InFlight,
+                    requests = v.Stats.Requests,
+                    failures = v.Stats.Failures,
+                    latencyEstimateMs = Math.Round(v.Stats.LatencyEstimate(now) * 1000, 3),
+                    reportedQueueDepth = Math.Round(v.Stats.ReportedQueueDepth(now), 2),
+                    available = v.Available,
+                    health = new
+                    {
+                        active = v.Destination.Health.Active.ToString(),
+                        passive = v.Destination.Health.Passive.ToString(),
+                    },
+                }).ToList(),
+            }).ToList();
+        return new
+        {
+            config = new
+            {
+                source = status.Config?.Source,
+                generation = status.Generation,
+                appliedAt = status.AppliedAt,
+                lastReloadError = status.LastErrors.Count == 0 ? null : new
+                {
+                    at = status.LastErrorAt,
+                    errors = status.LastErrors.Select(e => e.ToString()).ToList(),
+                },
+            },
+            clusters,
+        };
+    }
+}

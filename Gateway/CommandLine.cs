@@ -1,0 +1,94 @@
+namespace Gateway;
+
+/// <summary>The gateway's command line: <c>--config FILE</c>, <c>--urls</c>, <c>--admin-urls</c>, <c>-t</c>.</summary>
+public sealed record CommandLine
+{
+    public const string Usage = """
+        usage: Gateway [--config FILE] [--urls URLS] [--admin-urls URLS] [-t]
+          --config FILE       gateway config (JSON: a YARP "ReverseProxy" section + optional "LbProxy" section);
+                              watched and hot-reloaded on save
+          --urls URLS         proxy listener(s), ';'-separated (default http://127.0.0.1:8080)
+          --admin-urls URLS   admin listener for /metrics and /status (default http://127.0.0.1:9901)
+          -t, --test          check the config and exit (0 = valid), like nginx -t
+          -h, --help          this text
+        """;
+
+    public string? ConfigPath { get; init; }
+
+    public IReadOnlyList<string> Urls { get; init; } = [GatewayHostOptions.DefaultUrls];
+
+    public IReadOnlyList<string> AdminUrls { get; init; } = [GatewayHostOptions.DefaultAdminUrls];
+
+    public bool TestOnly { get; init; }
+
+    public bool Help { get; init; }
+
+    /// <summary>Parses <paramref name="args"/>; <paramref name="error"/> says what is wrong when it returns null.</summary>
+    public static CommandLine? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        var result = new CommandLine();
+        error = null;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            var (name, inlineValue) = arg.StartsWith("--", StringComparison.Ordinal) && arg.Contains('=', StringComparison.Ordinal)
+                ? (arg[..arg.IndexOf('=', StringComparison.Ordinal)], arg[(arg.IndexOf('=', StringComparison.Ordinal) + 1)..])
+                : (arg, null);
+            string? Value()
+            {
+                if (inlineValue is not null)
+                {
+                    return inlineValue;
+                }
+
+                if (i + 1 < args.Count && !args[i + 1].StartsWith('-'))
+                {
+                    return args[++i];
+                }
+
+                return null;
+            }
+
+            switch (name)
+            {
+                case "--config":
+                case "-c":
+                    result = result with { ConfigPath = Value() ?? Missing(name, "a file path", ref error) };
+                    break;
+                case "--urls":
+                    result = result with { Urls = Split(Value() ?? Missing(name, "URLs such as http://127.0.0.1:8080", ref error)) };
+                    break;
+                case "--admin-urls":
+                    result = result with { AdminUrls = Split(Value() ?? Missing(name, "URLs such as http://127.0.0.1:9901", ref error)) };
+                    break;
+                case "-t":
+                case "--test":
+                    result = result with { TestOnly = true };
+                    break;
+                case "-h":
+                case "--help":
+                    result = result with { Help = true };
+                    break;
+                default:
+                    error ??= $"unknown argument '{arg}'.";
+                    break;
+            }
+        }
+
+        if (error is null && result.TestOnly && result.ConfigPath is null)
+        {
+            error = "-t needs --config FILE to test.";
+        }
+
+        return error is null ? result : null;
+    }
+
+    private static string Missing(string name, string what, ref string? error)
+    {
+        error ??= $"{name} needs {what}.";
+        return "";
+    }
+
+    private static string[] Split(string urls) =>
+        urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

@@ -1,0 +1,23 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Config;
+
+/// <summary>The shape of a gateway config file as JSON. Other top-level sections (Logging, ...) are allowed.</summary>
+internal sealed class ConfigFileDto
+{
+    public ReverseProxySectionDto? ReverseProxy { get; set; }
+
+    public LbProxyOptions? LbProxy { get; set; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Other { get; set; }
+}
+
+internal sealed class ReverseProxySectionDto
+{
+    public Dictionary<string, RouteConfig>? Routes { get; set; }
+
+    public Dictionary<string, ClusterConfig>? Clusters { get; set; }
+}

@@ -1,0 +1,142 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Config;
+
+/// <summary>
+/// Reads a gateway config file (ASP.NET-style JSON: a YARP <c>ReverseProxy</c> section and an optional
+/// <c>LbProxy</c> section) into a <see cref="GatewayConfig"/>, or into every problem it has, each with its
+/// file position. Unknown properties are errors, so a misspelt option is never silently ignored.
+/// </summary>
+public static class ConfigFileParser
+{
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(), new LenientStringConverter() },
+    };
+
+    /// <summary>Parses and validates <paramref name="json"/>; <paramref name="file"/> names it in errors.</summary>
+    public static async Task<(GatewayConfig? Config, IReadOnlyList<ConfigError> Errors)> ParseAsync(
+        string file, byte[] json, IConfigValidator? yarpValidator)
+    {
+        JsonPositionIndex positions;
+        ConfigFileDto? dto;
+        try
+        {
+            positions = new JsonPositionIndex(json);
+            dto = JsonSerializer.Deserialize<ConfigFileDto>(json, s_json);
+        }
+        catch (JsonException ex)
+        {
+            return (null, [FromJsonException(file, ex)]);
+        }
+
+        if (dto is null)
+        {
+            return (null, [new ConfigError(file, 1, 1, "the file holds no JSON object.",
+                "write an object with a \"ReverseProxy\" section: { \"ReverseProxy\": { \"Routes\": {...}, \"Clusters\": {...} } }.")]);
+        }
+
+        var routes = (dto.ReverseProxy?.Routes ?? []).Select(r => r.Value with { RouteId = r.Key }).ToList();
+        var clusters = (dto.ReverseProxy?.Clusters ?? [])
+            .Select(c => c.Value with { ClusterId = c.Key, LoadBalancingPolicy = ClusterRules.CanonicalPolicy(c.Value.LoadBalancingPolicy) })
+            .ToList();
+
+        var errors = new List<ConfigError>();
+        void Report(string path, string problem, string fix)
+        {
+            var (line, column) = positions.Find(path);
+            errors.Add(new ConfigError(file, line, column, problem, fix));
+        }
+
+        var clusterIds = clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var route in routes)
+        {
+            var path = $"ReverseProxy:Routes:{route.RouteId}";
+            if (route.Match is null)
+            {
+                Report(path, $"route '{route.RouteId}' has no Match.", "add \"Match\": { \"Path\": \"/{**catch-all}\" } (or Hosts).");
+                continue;
+            }
+
+            if (route.ClusterId is not null && !clusterIds.Contains(route.ClusterId))
+            {
+                Report(path + ":ClusterId", $"route '{route.RouteId}' sends to cluster '{route.ClusterId}', which is not defined.",
+                    $"define it under ReverseProxy:Clusters or use one of: {string.Join(", ", clusterIds)}.");
+            }
+
+            if (yarpValidator is not null)
+            {
+                AddYarpErrors(await yarpValidator.ValidateRouteAsync(route), path, Report);
+            }
+        }
+
+        foreach (var cluster in clusters)
+        {
+            var path = $"ReverseProxy:Clusters:{cluster.ClusterId}";
+            var before = errors.Count;
+            ClusterRules.Validate(cluster, path, Report);
+            if (errors.Count == before && yarpValidator is not null)
+            {
+                AddYarpErrors(await yarpValidator.ValidateClusterAsync(cluster), path, Report);
+            }
+        }
+
+        AdaptiveRules.Validate(dto.LbProxy?.Adaptive, "LbProxy:Adaptive", Report);
+        return errors.Count > 0
+            ? (null, errors)
+            : (new GatewayConfig(routes, clusters, dto.LbProxy ?? new LbProxyOptions(), file), errors);
+    }
+
+    public static async Task<(GatewayConfig? Config, IReadOnlyList<ConfigError> Errors)> LoadAsync(
+        string path, IConfigValidator? yarpValidator)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (null, [new ConfigError(path, 0, 0, $"cannot read the file: {ex.Message}",
+                "check the path passed to --config and that the file is readable.")]);
+        }
+
+        return await ParseAsync(path, bytes, yarpValidator);
+    }
+
+    private static void AddYarpErrors(IList<Exception> validation, string path, Action<string, string, string> report)
+    {
+        foreach (var error in validation)
+        {
+            report(path, error.Message.TrimEnd('.') + ".", "see the YARP configuration reference for this setting.");
+        }
+    }
+
+    private static ConfigError FromJsonException(string file, JsonException ex)
+    {
+        var line = (int)(ex.LineNumber ?? 0) + 1;
+        var column = (int)(ex.BytePositionInLine ?? 0) + 1;
+        var where = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "" : $" at {ex.Path}";
+        var message = ex.Message;
+        // The reader's own " Path: ..." / " LineNumber: ..." suffixes repeat what the position already says.
+        foreach (var suffix in new[] { " Path:", " LineNumber:" })
+        {
+            var cut = message.IndexOf(suffix, StringComparison.Ordinal);
+            message = cut > 0 ? message[..cut] : message;
+        }
+
+        message = message.TrimEnd('.', ' ');
+        var fix = message.Contains("could not be mapped", StringComparison.Ordinal)
+            ? "check the spelling of the property against the README's config reference, or remove it."
+            : message.Contains("could not be converted", StringComparison.Ordinal)
+                ? "give the value the type the setting expects (see the README's config reference)."
+                : "correct the JSON syntax at that position (a missing comma, quote or bracket is the usual cause).";
+        return new ConfigError(file, line, column, $"invalid JSON{where}: {message}.", fix);
+    }
+}

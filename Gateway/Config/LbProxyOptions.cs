@@ -1,0 +1,30 @@
+using Gateway.LoadBalancing;
+
+namespace Gateway.Config;
+
+/// <summary>The <c>LbProxy</c> section of a gateway config file: the gateway's own options.</summary>
+public sealed record LbProxyOptions
+{
+    public AdaptiveOptions Adaptive { get; init; } = new();
+}
+
+/// <summary>
+/// How destination latency is estimated (used by Adaptive and shown on /status). Applied at start-up;
+/// a reload that changes them is reported as needing a restart.
+/// </summary>
+public sealed record AdaptiveOptions
+{
+    /// <summary>Peak-EWMA time constant in seconds.</summary>
+    public double DecayTimeSeconds { get; init; } = LatencyModel.DefaultDecaySeconds;
+
+    /// <summary>A failed request counts as a latency sample at least this slow, in seconds.</summary>
+    public double FailurePenaltySeconds { get; init; } = LatencyModel.DefaultFailurePenaltySeconds;
+
+    /// <summary>A reported X-Queue-Depth halves in weight every this many seconds without a fresh report.</summary>
+    public double QueueDepthHalfLifeSeconds { get; init; } = LatencyModel.DefaultQueueDepthHalfLifeSeconds;
+
+    public LatencyModel ToModel(TimeProvider time) => new(time,
+        TimeSpan.FromSeconds(DecayTimeSeconds),
+        TimeSpan.FromSeconds(FailurePenaltySeconds),
+        TimeSpan.FromSeconds(QueueDepthHalfLifeSeconds));
+}

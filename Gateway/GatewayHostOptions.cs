@@ -1,0 +1,22 @@
+using Gateway.Config;
+
+namespace Gateway;
+
+/// <summary>How to start a gateway: where its config comes from and where it listens.</summary>
+public sealed record GatewayHostOptions
+{
+    public const string DefaultUrls = "http://127.0.0.1:8080";
+    public const string DefaultAdminUrls = "http://127.0.0.1:9901";
+
+    /// <summary>A config file to load and watch for changes.</summary>
+    public string? ConfigPath { get; init; }
+
+    /// <summary>A config built in code (used when there is no file).</summary>
+    public GatewayConfig? Config { get; init; }
+
+    public IReadOnlyList<string> Urls { get; init; } = [DefaultUrls];
+
+    public IReadOnlyList<string> AdminUrls { get; init; } = [DefaultAdminUrls];
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

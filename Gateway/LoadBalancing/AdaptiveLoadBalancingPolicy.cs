@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.LoadBalancing;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.LoadBalancing;
+
+/// <summary>YARP adapter for <see cref="AdaptiveSelector"/> (P2C over peak-EWMA cost). Stateless per cluster.</summary>
+internal sealed class AdaptiveLoadBalancingPolicy(ClusterSnapshots snapshots) : ILoadBalancingPolicy
+{
+    private readonly AdaptiveSelector _selector = new();
+
+    public string Name => LoadBalancingPolicyNames.Adaptive;
+
+    public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
+    {
+        var index = _selector.Pick(snapshots.Get(cluster, availableDestinations).Candidates);
+        return index < 0 ? null : availableDestinations[index];
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.LoadBalancing;
+
+/// <summary>
+/// Finds the one <see cref="DestinationStats"/> of a YARP destination. The record lives beside YARP's
+/// <see cref="DestinationState"/> (which survives config reloads that keep the destination) in a
+/// <see cref="ConditionalWeakTable{TKey,TValue}"/>, as YARP keeps per-cluster policy state.
+/// </summary>
+public sealed class DestinationStatsRegistry(LatencyModel model)
+{
+    public const string WeightMetadataKey = "Weight";
+
+    private readonly ConditionalWeakTable<DestinationState, Entry> _entries = [];
+
+    public LatencyModel Model { get; } = model;
+
+    public DestinationStats Get(DestinationState destination)
+    {
+        var entry = _entries.GetValue(destination, d => new Entry(new DestinationStats(d.DestinationId, Model)));
+        var current = destination.Model;
+        if (!ReferenceEquals(entry.Model, current))
+        {
+            // The destination's config changed (or this is the first look): take its weight and address.
+            entry.Stats.Weight = ParseWeight(current.Config.Metadata) ?? 1;
+            entry.Stats.Address = current.Config.Address;
+            entry.Model = current;
+        }
+
+        return entry.Stats;
+    }
+
+    /// <summary>The weight in a destination's metadata, or null when absent or not an integer >= 1.</summary>
+    public static int? ParseWeight(IReadOnlyDictionary<string, string>? metadata) =>
+        metadata is not null && metadata.TryGetValue(WeightMetadataKey, out var text)
+            && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var weight) && weight >= 1
+            ? weight
+            : null;
+
+    private sealed class Entry(DestinationStats stats)
+    {
+        public DestinationStats Stats { get; } = stats;
+
+        public DestinationModel? Model { get; set; }
+    }
+}

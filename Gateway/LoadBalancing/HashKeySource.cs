@@ -1,0 +1,10 @@
+namespace Gateway.LoadBalancing;
+
+public enum HashKeySource
+{
+    Header,
+    Cookie,
+    Query,
+    Path,
+    ClientIp,
+}

@@ -1,0 +1,23 @@
+namespace Gateway.LoadBalancing;
+
+/// <summary>The names a cluster's <c>LoadBalancingPolicy</c> can take (ours, plus YARP's built-in baselines).</summary>
+public static class LoadBalancingPolicyNames
+{
+    public const string RoundRobin = "RoundRobin";
+    public const string Weighted = "Weighted";
+    public const string LeastConnections = "LeastConnections";
+    public const string ConsistentHash = "ConsistentHash";
+    public const string Adaptive = "Adaptive";
+
+    // YARP's built-ins that stay selectable as baselines.
+    public const string PowerOfTwoChoices = "PowerOfTwoChoices";
+    public const string LeastRequests = "LeastRequests";
+    public const string Random = "Random";
+    public const string FirstAlphabetical = "FirstAlphabetical";
+
+    public static readonly IReadOnlyList<string> All =
+    [
+        RoundRobin, Weighted, LeastConnections, ConsistentHash, Adaptive,
+        PowerOfTwoChoices, LeastRequests, Random, FirstAlphabetical,
+    ];
+}

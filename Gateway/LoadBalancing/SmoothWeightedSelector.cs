@@ -1,0 +1,94 @@
+namespace Gateway.LoadBalancing;
+
+/// <summary>
+/// nginx's smooth weighted round-robin (ngx_http_upstream_get_peer in ngx_http_upstream_round_robin.c):
+/// every turn each peer's current weight grows by its weight, the largest wins and pays back the total.
+/// Weights 5,1,1 give a a b a c a a.
+/// The sequence only depends on the weights, so it is computed once per candidate set and then served by a
+/// lock-free counter; sets whose sequence would be too costly to precompute run nginx's step under a lock.
+/// A candidate array is immutable: the caller passes a new array when membership or weights change.
+/// </summary>
+public sealed class SmoothWeightedSelector
+{
+    /// <summary>Precompute when weight total x count stays under this many steps (a few milliseconds).</summary>
+    internal const long MaxPrecomputeWork = 1 << 22;
+
+    private volatile Plan? _plan;
+    private long _counter = -1;
+
+    public int Pick(DestinationStats[] candidates)
+    {
+        if (candidates.Length <= 1)
+        {
+            return candidates.Length - 1;
+        }
+
+        var plan = _plan;
+        if (plan is null || !ReferenceEquals(plan.Candidates, candidates))
+        {
+            plan = new Plan(candidates);
+            _plan = plan;
+        }
+
+        if (plan.Sequence is { } sequence)
+        {
+            return sequence[(int)((ulong)Interlocked.Increment(ref _counter) % (ulong)sequence.Length)];
+        }
+
+        lock (plan)
+        {
+            return NextTurn(plan.Weights, plan.Current, plan.Total);
+        }
+    }
+
+    /// <summary>One nginx turn; returns the chosen index.</summary>
+    internal static int NextTurn(ReadOnlySpan<int> weights, Span<long> current, long total)
+    {
+        var best = -1;
+        for (var i = 0; i < weights.Length; i++)
+        {
+            current[i] += weights[i];
+            if (best < 0 || current[i] > current[best])
+            {
+                best = i;
+            }
+        }
+
+        current[best] -= total;
+        return best;
+    }
+
+    private sealed class Plan
+    {
+        public Plan(DestinationStats[] candidates)
+        {
+            Candidates = candidates;
+            Weights = new int[candidates.Length];
+            for (var i = 0; i < candidates.Length; i++)
+            {
+                Weights[i] = candidates[i].Weight;
+                Total += Weights[i];
+            }
+
+            Current = new long[candidates.Length];
+            if (Total * candidates.Length <= MaxPrecomputeWork)
+            {
+                Sequence = new int[Total];
+                for (var t = 0; t < Sequence.Length; t++)
+                {
+                    Sequence[t] = NextTurn(Weights, Current, Total);
+                }
+            }
+        }
+
+        public DestinationStats[] Candidates { get; }
+
+        public int[] Weights { get; }
+
+        public long[] Current { get; }
+
+        public long Total { get; }
+
+        public int[]? Sequence { get; }
+    }
+}

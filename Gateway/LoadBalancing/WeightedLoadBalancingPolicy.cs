@@ -1,0 +1,21 @@
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.LoadBalancing;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.LoadBalancing;
+
+/// <summary>YARP adapter for <see cref="SmoothWeightedSelector"/> (nginx smooth weighted round-robin).</summary>
+internal sealed class WeightedLoadBalancingPolicy(ClusterSnapshots snapshots) : ILoadBalancingPolicy
+{
+    private readonly ConditionalWeakTable<ClusterState, SmoothWeightedSelector> _selectors = [];
+
+    public string Name => LoadBalancingPolicyNames.Weighted;
+
+    public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
+    {
+        var candidates = snapshots.Get(cluster, availableDestinations).Candidates;
+        var index = _selectors.GetValue(cluster, static _ => new SmoothWeightedSelector()).Pick(candidates);
+        return index < 0 ? null : availableDestinations[index];
+    }
+}
