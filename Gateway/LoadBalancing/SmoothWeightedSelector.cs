@@ -13,8 +13,17 @@ public sealed class SmoothWeightedSelector
     /// <summary>Precompute when weight total x count stays under this many steps (a few milliseconds).</summary>
     internal const long MaxPrecomputeWork = 1 << 22;
 
+    private readonly long _maxPrecomputeWork;
     private volatile Plan? _plan;
     private long _counter = -1;
+
+    public SmoothWeightedSelector()
+        : this(MaxPrecomputeWork)
+    {
+    }
+
+    /// <summary>Tests pass 0 to run the locked nginx step on every pick.</summary>
+    internal SmoothWeightedSelector(long maxPrecomputeWork) => _maxPrecomputeWork = maxPrecomputeWork;
 
     public int Pick(DestinationStats[] candidates)
     {
@@ -26,7 +35,7 @@ public sealed class SmoothWeightedSelector
         var plan = _plan;
         if (plan is null || !ReferenceEquals(plan.Candidates, candidates))
         {
-            plan = new Plan(candidates);
+            plan = new Plan(candidates, _maxPrecomputeWork);
             _plan = plan;
         }
 
@@ -60,7 +69,7 @@ public sealed class SmoothWeightedSelector
 
     private sealed class Plan
     {
-        public Plan(DestinationStats[] candidates)
+        public Plan(DestinationStats[] candidates, long maxPrecomputeWork)
         {
             Candidates = candidates;
             Weights = new int[candidates.Length];
@@ -71,7 +80,7 @@ public sealed class SmoothWeightedSelector
             }
 
             Current = new long[candidates.Length];
-            if (Total * candidates.Length <= MaxPrecomputeWork)
+            if (Total * candidates.Length <= maxPrecomputeWork)
             {
                 Sequence = new int[Total];
                 for (var t = 0; t < Sequence.Length; t++)
