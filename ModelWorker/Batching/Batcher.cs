@@ -139,8 +139,7 @@ public sealed class Batcher
                 break;
             }
 
-            var remaining = _options.MaxWait - _time.GetElapsedTime(firstQueuedAt);
-            if (remaining <= TimeSpan.Zero || _stopping || !await WaitForMoreAsync(reader, remaining).ConfigureAwait(false))
+            if (_stopping || !await WaitForMoreAsync(reader, firstQueuedAt).ConfigureAwait(false))
             {
                 break;
             }
@@ -149,10 +148,23 @@ public sealed class Batcher
         return count;
     }
 
-    private async Task<bool> WaitForMoreAsync(ChannelReader<PendingRequest> reader, TimeSpan remaining)
+    /// <summary>Waits for another request until max wait after the batch's first; false when the batch must close.</summary>
+    private async Task<bool> WaitForMoreAsync(ChannelReader<PendingRequest> reader, long firstQueuedAt)
     {
-        // The deadline cancels the wait; SuppressThrowing keeps the common "max wait passed" path free of exceptions.
+        var remaining = _options.MaxWait - _time.GetElapsedTime(firstQueuedAt);
+        if (remaining <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        // The timer is relative to when it is created: if the clock moved on meanwhile, close now.
         using var deadline = new CancellationTokenSource(remaining, _time);
+        if (_time.GetElapsedTime(firstQueuedAt) >= _options.MaxWait)
+        {
+            return false;
+        }
+
+        // The deadline cancels the wait; SuppressThrowing keeps the common "max wait passed" path free of exceptions.
         var wait = reader.WaitToReadAsync(deadline.Token).AsTask();
         await ((Task)wait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         return wait.IsCompletedSuccessfully && wait.Result;

@@ -1,0 +1,172 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using ModelWorker.Batching;
+
+namespace Gateway.Tests.Worker;
+
+public sealed class BatcherTests : IDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private readonly FakeTimeProvider _time = new();
+    private readonly FakeBatchModel _model = new();
+
+    [Fact]
+    public async Task SubmitAsync_MaxBatchSizeReached_RunsOneBatchWithoutWaiting()
+    {
+        var (batcher, loop) = Start(new BatcherOptions { MaxBatchSize = 4, MaxWait = TimeSpan.FromSeconds(1) });
+
+        var results = await Task.WhenAll(Enumerable.Range(1, 4).Select(i => Submit(batcher, i))).WaitAsync(Wait);
+
+        Assert.All(results, r => Assert.Equal(BatchStatus.Succeeded, r.Status));
+        Assert.All(results, r => Assert.Equal(4, r.BatchSize));
+        Assert.Equal([1f, 2f, 3f, 4f], Assert.Single(_model.Batches));
+        Assert.Equal(TimeSpan.Zero, _time.GetUtcNow() - _time.Start);
+        await StopAsync(batcher, loop);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_MaxWaitPassed_RunsPartialBatch()
+    {
+        var (batcher, loop) = Start(new BatcherOptions { MaxBatchSize = 32, MaxWait = TimeSpan.FromMilliseconds(50) });
+
+        var first = Submit(batcher, 1);
+        _time.Advance(TimeSpan.FromMilliseconds(49));
+        var second = Submit(batcher, 2);
+        Assert.False(first.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        var results = await Task.WhenAll(first, second).WaitAsync(Wait);
+        Assert.All(results, r => Assert.Equal(2, r.BatchSize));
+        Assert.Equal([1f, 2f], Assert.Single(_model.Batches));
+        await StopAsync(batcher, loop);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_MaxWaitZero_RunsWhatIsQueuedAtOnce()
+    {
+        var (batcher, loop) = Start(new BatcherOptions { MaxBatchSize = 32, MaxWait = TimeSpan.Zero });
+
+        var result = await Submit(batcher, 1).WaitAsync(Wait);
+
+        Assert.Equal(1, result.BatchSize);
+        await StopAsync(batcher, loop);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_QueueFull_Returns503StatusAtOnceAndQueuesNothing()
+    {
+        var (batcher, loop) = Start(new BatcherOptions { MaxBatchSize = 1, MaxWait = TimeSpan.Zero, QueueCapacity = 2 });
+        _model.Close();
+        var running = Submit(batcher, 1);
+        await _model.WaitForRunAsync();
+        var queued = new[] { Submit(batcher, 2), Submit(batcher, 3) };
+
+        var rejected = Submit(batcher, 4);
+
+        Assert.True(rejected.IsCompletedSuccessfully);
+        Assert.Equal(BatchStatus.QueueFull, (await rejected).Status);
+        Assert.Equal(2, batcher.QueueDepth);
+        _model.Open();
+        var results = await Task.WhenAll(queued.Prepend(running)).WaitAsync(Wait);
+        Assert.All(results, r => Assert.Equal(BatchStatus.Succeeded, r.Status));
+        Assert.DoesNotContain(_model.Batches, b => b.Contains(4f));
+        await StopAsync(batcher, loop);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_WaitsPastTimeout_TimesOutAndIsNotRun()
+    {
+        var (batcher, loop) = Start(new BatcherOptions { MaxBatchSize = 1, MaxWait = TimeSpan.Zero, RequestTimeout = TimeSpan.FromMilliseconds(100) });
+        _model.Close();
+        var running = Submit(batcher, 1);
+        await _model.WaitForRunAsync();
+        var waiting = Submit(batcher, 2);
+
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal(BatchStatus.TimedOut, (await waiting.WaitAsync(Wait)).Status);
+        Assert.Equal(0, batcher.QueueDepth);
+        _model.Open();
+        Assert.Equal(BatchStatus.Succeeded, (await running.WaitAsync(Wait)).Status); // already running: not timed out
+        Assert.Equal(BatchStatus.Succeeded, (await Submit(batcher, 3).WaitAsync(Wait)).Status);
+        Assert.Equal([[1f], [3f]], _model.Batches);
+        await StopAsync(batcher, loop);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_RunThrows_FailsOnlyThatBatch()
+    {
+        var (batcher, loop) = Start(new BatcherOptions { MaxBatchSize = 1, MaxWait = TimeSpan.Zero });
+        _model.Close();
+        var failing = Submit(batcher, 1);
+        await _model.WaitForRunAsync();
+        var next = Submit(batcher, 2);
+        _model.FailNext = new InvalidOperationException("boom");
+
+        _model.Open();
+
+        var failed = await failing.WaitAsync(Wait);
+        Assert.Equal(BatchStatus.Failed, failed.Status);
+        Assert.Equal("boom", failed.Error?.Message);
+        Assert.Equal(BatchStatus.Succeeded, (await next.WaitAsync(Wait)).Status);
+        await StopAsync(batcher, loop);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_CallerCancelsBeforeRun_IsDroppedFromBatch()
+    {
+        var (batcher, loop) = Start(new BatcherOptions { MaxBatchSize = 1, MaxWait = TimeSpan.Zero });
+        _model.Close();
+        var running = Submit(batcher, 1);
+        await _model.WaitForRunAsync();
+        using var cts = new CancellationTokenSource();
+        var cancelled = batcher.SubmitAsync([2f, 0f], cts.Token);
+
+        await cts.CancelAsync();
+
+        Assert.Equal(BatchStatus.Cancelled, (await cancelled.WaitAsync(Wait)).Status);
+        Assert.Equal(0, batcher.QueueDepth);
+        _model.Open();
+        await running.WaitAsync(Wait);
+        await Submit(batcher, 3).WaitAsync(Wait);
+        Assert.Equal([[1f], [3f]], _model.Batches);
+        await StopAsync(batcher, loop);
+    }
+
+    [Fact]
+    public async Task Complete_WithQueuedRequests_RejectsNewOnesAndFinishesQueued()
+    {
+        var (batcher, loop) = Start(new BatcherOptions { MaxBatchSize = 8, MaxWait = TimeSpan.FromSeconds(1) });
+        _model.Close();
+        var first = Submit(batcher, 1);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _model.WaitForRunAsync();
+        var queued = new[] { Submit(batcher, 2), Submit(batcher, 3) };
+
+        batcher.Complete();
+
+        Assert.Equal(BatchStatus.ShuttingDown, (await Submit(batcher, 4)).Status);
+        Assert.False(batcher.IsAccepting);
+        _model.Open();
+        await loop.WaitAsync(Wait); // the loop ends only after the queue is empty, without waiting max wait again
+        var results = await Task.WhenAll(queued.Prepend(first)).WaitAsync(Wait);
+        Assert.All(results, r => Assert.Equal(BatchStatus.Succeeded, r.Status));
+        Assert.Equal([[1f], [2f, 3f]], _model.Batches);
+    }
+
+    public void Dispose() => _model.Dispose();
+
+    private (Batcher Batcher, Task Loop) Start(BatcherOptions options)
+    {
+        var batcher = new Batcher(_model, options, _time, NullLogger.Instance);
+        return (batcher, Task.Run(batcher.RunAsync));
+    }
+
+    private static Task<BatchResult> Submit(Batcher batcher, float id) => batcher.SubmitAsync([id, 0f]);
+
+    private static async Task StopAsync(Batcher batcher, Task loop)
+    {
+        batcher.Complete();
+        await loop.WaitAsync(Wait);
+    }
+}
