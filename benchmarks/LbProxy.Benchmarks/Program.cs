@@ -17,9 +17,12 @@ public static class Program
             case "micro":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest);
                 return 0;
+            case "worker":
+                return await Worker.WorkerBatchingBenchmark.RunAsync(rest);
             default:
                 Console.WriteLine("usage: dotnet run --project benchmarks/LbProxy.Benchmarks -c Release -- <verb> [options]");
                 Console.WriteLine("  micro [BenchmarkDotNet args]   policy pick cost and other micro benchmarks");
+                Console.WriteLine("  worker [--seconds 8]           ModelWorker batching vs unbatched, open-loop load (results/worker-batching.md)");
                 return verb == "help" ? 0 : 2;
         }
     }
