@@ -46,12 +46,20 @@ public static class OnnxModelLoader
         }
     }
 
-    private static OrtSessionOptions CreateOptions(int intraOpThreads) => new()
+    private static OrtSessionOptions CreateOptions(int intraOpThreads)
     {
-        // Explicit: ONNX Runtime's default thread count was slower on this 2-core machine.
-        IntraOpNumThreads = intraOpThreads,
-        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-    };
+        var options = new OrtSessionOptions
+        {
+            // Explicit: ONNX Runtime's default thread count was slower on this 2-core machine.
+            IntraOpNumThreads = intraOpThreads,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+
+        // ORT's pool threads spin between Runs by default; in a server they would burn the cores Kestrel
+        // needs to parse the next requests.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return options;
+    }
 
     // The provider list can name CUDA while the host lacks libcudart or cuDNN; appending is where that shows.
     private static bool TryAppendCuda(OrtSessionOptions options, DeviceOption device, ILogger logger)
