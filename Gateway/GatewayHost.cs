@@ -88,7 +88,7 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddSingleton(sp =>
             (sp.GetRequiredService<ConfigState>().Current?.Options ?? new LbProxyOptions()).Adaptive.ToModel(options.Time));
         builder.Services.AddSingleton<GatewayStateReader>();
-        builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<GatewayMetrics>(sp, options.MeterName));
         builder.Services.AddReverseProxy().LoadFromMemory([], []).AddLbProxyLoadBalancing();
         if (options.ConfigPath is { } path)
         {
@@ -114,7 +114,7 @@ public sealed class GatewayHost : IAsyncDisposable
         // Metrics are recorded by the proxy app's meter; the exporter here listens by meter name.
         _ = proxyServices.GetRequiredService<GatewayMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(GatewayMetrics.MeterName)
+            .AddMeter(options.MeterName)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");

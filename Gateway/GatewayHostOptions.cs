@@ -19,4 +19,10 @@ public sealed record GatewayHostOptions
     public IReadOnlyList<string> AdminUrls { get; init; } = [DefaultAdminUrls];
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The meter the gateway records into and exports. OpenTelemetry listens by meter name process-wide, so
+    /// two gateways in one process (tests) keep their numbers apart by using different names.
+    /// </summary>
+    public string MeterName { get; init; } = Admin.GatewayMetrics.DefaultMeterName;
 }

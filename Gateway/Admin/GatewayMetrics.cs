@@ -3,22 +3,22 @@ using System.Diagnostics.Metrics;
 namespace Gateway.Admin;
 
 /// <summary>
-/// The gateway's instruments (meter <see cref="MeterName"/>), exported by OpenTelemetry's Prometheus exporter
+/// The gateway's instruments (meter <see cref="DefaultMeterName"/> unless the host names another), exported by OpenTelemetry's Prometheus exporter
 /// on the admin port as lbproxy_requests_total, lbproxy_request_duration_seconds and the per-destination gauges.
 /// Gauges read the statistics records at scrape time: no second bookkeeping.
 /// </summary>
 public sealed class GatewayMetrics
 {
-    public const string MeterName = "LbProxy.Gateway";
+    public const string DefaultMeterName = "LbProxy.Gateway";
 
     private static readonly string[] s_statusClasses = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
 
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
 
-    public GatewayMetrics(IMeterFactory meterFactory, GatewayStateReader state)
+    public GatewayMetrics(IMeterFactory meterFactory, GatewayStateReader state, string meterName = DefaultMeterName)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = meterFactory.Create(meterName);
         _requests = meter.CreateCounter<long>("lbproxy_requests", "{request}", "Proxied requests by cluster, destination and status class.");
         _duration = meter.CreateHistogram("lbproxy_request_duration", "s", "Time from picking a destination to the end of the response.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });

@@ -13,7 +13,8 @@ internal sealed class AdaptiveLoadBalancingPolicy(ClusterSnapshots snapshots) : 
 
     public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
     {
-        var index = _selector.Pick(snapshots.Get(cluster, availableDestinations).Candidates);
-        return index < 0 ? null : availableDestinations[index];
+        var snapshot = snapshots.Get(cluster, availableDestinations);
+        var index = _selector.Pick(snapshot.Candidates);
+        return index < 0 ? null : snapshot.AvailableStates[index];
     }
 }

@@ -3,51 +3,43 @@ using Yarp.ReverseProxy.Model;
 namespace Gateway.LoadBalancing;
 
 /// <summary>
-/// A cluster's destinations as the policy cores see them: plain statistics arrays aligned with YARP's lists.
-/// Immutable; a new one is made when YARP hands out new destination lists (membership, health or config
-/// changed), so the cores can cache per-set work (sequences, rings) by array identity.
+/// A cluster's destinations as the policy cores see them: plain statistics arrays, in the order the config
+/// lists them (YARP keeps destinations in a dictionary, so its lists have no stable order; nginx's rotation
+/// and tie-breaks follow the file). Immutable; a new one is made when YARP hands out new destination lists
+/// (membership, health or config changed), so the cores can cache per-set work by array identity.
 /// </summary>
 public sealed class ClusterSnapshot
 {
     private ConsistentHashRing? _ring;
 
-    internal ClusterSnapshot(IReadOnlyList<DestinationState> all, IReadOnlyList<DestinationState> available,
+    internal ClusterSnapshot(ClusterState cluster, IReadOnlyList<DestinationState> all, IReadOnlyList<DestinationState> available,
         DestinationStatsRegistry registry)
     {
         AllSource = all;
         AvailableSource = available;
-        All = new DestinationStats[all.Count];
-        for (var i = 0; i < all.Count; i++)
-        {
-            All[i] = registry.Get(all[i]);
-        }
-
-        var indexOf = new Dictionary<DestinationState, int>(all.Count, ReferenceEqualityComparer.Instance);
-        for (var i = 0; i < all.Count; i++)
-        {
-            indexOf[all[i]] = i;
-        }
-
-        Candidates = new DestinationStats[available.Count];
-        IsAvailable = new bool[all.Count];
-        for (var i = 0; i < available.Count; i++)
-        {
-            Candidates[i] = registry.Get(available[i]);
-            if (indexOf.TryGetValue(available[i], out var index))
-            {
-                IsAvailable[index] = true;
-            }
-        }
+        var order = ConfigOrder(cluster);
+        AllStates = [.. all.OrderBy(d => order.GetValueOrDefault(d.DestinationId, int.MaxValue)).ThenBy(d => d.DestinationId, StringComparer.Ordinal)];
+        AvailableStates = [.. available.OrderBy(d => order.GetValueOrDefault(d.DestinationId, int.MaxValue)).ThenBy(d => d.DestinationId, StringComparer.Ordinal)];
+        All = Array.ConvertAll(AllStates, registry.Get);
+        Candidates = Array.ConvertAll(AvailableStates, registry.Get);
+        var availableSet = new HashSet<DestinationState>(available, ReferenceEqualityComparer.Instance);
+        IsAvailable = Array.ConvertAll(AllStates, availableSet.Contains);
     }
 
-    public IReadOnlyList<DestinationState> AllSource { get; }
+    internal IReadOnlyList<DestinationState> AllSource { get; }
 
-    public IReadOnlyList<DestinationState> AvailableSource { get; }
+    internal IReadOnlyList<DestinationState> AvailableSource { get; }
 
-    /// <summary>Every destination of the cluster.</summary>
+    /// <summary>Every destination of the cluster, in config order.</summary>
+    public DestinationState[] AllStates { get; }
+
+    /// <summary>The available destinations, in config order.</summary>
+    public DestinationState[] AvailableStates { get; }
+
+    /// <summary>Statistics of <see cref="AllStates"/>, aligned.</summary>
     public DestinationStats[] All { get; }
 
-    /// <summary>The available destinations, aligned with <see cref="AvailableSource"/>.</summary>
+    /// <summary>Statistics of <see cref="AvailableStates"/>, aligned: what the cores pick from.</summary>
     public DestinationStats[] Candidates { get; }
 
     /// <summary>Availability of each of <see cref="All"/>.</summary>
@@ -63,5 +55,16 @@ public sealed class ClusterSnapshot
         {
             _ring = ring;
         }
+    }
+
+    private static Dictionary<string, int> ConfigOrder(ClusterState cluster)
+    {
+        var order = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var id in cluster.Model.Config.Destinations?.Keys ?? Enumerable.Empty<string>())
+        {
+            order.TryAdd(id, order.Count);
+        }
+
+        return order;
     }
 }

@@ -20,7 +20,7 @@ public sealed class ClusterSnapshots(DestinationStatsRegistry registry)
         var snapshot = holder.Current;
         if (snapshot is null || !ReferenceEquals(snapshot.AvailableSource, available) || !ReferenceEquals(snapshot.AllSource, all))
         {
-            var next = new ClusterSnapshot(all, available, Registry);
+            var next = new ClusterSnapshot(cluster, all, available, Registry);
             next.InheritFrom(snapshot);
             holder.Current = snapshot = next;
         }

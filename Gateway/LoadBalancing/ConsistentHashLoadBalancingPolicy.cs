@@ -26,14 +26,14 @@ internal sealed class ConsistentHashLoadBalancingPolicy(ClusterSnapshots snapsho
 
         var state = _states.GetValue(cluster, static _ => new ClusterHashState());
         var settings = state.For(cluster.Model);
+        var snapshot = snapshots.Get(cluster, availableDestinations);
         if (settings.Key is null || !settings.Key.TryHash(context, out var hash))
         {
-            return availableDestinations[state.RoundRobin.Pick(availableDestinations.Count)];
+            return snapshot.AvailableStates[state.RoundRobin.Pick(snapshot.AvailableStates.Length)];
         }
 
-        var snapshot = snapshots.Get(cluster, availableDestinations);
         var index = snapshot.Ring.Pick(hash, snapshot.IsAvailable, settings.BalanceFactor);
-        return index < 0 ? null : snapshot.AllSource[index];
+        return index < 0 ? null : snapshot.AllStates[index];
     }
 
     private sealed class ClusterHashState

@@ -14,8 +14,8 @@ internal sealed class LeastConnectionsLoadBalancingPolicy(ClusterSnapshots snaps
 
     public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
     {
-        var candidates = snapshots.Get(cluster, availableDestinations).Candidates;
-        var index = _selectors.GetValue(cluster, static _ => new LeastConnectionsSelector()).Pick(candidates);
-        return index < 0 ? null : availableDestinations[index];
+        var snapshot = snapshots.Get(cluster, availableDestinations);
+        var index = _selectors.GetValue(cluster, static _ => new LeastConnectionsSelector()).Pick(snapshot.Candidates);
+        return index < 0 ? null : snapshot.AvailableStates[index];
     }
 }

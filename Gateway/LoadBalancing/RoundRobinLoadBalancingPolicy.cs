@@ -5,8 +5,8 @@ using Yarp.ReverseProxy.Model;
 
 namespace Gateway.LoadBalancing;
 
-/// <summary>YARP adapter for <see cref="RoundRobinSelector"/>; replaces YARP's built-in of the same name.</summary>
-internal sealed class RoundRobinLoadBalancingPolicy : ILoadBalancingPolicy
+/// <summary>YARP adapter for <see cref="RoundRobinSelector"/> (in config order); replaces YARP's built-in of the same name.</summary>
+internal sealed class RoundRobinLoadBalancingPolicy(ClusterSnapshots snapshots) : ILoadBalancingPolicy
 {
     private readonly ConditionalWeakTable<ClusterState, RoundRobinSelector> _selectors = [];
 
@@ -14,7 +14,8 @@ internal sealed class RoundRobinLoadBalancingPolicy : ILoadBalancingPolicy
 
     public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
     {
-        var index = _selectors.GetValue(cluster, static _ => new RoundRobinSelector()).Pick(availableDestinations.Count);
-        return index < 0 ? null : availableDestinations[index];
+        var snapshot = snapshots.Get(cluster, availableDestinations);
+        var index = _selectors.GetValue(cluster, static _ => new RoundRobinSelector()).Pick(snapshot.AvailableStates.Length);
+        return index < 0 ? null : snapshot.AvailableStates[index];
     }
 }

@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// A real Kestrel backend on 127.0.0.1 (port from the OS) that answers with its name. Tests turn its knobs:
+/// a delay, a status code, a gate that holds requests, a reported X-Queue-Depth.
+/// </summary>
+public sealed class TestBackend : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _hits;
+
+    private TestBackend(string name, WebApplication app)
+    {
+        Name = name;
+        _app = app;
+    }
+
+    public string Name { get; }
+
+    public string Url => _app.Urls.First();
+
+    public int Hits => Volatile.Read(ref _hits);
+
+    public TimeSpan Delay { get; set; }
+
+    public int StatusCode { get; set; } = 200;
+
+    public int? QueueDepth { get; set; }
+
+    /// <summary>While set and not completed, requests wait on it.</summary>
+    public TaskCompletionSource? Gate { get; set; }
+
+    public static async Task<TestBackend> StartAsync(string name)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var backend = new TestBackend(name, app);
+        app.Run(backend.HandleAsync);
+        await app.StartAsync();
+        return backend;
+    }
+
+    public void ResetHits() => Interlocked.Exchange(ref _hits, 0);
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _hits);
+        if (Gate is { } gate)
+        {
+            await gate.Task.WaitAsync(context.RequestAborted);
+        }
+
+        if (Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(Delay, context.RequestAborted);
+        }
+
+        context.Response.StatusCode = StatusCode;
+        if (QueueDepth is { } depth)
+        {
+            context.Response.Headers["X-Queue-Depth"] = depth.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        await context.Response.WriteAsync(Name, context.RequestAborted);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Gate?.TrySetResult();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
