@@ -154,6 +154,25 @@ public sealed class BatcherTests : IDisposable
         Assert.Equal([[1f], [2f, 3f]], _model.Batches);
     }
 
+    [Fact]
+    public async Task RunAsync_SeveralBatches_ReusesTheSameInputAndOutputBuffers()
+    {
+        var (batcher, loop) = Start(new BatcherOptions { MaxBatchSize = 2, MaxWait = TimeSpan.Zero });
+
+        for (var i = 0; i < 3; i++)
+        {
+            await Task.WhenAll(Submit(batcher, (2 * i) + 1), Submit(batcher, (2 * i) + 2)).WaitAsync(Wait);
+        }
+
+        var buffers = _model.Buffers.ToArray();
+        Assert.True(buffers.Length >= 3, $"{buffers.Length} batches");
+        Assert.NotNull(buffers[0].Input);
+        Assert.NotNull(buffers[0].Output);
+        Assert.All(buffers, b => Assert.Same(buffers[0].Input, b.Input));
+        Assert.All(buffers, b => Assert.Same(buffers[0].Output, b.Output));
+        await StopAsync(batcher, loop);
+    }
+
     public void Dispose() => _model.Dispose();
 
     private (Batcher Batcher, Task Loop) Start(BatcherOptions options)

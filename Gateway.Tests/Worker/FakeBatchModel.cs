@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using ModelWorker.Batching;
 
@@ -22,6 +23,9 @@ internal sealed class FakeBatchModel : IBatchModel, IDisposable
     /// <summary>First feature of every row, per batch, in run order.</summary>
     public ConcurrentQueue<float[]> Batches { get; } = new();
 
+    /// <summary>The arrays behind each Run's input and output, per batch, to see whether buffers are reused.</summary>
+    public ConcurrentQueue<(float[]? Input, float[]? Output)> Buffers { get; } = new();
+
     /// <summary>The next batch's Run throws this, once.</summary>
     public Exception? FailNext { get; set; }
 
@@ -41,6 +45,8 @@ internal sealed class FakeBatchModel : IBatchModel, IDisposable
         }
 
         Batches.Enqueue(rows);
+        Buffers.Enqueue((MemoryMarshal.TryGetArray<float>(input, out var inArray) ? inArray.Array : null,
+            MemoryMarshal.TryGetArray<float>(output, out var outArray) ? outArray.Array : null));
         _started.Writer.TryWrite(batchSize);
         if (!_gate.Wait(TimeSpan.FromSeconds(10)))
         {
