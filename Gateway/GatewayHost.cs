@@ -1,6 +1,8 @@
 using Gateway.Admin;
 using Gateway.Config;
+using Gateway.Health;
 using Gateway.LoadBalancing;
+using Gateway.Proxy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -10,6 +12,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway;
 
@@ -83,13 +87,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, logging);
         builder.WebHost.UseUrls([.. options.Urls]);
-        builder.Services.AddSingleton(options.Time);
-        builder.Services.AddSingleton<ConfigState>();
-        builder.Services.AddSingleton(sp =>
-            (sp.GetRequiredService<ConfigState>().Current?.Options ?? new LbProxyOptions()).Adaptive.ToModel(options.Time));
-        builder.Services.AddSingleton<GatewayStateReader>();
-        builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<GatewayMetrics>(sp, options.MeterName));
-        builder.Services.AddReverseProxy().LoadFromMemory([], []).AddLbProxyLoadBalancing();
+        builder.Services.AddLbProxyGateway(options);
         if (options.ConfigPath is { } path)
         {
             builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConfigFileWatcher>(sp, path));
@@ -99,9 +97,10 @@ public sealed class GatewayHost : IAsyncDisposable
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseSessionAffinity();
+            pipeline.UseMiddleware<AdmissionMiddleware>();
             pipeline.UseLoadBalancing();
-            pipeline.UseMiddleware<RequestTrackingMiddleware>();
-            pipeline.UsePassiveHealthChecks();
+            // Passive health is the circuit breakers' (they set YARP's passive state), not YARP's own policy.
+            pipeline.UseMiddleware<ForwardingMiddleware>();
         });
         return app;
     }

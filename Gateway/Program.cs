@@ -1,5 +1,4 @@
 using Gateway.Config;
-using Gateway.LoadBalancing;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.Configuration;
 
@@ -68,8 +67,8 @@ public static class Program
     /// <summary>nginx -t: parse and validate, print every problem, exit 0 only when the file is usable.</summary>
     private static async Task<int> TestConfigAsync(string path)
     {
-        await using var services = new ServiceCollection().AddLogging()
-            .AddReverseProxy().AddLbProxyLoadBalancing().Services.BuildServiceProvider();
+        await using var services = new ServiceCollection().AddLogging().AddMetrics()
+            .AddLbProxyGateway(new GatewayHostOptions()).BuildServiceProvider();
         var (config, errors) = await ConfigFileParser.LoadAsync(path, services.GetRequiredService<IConfigValidator>());
         foreach (var problem in errors)
         {

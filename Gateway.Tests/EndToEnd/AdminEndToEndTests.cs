@@ -29,23 +29,19 @@ public class AdminEndToEndTests
     }
 
     [Fact]
-    public async Task Metrics_AfterTraffic_ExportsRequestsLatencyAndInFlight()
+    public async Task Metrics_AfterTraffic_ExportsRequestsRetriesLatencyAndInFlight()
     {
         await using var backends = await Backends.StartAsync(2);
         await using var gateway = await GatewayUnderTest.StartAsync(ConfigFiles.Cluster(LoadBalancingPolicyNames.RoundRobin, backends.All));
         await gateway.GetSequentialAsync(6);
         backends["b"].StatusCode = 503;
-        using (await gateway.Proxy.GetAsync("/"))
-        {
-        }
-
-        using (await gateway.Proxy.GetAsync("/"))
-        {
-        }
+        Assert.Equal(["a", "a"], await gateway.GetSequentialAsync(2));
 
         var text = await gateway.Admin.GetStringAsync("/metrics");
-        Assert.Contains($"lbproxy_requests_total{{otel_scope_name=\"{gateway.MeterName}\",cluster=\"backends\",destination=\"a\",status_class=\"2xx\"}} 4", text);
+        Assert.Contains($"lbproxy_requests_total{{otel_scope_name=\"{gateway.MeterName}\",cluster=\"backends\",destination=\"a\",status_class=\"2xx\"}} 5", text);
         Assert.Contains($"lbproxy_requests_total{{otel_scope_name=\"{gateway.MeterName}\",cluster=\"backends\",destination=\"b\",status_class=\"5xx\"}} 1", text);
+        // b's 503 was held back and retried on a: the client saw two 200s.
+        Assert.Contains($"lbproxy_retries_total{{otel_scope_name=\"{gateway.MeterName}\",cluster=\"backends\",reason=\"http_503\"}} 1", text);
         Assert.Contains("lbproxy_request_duration_seconds_bucket{", text);
         Assert.Contains($"lbproxy_destination_inflight{{otel_scope_name=\"{gateway.MeterName}\",cluster=\"backends\",destination=\"a\"}} 0", text);
         Assert.Contains("lbproxy_destination_latency_estimate_seconds{", text);

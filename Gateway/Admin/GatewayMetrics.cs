@@ -7,7 +7,7 @@ namespace Gateway.Admin;
 /// on the admin port as lbproxy_requests_total, lbproxy_request_duration_seconds and the per-destination gauges.
 /// Gauges read the statistics records at scrape time: no second bookkeeping.
 /// </summary>
-public sealed class GatewayMetrics
+internal sealed class GatewayMetrics
 {
     public const string DefaultMeterName = "LbProxy.Gateway";
 
@@ -15,6 +15,8 @@ public sealed class GatewayMetrics
 
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _retries;
+    private readonly Counter<long> _rejections;
 
     public GatewayMetrics(IMeterFactory meterFactory, GatewayStateReader state, string meterName = DefaultMeterName)
     {
@@ -30,6 +32,19 @@ public sealed class GatewayMetrics
             null, "Configured weight of the destination.");
         meter.CreateObservableGauge("lbproxy_destination_latency_estimate", () => ObserveLatency(state),
             "s", "Peak-EWMA latency estimate (the Adaptive policy's score before load).");
+        _retries = meter.CreateCounter<long>("lbproxy_retries", "{request}", "Tries sent to another destination, by the condition that caused them.");
+        _rejections = meter.CreateCounter<long>("lbproxy_rejections", "{request}",
+            "Requests the gateway answered itself: no_destination, queue_full, queue_timeout, retry_budget.");
+        meter.CreateObservableGauge("lbproxy_destination_circuit_state", () => Observe(state, v => (long)v.CircuitState),
+            null, "Circuit breaker: 0 closed, 1 open, 2 half-open, 3 isolated (consecutive failures).");
+        meter.CreateObservableGauge("lbproxy_destination_active_healthy", () => Observe(state, v => v.Destination.Health.Active switch
+        {
+            Yarp.ReverseProxy.Model.DestinationHealth.Healthy => 1,
+            Yarp.ReverseProxy.Model.DestinationHealth.Unhealthy => 0,
+            _ => -1,
+        }), null, "Active health check verdict: 1 healthy, 0 unhealthy (or draining), -1 unknown (not probed).");
+        meter.CreateObservableGauge("lbproxy_destination_slow_start_ratio", () => state.Destinations()
+            .Select(v => new Measurement<double>(v.Stats.RampFactor, Tags(v))), null, "Slow-start share of full weight (1 = done).");
     }
 
     public void RecordRequest(string cluster, string destination, int statusCode, double seconds)
@@ -43,6 +58,14 @@ public sealed class GatewayMetrics
             new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
             new KeyValuePair<string, object?>(MetricTags.Destination, destination));
     }
+
+    public void RecordRetry(string cluster, string condition) => _retries.Add(1,
+        new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
+        new KeyValuePair<string, object?>(MetricTags.Reason, condition));
+
+    public void RecordRejection(string cluster, string reason) => _rejections.Add(1,
+        new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
+        new KeyValuePair<string, object?>(MetricTags.Reason, reason));
 
     private static IEnumerable<Measurement<long>> Observe(GatewayStateReader state, Func<DestinationView, long> value) =>
         state.Destinations().Select(v => new Measurement<long>(value(v), Tags(v)));

@@ -4,7 +4,8 @@ using Yarp.ReverseProxy;
 namespace Gateway.Admin;
 
 /// <summary>Reads the live state (YARP's clusters + the statistics records) for the status page and metrics.</summary>
-public sealed class GatewayStateReader(IProxyStateLookup proxyState, DestinationStatsRegistry registry)
+internal sealed class GatewayStateReader(IProxyStateLookup proxyState, DestinationStatsRegistry registry, Health.CircuitBreakers breakers,
+    Health.ProbeStates probes)
 {
     public DestinationStatsRegistry Registry { get; } = registry;
 
@@ -16,8 +17,11 @@ public sealed class GatewayStateReader(IProxyStateLookup proxyState, Destination
             var available = cluster.DestinationsState.AvailableDestinations;
             foreach (var destination in cluster.DestinationsState.AllDestinations)
             {
-                yield return new DestinationView(cluster.ClusterId, policy, destination, Registry.Get(destination),
-                    available.Contains(destination));
+                var breaker = breakers.Find(destination);
+                var probe = probes.Find(destination);
+                yield return new DestinationView(cluster.ClusterId, policy, destination, Registry.Get(cluster, destination),
+                    available.Contains(destination), breaker?.State ?? Polly.CircuitBreaker.CircuitState.Closed, breaker?.Opened ?? 0,
+                    probe?.Draining ?? false, probe?.LastError);
             }
         }
     }

@@ -7,4 +7,5 @@ public static class MetricTags
     public const string Destination = "destination";
     public const string StatusClass = "status_class";
     public const string Policy = "policy";
+    public const string Reason = "reason";
 }

@@ -3,7 +3,7 @@ using Gateway.Config;
 namespace Gateway.Admin;
 
 /// <summary>GET /status: the running config's generation, the last reload error, and every destination's numbers.</summary>
-public static class StatusReport
+internal static class StatusReport
 {
     public static object Build(GatewayStateReader state, ConfigState config)
     {

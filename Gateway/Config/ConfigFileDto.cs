@@ -9,7 +9,7 @@ internal sealed class ConfigFileDto
 {
     public ReverseProxySectionDto? ReverseProxy { get; set; }
 
-    public LbProxyOptions? LbProxy { get; set; }
+    public LbProxySectionDto? LbProxy { get; set; }
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Other { get; set; }
@@ -20,4 +20,13 @@ internal sealed class ReverseProxySectionDto
     public Dictionary<string, RouteConfig>? Routes { get; set; }
 
     public Dictionary<string, ClusterConfig>? Clusters { get; set; }
+}
+
+internal sealed class LbProxySectionDto
+{
+    public AdaptiveOptions? Adaptive { get; set; }
+
+    public JsonElement? Resilience { get; set; }
+
+    public Dictionary<string, JsonElement>? Clusters { get; set; }
 }

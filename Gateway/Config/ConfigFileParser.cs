@@ -76,6 +76,8 @@ public static class ConfigFileParser
             }
         }
 
+        var options = ResilienceSection.Bind(dto.LbProxy, clusterIds, s_json, Report);
+        clusters = clusters.ConvertAll(c => ClusterDefaults.Apply(c, options.For(c.ClusterId)));
         foreach (var cluster in clusters)
         {
             var path = $"ReverseProxy:Clusters:{cluster.ClusterId}";
@@ -90,7 +92,7 @@ public static class ConfigFileParser
         AdaptiveRules.Validate(dto.LbProxy?.Adaptive, "LbProxy:Adaptive", Report);
         return errors.Count > 0
             ? (null, errors)
-            : (new GatewayConfig(routes, clusters, dto.LbProxy ?? new LbProxyOptions(), file), errors);
+            : (new GatewayConfig(routes, clusters, options, file), errors);
     }
 
     public static async Task<(GatewayConfig? Config, IReadOnlyList<ConfigError> Errors)> LoadAsync(

@@ -6,6 +6,14 @@ namespace Gateway.Config;
 public sealed record LbProxyOptions
 {
     public AdaptiveOptions Adaptive { get; init; } = new();
+
+    /// <summary>Resilience defaults for every cluster.</summary>
+    public ResilienceOptions Resilience { get; init; } = new();
+
+    /// <summary>Per-cluster resilience, already merged over <see cref="Resilience"/>.</summary>
+    public IReadOnlyDictionary<string, ResilienceOptions> Clusters { get; init; } = new Dictionary<string, ResilienceOptions>();
+
+    public ResilienceOptions For(string clusterId) => Clusters.GetValueOrDefault(clusterId) ?? Resilience;
 }
 
 /// <summary>

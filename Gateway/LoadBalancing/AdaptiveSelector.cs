@@ -49,7 +49,8 @@ public sealed class AdaptiveSelector
     public static double Cost(DestinationStats d, double estimate, long now)
     {
         var load = Math.Max(d.InFlight, d.ReportedQueueDepth(now));
-        // A floor keeps in-flight meaningful when no estimate exists yet (both 0).
-        return Math.Max(estimate, 1e-6) * (load + 1);
+        // A floor keeps in-flight meaningful when no estimate exists yet (both 0); slow start divides by the
+        // ramp share, so a destination at 10% looks ten times as costly.
+        return Math.Max(estimate, 1e-6) * (load + 1) / Math.Max(d.RampFactor, 0.001);
     }
 }

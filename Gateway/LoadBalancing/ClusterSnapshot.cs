@@ -20,8 +20,9 @@ public sealed class ClusterSnapshot
         var order = ConfigOrder(cluster);
         AllStates = [.. all.OrderBy(d => order.GetValueOrDefault(d.DestinationId, int.MaxValue)).ThenBy(d => d.DestinationId, StringComparer.Ordinal)];
         AvailableStates = [.. available.OrderBy(d => order.GetValueOrDefault(d.DestinationId, int.MaxValue)).ThenBy(d => d.DestinationId, StringComparer.Ordinal)];
-        All = Array.ConvertAll(AllStates, registry.Get);
-        Candidates = Array.ConvertAll(AvailableStates, registry.Get);
+        All = Array.ConvertAll(AllStates, d => registry.Get(cluster, d));
+        Candidates = Array.ConvertAll(AvailableStates, d => registry.Get(cluster, d));
+        Load = registry.LoadOf(cluster);
         var availableSet = new HashSet<DestinationState>(available, ReferenceEqualityComparer.Instance);
         IsAvailable = Array.ConvertAll(AllStates, availableSet.Contains);
     }
@@ -42,12 +43,17 @@ public sealed class ClusterSnapshot
     /// <summary>Statistics of <see cref="AvailableStates"/>, aligned: what the cores pick from.</summary>
     public DestinationStats[] Candidates { get; }
 
+    public ClusterLoad Load { get; }
+
+    /// <summary>While a destination is in slow start: the timestamp after which the snapshot is re-weighed.</summary>
+    public long RefreshAt { get; internal set; } = long.MaxValue;
+
     /// <summary>Availability of each of <see cref="All"/>.</summary>
     public bool[] IsAvailable { get; }
 
     /// <summary>The hash ring over <see cref="All"/>, made on first use; kept across snapshots while membership
     /// and weights stay the same (a health change must not reshuffle keys).</summary>
-    public ConsistentHashRing Ring => _ring ??= new ConsistentHashRing(All);
+    public ConsistentHashRing Ring => _ring ??= new ConsistentHashRing(All, Load);
 
     internal void InheritFrom(ClusterSnapshot? previous)
     {

@@ -1,13 +1,17 @@
 using System.Runtime.CompilerServices;
+using Gateway.Config;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.LoadBalancing;
 
 /// <summary>
 /// Keeps each cluster's current <see cref="ClusterSnapshot"/> beside YARP's <see cref="ClusterState"/>.
-/// A pick checks two references; only a change of YARP's destination lists builds a new snapshot.
+/// A pick checks two references; a change of YARP's destination lists builds a new snapshot, and so does the
+/// next step of a slow start. Destinations that join the available set of a running cluster begin a slow
+/// start (Envoy: not at cluster creation). Any other list (a retry's "not yet tried" subset, a capped subset)
+/// gets a one-off snapshot that is not kept.
 /// </summary>
-public sealed class ClusterSnapshots(DestinationStatsRegistry registry)
+public sealed class ClusterSnapshots(DestinationStatsRegistry registry, ResilienceSettings? settings = null)
 {
     private readonly ConditionalWeakTable<ClusterState, Holder> _holders = [];
 
@@ -15,17 +19,54 @@ public sealed class ClusterSnapshots(DestinationStatsRegistry registry)
 
     public ClusterSnapshot Get(ClusterState cluster, IReadOnlyList<DestinationState> available)
     {
-        var holder = _holders.GetValue(cluster, static _ => new Holder());
         var all = cluster.DestinationsState.AllDestinations;
+        if (!ReferenceEquals(available, cluster.DestinationsState.AvailableDestinations))
+        {
+            return new ClusterSnapshot(cluster, all, available, Registry);
+        }
+
+        var holder = _holders.GetValue(cluster, static _ => new Holder());
         var snapshot = holder.Current;
-        if (snapshot is null || !ReferenceEquals(snapshot.AvailableSource, available) || !ReferenceEquals(snapshot.AllSource, all))
+        if (snapshot is null || !ReferenceEquals(snapshot.AvailableSource, available) || !ReferenceEquals(snapshot.AllSource, all)
+            || (snapshot.RefreshAt != long.MaxValue && Registry.Model.Time.GetTimestamp() >= snapshot.RefreshAt))
         {
             var next = new ClusterSnapshot(cluster, all, available, Registry);
             next.InheritFrom(snapshot);
+            Ramp(cluster, snapshot, next);
             holder.Current = snapshot = next;
         }
 
         return snapshot;
+    }
+
+    private void Ramp(ClusterState cluster, ClusterSnapshot? previous, ClusterSnapshot next)
+    {
+        var options = settings?.For(cluster).SlowStart;
+        if (options is null || options.WindowSeconds <= 0)
+        {
+            return;
+        }
+
+        var window = TimeSpan.FromSeconds(options.WindowSeconds);
+        var now = Registry.Model.Time.GetTimestamp();
+        var before = previous is null ? null : new HashSet<DestinationStats>(previous.Candidates, ReferenceEqualityComparer.Instance);
+        var ramping = false;
+        foreach (var d in next.Candidates)
+        {
+            if (before is not null && !before.Contains(d))
+            {
+                d.StartRamp(now);
+            }
+
+            ramping |= d.UpdateRamp(now, window, options.MinWeightPercent, options.Aggression);
+        }
+
+        if (ramping)
+        {
+            // Re-weigh in about 20 steps over the window (at least every 50 ms apart).
+            var step = TimeSpan.FromTicks(Math.Max(window.Ticks / 20, TimeSpan.FromMilliseconds(50).Ticks));
+            next.RefreshAt = now + (long)(step.TotalSeconds * Registry.Model.Time.TimestampFrequency);
+        }
     }
 
     private sealed class Holder

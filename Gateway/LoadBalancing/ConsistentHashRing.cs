@@ -20,10 +20,14 @@ public sealed class ConsistentHashRing
     private readonly ulong[] _points;
     private readonly int[] _owners;
     private readonly int[] _weights;
+    private readonly ClusterLoad? _load;
+    private volatile AvailableWeight? _availableWeight;
 
-    public ConsistentHashRing(DestinationStats[] destinations)
+    /// <param name="load">The cluster's in-flight total, read in O(1) by bounded loads; summed per pick when absent.</param>
+    public ConsistentHashRing(DestinationStats[] destinations, ClusterLoad? load = null)
     {
         Destinations = destinations;
+        _load = load;
         _weights = Array.ConvertAll(destinations, d => d.Weight);
         var count = 0;
         foreach (var weight in _weights)
@@ -73,6 +77,37 @@ public sealed class ConsistentHashRing
         return true;
     }
 
+    /// <summary>The total weight of the available destinations, cached per availability array (immutable by contract).</summary>
+    private long WeightOf(bool[] available)
+    {
+        var cached = _availableWeight;
+        if (cached is null || !ReferenceEquals(cached.Available, available))
+        {
+            long total = 0;
+            for (var i = 0; i < Destinations.Length; i++)
+            {
+                total += available[i] ? Destinations[i].Weight : 0;
+            }
+
+            _availableWeight = cached = new AvailableWeight(available, total);
+        }
+
+        return cached.Total;
+    }
+
+    private long SumInFlight(bool[] available)
+    {
+        long total = 0;
+        for (var i = 0; i < Destinations.Length; i++)
+        {
+            total += available[i] ? Destinations[i].InFlight : 0;
+        }
+
+        return total;
+    }
+
+    private sealed record AvailableWeight(bool[] Available, long Total);
+
     public static ulong HashKey(ReadOnlySpan<char> key) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(key));
 
     public static ulong HashKey(ReadOnlySpan<byte> key) => XxHash3.HashToUInt64(key);
@@ -82,7 +117,7 @@ public sealed class ConsistentHashRing
     /// destinations marked available; -1 when none is. <paramref name="balanceFactor"/> &lt;= 0 turns bounded
     /// loads off; otherwise e.g. 1.25 caps each destination at 1.25x its weighted share of the in-flight total.
     /// </summary>
-    public int Pick(ulong keyHash, ReadOnlySpan<bool> available, double balanceFactor = 0)
+    public int Pick(ulong keyHash, bool[] available, double balanceFactor = 0)
     {
         if (_points.Length == 0)
         {
@@ -93,14 +128,8 @@ public sealed class ConsistentHashRing
         long totalWeight = 0;
         if (balanceFactor > 0)
         {
-            for (var i = 0; i < Destinations.Length; i++)
-            {
-                if (available[i])
-                {
-                    totalInFlight += Destinations[i].InFlight;
-                    totalWeight += Destinations[i].Weight;
-                }
-            }
+            totalWeight = WeightOf(available);
+            totalInFlight = _load?.InFlight ?? SumInFlight(available);
         }
 
         var start = Array.BinarySearch(_points, keyHash);

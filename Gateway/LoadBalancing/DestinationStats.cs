@@ -13,14 +13,20 @@ public sealed class DestinationStats
     private PeakEwma _latency;
     private long _queueDepth;
     private long _queueDepthStamp;
+    private int _rampPermille = 1000;
+    private long _rampStart;
 
-    public DestinationStats(string id, LatencyModel? model = null, int weight = 1, string address = "")
+    public DestinationStats(string id, LatencyModel? model = null, int weight = 1, string address = "", ClusterLoad? cluster = null)
     {
         Id = id;
         Model = model ?? LatencyModel.Default;
         Weight = weight;
         Address = address;
+        Cluster = cluster;
     }
+
+    /// <summary>The cluster total this destination's in-flight count also goes into (fixed at creation, so it never drifts).</summary>
+    public ClusterLoad? Cluster { get; }
 
     public string Id { get; }
 
@@ -35,6 +41,18 @@ public sealed class DestinationStats
         set => Volatile.Write(ref _weight, Math.Max(1, value));
     }
 
+    /// <summary>
+    /// The weight the policies balance with, in tenths: <see cref="Weight"/> x 10 scaled down while the
+    /// destination is in slow start (never below 1), so a weight-1 destination can still ramp in 10% steps.
+    /// </summary>
+    public int SelectionWeight => Math.Max(1, Weight * Volatile.Read(ref _rampPermille) / 100);
+
+    /// <summary>Slow-start share, 0..1 (1 = full share).</summary>
+    public double RampFactor => Volatile.Read(ref _rampPermille) / 1000.0;
+
+    /// <summary>When the current slow start began (a <see cref="TimeProvider"/> timestamp), 0 when not ramping.</summary>
+    public long RampStart => Volatile.Read(ref _rampStart);
+
     public long InFlight => Volatile.Read(ref _inFlight);
 
     public long Requests => Volatile.Read(ref _requests);
@@ -45,10 +63,18 @@ public sealed class DestinationStats
     public bool HasLatencySamples => _latency.HasSamples;
 
     /// <summary>Marks a request as sent to this destination. Pair with <see cref="Complete"/> or <see cref="Abandon"/> in a finally.</summary>
-    public void Begin() => Interlocked.Increment(ref _inFlight);
+    public void Begin()
+    {
+        Interlocked.Increment(ref _inFlight);
+        Cluster?.Add(1);
+    }
 
     /// <summary>Marks a request that was begun but produced no response worth a sample.</summary>
-    public void Abandon() => Interlocked.Decrement(ref _inFlight);
+    public void Abandon()
+    {
+        Interlocked.Decrement(ref _inFlight);
+        Cluster?.Add(-1);
+    }
 
     /// <summary>
     /// Records a finished request: its latency (a failure counts as at least the model's failure penalty),
@@ -57,6 +83,7 @@ public sealed class DestinationStats
     public void Complete(TimeSpan elapsed, bool failed, int reportedQueueDepth = -1)
     {
         Interlocked.Decrement(ref _inFlight);
+        Cluster?.Add(-1);
         Interlocked.Increment(ref _requests);
         var sample = elapsed.TotalSeconds;
         if (failed)
@@ -72,6 +99,38 @@ public sealed class DestinationStats
             Volatile.Write(ref _queueDepthStamp, now);
             Volatile.Write(ref _queueDepth, reportedQueueDepth);
         }
+    }
+
+    /// <summary>Begins a slow start at <paramref name="now"/> (the destination just became available).</summary>
+    public void StartRamp(long now)
+    {
+        Volatile.Write(ref _rampStart, now);
+        Volatile.Write(ref _rampPermille, 0);
+    }
+
+    /// <summary>
+    /// Envoy's slow-start factor: max(minPercent/100, (t / window)^(1 / aggression)), t the time since the ramp
+    /// began; at the end of the window the ramp ends. Returns whether the destination is still ramping.
+    /// </summary>
+    public bool UpdateRamp(long now, TimeSpan window, double minPercent, double aggression)
+    {
+        var start = RampStart;
+        if (start == 0)
+        {
+            return false;
+        }
+
+        var t = Model.Time.GetElapsedTime(start, now);
+        if (window <= TimeSpan.Zero || t >= window)
+        {
+            Volatile.Write(ref _rampStart, 0);
+            Volatile.Write(ref _rampPermille, 1000);
+            return false;
+        }
+
+        var factor = Math.Max(minPercent / 100, Math.Pow(Math.Max(0, t / window), 1 / aggression));
+        Volatile.Write(ref _rampPermille, (int)Math.Clamp(Math.Round(factor * 1000), 1, 1000));
+        return true;
     }
 
     /// <summary>The peak-EWMA latency estimate in seconds at timestamp <paramref name="now"/> (0 with no samples).</summary>

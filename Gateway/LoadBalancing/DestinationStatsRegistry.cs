@@ -14,12 +14,22 @@ public sealed class DestinationStatsRegistry(LatencyModel model)
     public const string WeightMetadataKey = "Weight";
 
     private readonly ConditionalWeakTable<DestinationState, Entry> _entries = [];
+    private readonly ConditionalWeakTable<ClusterState, ClusterLoad> _clusters = [];
 
     public LatencyModel Model { get; } = model;
 
-    public DestinationStats Get(DestinationState destination)
+    /// <summary>The total in-flight of <paramref name="cluster"/>.</summary>
+    public ClusterLoad LoadOf(ClusterState cluster) => _clusters.GetValue(cluster, static _ => new ClusterLoad());
+
+    /// <summary>The record of <paramref name="destination"/> (a YARP destination belongs to exactly one cluster).</summary>
+    public DestinationStats Get(ClusterState cluster, DestinationState destination)
     {
-        var entry = _entries.GetValue(destination, d => new Entry(new DestinationStats(d.DestinationId, Model)));
+        if (!_entries.TryGetValue(destination, out var entry))
+        {
+            var load = LoadOf(cluster);
+            entry = _entries.GetValue(destination, d => new Entry(new DestinationStats(d.DestinationId, Model, cluster: load)));
+        }
+
         var current = destination.Model;
         if (!ReferenceEquals(entry.Model, current))
         {

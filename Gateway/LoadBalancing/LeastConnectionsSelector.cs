@@ -4,8 +4,7 @@ namespace Gateway.LoadBalancing;
 /// nginx <c>least_conn</c> (ngx_http_upstream_least_conn_module.c): the destination with the fewest in-flight
 /// requests per unit of weight wins; several tied ones are broken by smooth weighted round-robin among just
 /// those, never by list order. Ratios are compared by cross-multiplying, so no division and no rounding.
-/// The tie-break's current weights use Interlocked adds: alone, a caller sees exactly nginx's sequence;
-/// concurrent callers may interleave turns, but every turn still adds and repays the same total.
+/// The scan is lock-free; only a tie-break takes the plan's lock, so its current weights follow nginx exactly.
 /// </summary>
 public sealed class LeastConnectionsSelector
 {
@@ -25,62 +24,58 @@ public sealed class LeastConnectionsSelector
             _plan = plan;
         }
 
-        // Pass 1: the best ratio and how many share it.
-        var best = 0;
-        var bestLoad = candidates[0].InFlight;
-        var bestWeight = plan.Weights[0];
+        // Pass 1, lock-free: the best ratio (cross-multiplied, no division), remembering who shares it.
+        var weights = plan.Weights;
+        Span<int> tied = candidates.Length <= 1024 ? stackalloc int[candidates.Length] : new int[candidates.Length];
+        long bestLoad = candidates[0].InFlight;
+        long bestWeight = weights[0];
+        tied[0] = 0;
         var ties = 1;
         for (var i = 1; i < candidates.Length; i++)
         {
-            var load = candidates[i].InFlight;
-            var weight = plan.Weights[i];
-            var cmp = (load * bestWeight).CompareTo(bestLoad * weight);
-            if (cmp < 0)
+            long load = candidates[i].InFlight;
+            long weight = weights[i];
+            var lhs = load * bestWeight;
+            var rhs = bestLoad * weight;
+            if (lhs < rhs)
             {
-                best = i;
                 bestLoad = load;
                 bestWeight = weight;
+                tied[0] = i;
                 ties = 1;
             }
-            else if (cmp == 0)
+            else if (lhs == rhs)
             {
-                ties++;
+                tied[ties++] = i;
             }
         }
 
         if (ties == 1)
         {
-            return best;
+            return tied[0];
         }
 
-        // Pass 2: smooth weighted round-robin among the tied (loads may have moved since pass 1; a destination
-        // that is no longer tied is simply skipped, as a peer that changed under nginx's lock would be).
-        var chosen = -1;
-        long chosenCurrent = 0;
-        long total = 0;
-        for (var i = best; i < candidates.Length; i++)
+        // Pass 2: smooth weighted round-robin among the tied, under the plan's lock as nginx runs it under the
+        // upstream's, so the sequence is exactly nginx's.
+        lock (plan)
         {
-            if (candidates[i].InFlight * bestWeight != bestLoad * plan.Weights[i])
+            var current = plan.Current;
+            var chosen = tied[0];
+            long total = 0;
+            for (var t = 0; t < ties; t++)
             {
-                continue;
+                var i = tied[t];
+                total += weights[i];
+                current[i] += weights[i];
+                if (current[i] > current[chosen])
+                {
+                    chosen = i;
+                }
             }
 
-            total += plan.Weights[i];
-            var current = Interlocked.Add(ref plan.Current[i], plan.Weights[i]);
-            if (chosen < 0 || current > chosenCurrent)
-            {
-                chosen = i;
-                chosenCurrent = current;
-            }
+            current[chosen] -= total;
+            return chosen;
         }
-
-        if (chosen < 0)
-        {
-            return best;
-        }
-
-        Interlocked.Add(ref plan.Current[chosen], -total);
-        return chosen;
     }
 
     private sealed class Plan
@@ -88,7 +83,7 @@ public sealed class LeastConnectionsSelector
         public Plan(DestinationStats[] candidates)
         {
             Candidates = candidates;
-            Weights = Array.ConvertAll(candidates, c => c.Weight);
+            Weights = Array.ConvertAll(candidates, c => c.SelectionWeight);
             Current = new long[candidates.Length];
         }
 

@@ -72,10 +72,13 @@ public sealed class SmoothWeightedSelector
         public Plan(DestinationStats[] candidates, long maxPrecomputeWork)
         {
             Candidates = candidates;
-            Weights = new int[candidates.Length];
-            for (var i = 0; i < candidates.Length; i++)
+            // Selection weights are in tenths (for slow start); dividing by their gcd gives back nginx's exact
+            // sequence and period for plain integer weights.
+            Weights = Array.ConvertAll(candidates, c => c.SelectionWeight);
+            var gcd = Weights.Aggregate(0, Gcd);
+            for (var i = 0; i < Weights.Length; i++)
             {
-                Weights[i] = candidates[i].Weight;
+                Weights[i] /= gcd;
                 Total += Weights[i];
             }
 
@@ -91,6 +94,8 @@ public sealed class SmoothWeightedSelector
         }
 
         public DestinationStats[] Candidates { get; }
+
+        private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 
         public int[] Weights { get; }
 

@@ -1,0 +1,54 @@
+using System.Runtime.CompilerServices;
+using Gateway.Config;
+using Polly.CircuitBreaker;
+using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Health;
+
+/// <summary>
+/// Each destination's <see cref="DestinationCircuitBreaker"/>, kept beside YARP's destination state and
+/// rebuilt when the cluster's breaker options change. An open circuit becomes YARP passive health
+/// Unhealthy for the break duration (then YARP makes it available again and the half-open trial decides);
+/// a closed circuit becomes Healthy.
+/// </summary>
+public sealed class CircuitBreakers(ResilienceSettings settings, IDestinationHealthUpdater health, TimeProvider time)
+{
+    private readonly ConditionalWeakTable<DestinationState, DestinationCircuitBreaker> _breakers = [];
+
+    /// <summary>The breaker of <paramref name="destination"/>, or null when the cluster turns breakers off.</summary>
+    public DestinationCircuitBreaker? Get(ClusterState cluster, DestinationState destination)
+    {
+        var options = settings.For(cluster).CircuitBreaker;
+        if (!options.Enabled)
+        {
+            return null;
+        }
+
+        if (_breakers.TryGetValue(destination, out var breaker) && breaker.Options == options)
+        {
+            return breaker;
+        }
+
+        breaker = new DestinationCircuitBreaker(options, time, (state, period) => Report(cluster, destination, state, period));
+        _breakers.AddOrUpdate(destination, breaker);
+        return breaker;
+    }
+
+    /// <summary>The breaker if one exists, for status and metrics.</summary>
+    public DestinationCircuitBreaker? Find(DestinationState destination) =>
+        _breakers.TryGetValue(destination, out var breaker) ? breaker : null;
+
+    private void Report(ClusterState cluster, DestinationState destination, CircuitState state, TimeSpan period)
+    {
+        switch (state)
+        {
+            case CircuitState.Open or CircuitState.Isolated:
+                health.SetPassive(cluster, destination, DestinationHealth.Unhealthy, period);
+                break;
+            case CircuitState.Closed:
+                health.SetPassive(cluster, destination, DestinationHealth.Healthy, TimeSpan.Zero);
+                break;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using Gateway.Config;
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Proxy;
+
+/// <summary>
+/// One proxied request's tries, shared (as an HttpContext feature) between the forwarding loop and the
+/// response transform that holds back a retryable answer before it reaches the client.
+/// </summary>
+internal sealed class AttemptState(RetryOptions options, ClusterState cluster, bool methodRetryable, long startTimestamp, TimeProvider time)
+{
+    public RetryOptions Options { get; } = options;
+
+    public ClusterState Cluster { get; } = cluster;
+
+    public List<DestinationState> Tried { get; } = new(2);
+
+    /// <summary>A status the transform held back for a retry (0 = none).</summary>
+    public int HeldBackStatus { get; set; }
+
+    /// <summary>The X-Queue-Depth the last response carried (-1 = none).</summary>
+    public int ReportedQueueDepth { get; set; } = -1;
+
+    /// <summary>Whether a retry after this try would be allowed for <paramref name="condition"/>, the request having been sent.</summary>
+    public bool MayRetry(string condition, bool sent) =>
+        Tried.Count < Options.MaxTries
+        && (!sent || methodRetryable)
+        && Options.Conditions.Contains(condition)
+        && (Options.TotalTimeoutSeconds <= 0 || time.GetElapsedTime(startTimestamp).TotalSeconds < Options.TotalTimeoutSeconds)
+        && HasUntried();
+
+    /// <summary>The destinations still worth a try: available and not tried yet (never the same one twice).</summary>
+    public List<DestinationState> Untried()
+    {
+        var available = Cluster.DestinationsState.AvailableDestinations;
+        var untried = new List<DestinationState>(available.Count);
+        foreach (var d in available)
+        {
+            if (!Tried.Contains(d))
+            {
+                untried.Add(d);
+            }
+        }
+
+        return untried;
+    }
+
+    private bool HasUntried()
+    {
+        foreach (var d in Cluster.DestinationsState.AvailableDestinations)
+        {
+            if (!Tried.Contains(d))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static string StatusCondition(int status) => status switch
+    {
+        500 => "http_500",
+        502 => "http_502",
+        503 => "http_503",
+        504 => "http_504",
+        429 => "http_429",
+        _ => "",
+    };
+
+    /// <summary>nginx: idempotent methods are retried after the request was sent; others only where the route says so.</summary>
+    public static bool IsIdempotent(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method)
+        || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method);
+}

@@ -1,0 +1,214 @@
+using System.Net.Http;
+using Gateway.Admin;
+using Gateway.Config;
+using Gateway.Health;
+using Gateway.LoadBalancing;
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Proxy;
+
+/// <summary>
+/// Sits after load balancing in YARP's proxy pipeline and runs the request's tries: each through the
+/// destination's circuit breaker, each kept in the destination's statistics record and the metrics; a try
+/// that failed in a way the retry conditions name goes to another destination (nginx proxy_next_upstream:
+/// never the same one twice, at most MaxTries, within the total timeout, non-idempotent methods only when
+/// the route allows it or the request was never sent, within the cluster's retry budget). A response whose
+/// first byte reached the client is never retried. When no try produced a response the client gets a
+/// problem+json: 503 (nothing could take it), 502 (connection failed), or 504 (timeout).
+/// </summary>
+internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStatsRegistry registry, CircuitBreakers breakers,
+    ResilienceSettings settings, PolicyLookup policies, RetryBudgets budgets, GatewayMetrics metrics, TimeProvider time)
+{
+    public const string RetryNonIdempotentMetadataKey = "RetryNonIdempotent";
+
+    private readonly RequestDelegate _next = next;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        var cluster = proxy.Route.Cluster!;
+        var clusterId = cluster.ClusterId;
+        var options = settings.For(cluster);
+        var routeAllows = proxy.Route.Config.Metadata?.TryGetValue(RetryNonIdempotentMetadataKey, out var allow) == true
+            && bool.TryParse(allow, out var allowed) && allowed;
+        var attempt = new AttemptState(options.Retry, cluster, routeAllows || AttemptState.IsIdempotent(context.Request.Method),
+            time.GetTimestamp(), time);
+        context.Features.Set(attempt);
+        if (options.Retry.MaxTries > 1 && context.Request.ContentLength is not 0 && context.Request.Body.CanRead)
+        {
+            context.Request.EnableBuffering(); // so a retry can send the body again
+        }
+
+        var destination = proxy.AvailableDestinations[0];
+        ForwardOutcome outcome;
+        while (true)
+        {
+            attempt.Tried.Add(destination);
+            var isRetry = attempt.Tried.Count > 1;
+            outcome = await TryAsync(context, cluster, destination, attempt, options);
+            if (isRetry)
+            {
+                budgets.Release(cluster);
+            }
+
+            var condition = outcome.Kind switch
+            {
+                ForwardOutcomeKind.RetryableStatus => "held",
+                ForwardOutcomeKind.NotSent or ForwardOutcomeKind.TransportError => "error",
+                ForwardOutcomeKind.Timeout => "timeout",
+                _ => null,
+            };
+            if (condition is null || context.Response.HasStarted
+                || (condition != "held" && !attempt.MayRetry(condition, sent: outcome.Kind != ForwardOutcomeKind.NotSent)))
+            {
+                break;
+            }
+
+            var nextDestination = PickNext(context, cluster, attempt);
+            if (nextDestination is null)
+            {
+                break;
+            }
+
+            if (!budgets.TryAcquire(cluster, options.Retry))
+            {
+                metrics.RecordRejection(clusterId, "retry_budget");
+                break;
+            }
+
+            metrics.RecordRetry(clusterId, condition == "held" ? AttemptState.StatusCondition(outcome.StatusCode) : condition);
+            ResetForRetry(context);
+            destination = nextDestination;
+            proxy.AvailableDestinations = destination;
+        }
+
+        await FinishAsync(context, clusterId, outcome);
+    }
+
+    private async Task<ForwardOutcome> TryAsync(HttpContext context, ClusterState cluster, DestinationState destination, AttemptState attempt,
+        ResilienceOptions options)
+    {
+        var stats = registry.Get(cluster, destination);
+        var breaker = breakers.Get(cluster, destination);
+        var start = time.GetTimestamp();
+        stats.Begin();
+        var ran = true;
+        ForwardOutcome outcome;
+        try
+        {
+            if (breaker is null)
+            {
+                outcome = await ForwardAsync((this, context, attempt));
+            }
+            else
+            {
+                (ran, outcome) = await breaker.ExecuteAsync(ForwardAsync, (this, context, attempt), context.RequestAborted);
+            }
+        }
+        catch
+        {
+            stats.Abandon();
+            throw;
+        }
+
+        if (!ran)
+        {
+            // Open circuit (or a half-open trial already out): never sent, free to go elsewhere.
+            stats.Abandon();
+            return new ForwardOutcome(ForwardOutcomeKind.NotSent, StatusCodes.Status503ServiceUnavailable);
+        }
+
+        if (outcome.Kind == ForwardOutcomeKind.ClientCanceled)
+        {
+            stats.Abandon();
+            return outcome;
+        }
+
+        var elapsed = time.GetElapsedTime(start);
+        var failed = outcome.StatusCode >= 500 || outcome.IsFailure(options.CircuitBreaker.FailureStatusCodes);
+        stats.Complete(elapsed, failed, attempt.ReportedQueueDepth);
+        metrics.RecordRequest(cluster.ClusterId, destination.DestinationId, outcome.StatusCode, elapsed.TotalSeconds);
+        return outcome;
+    }
+
+    private static async ValueTask<ForwardOutcome> ForwardAsync((ForwardingMiddleware Self, HttpContext Context, AttemptState Attempt) s)
+    {
+        await s.Self._next(s.Context);
+        return Classify(s.Context, s.Attempt);
+    }
+
+    private static ForwardOutcome Classify(HttpContext context, AttemptState attempt)
+    {
+        if (attempt.HeldBackStatus != 0)
+        {
+            var held = attempt.HeldBackStatus;
+            attempt.HeldBackStatus = 0;
+            return new ForwardOutcome(ForwardOutcomeKind.RetryableStatus, held);
+        }
+
+        var status = context.Response.StatusCode;
+        var error = context.GetForwarderErrorFeature();
+        return error?.Error switch
+        {
+            null or ForwarderError.None => new ForwardOutcome(ForwardOutcomeKind.Response, status),
+            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.RequestBodyClient
+                or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient or ForwarderError.UpgradeRequestCanceled
+                or ForwarderError.UpgradeResponseCanceled or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient
+                => new ForwardOutcome(ForwardOutcomeKind.ClientCanceled, status),
+            ForwarderError.RequestTimedOut => new ForwardOutcome(ForwardOutcomeKind.Timeout, StatusCodes.Status504GatewayTimeout),
+            ForwarderError.Request when IsConnectFailure(error.Exception) => new ForwardOutcome(ForwardOutcomeKind.NotSent, StatusCodes.Status502BadGateway),
+            _ => new ForwardOutcome(ForwardOutcomeKind.TransportError, StatusCodes.Status502BadGateway),
+        };
+    }
+
+    private static bool IsConnectFailure(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private DestinationState? PickNext(HttpContext context, ClusterState cluster, AttemptState attempt)
+    {
+        var untried = attempt.Untried();
+        if (untried.Count <= 1)
+        {
+            return untried.Count == 0 ? null : untried[0];
+        }
+
+        var policy = policies.Find(cluster.Model.Config.LoadBalancingPolicy);
+        return policy?.PickDestination(context, cluster, untried) ?? untried[0];
+    }
+
+    private static void ResetForRetry(HttpContext context)
+    {
+        context.Features.Set<IForwarderErrorFeature>(null);
+        context.Response.Clear();
+        if (context.Request.Body.CanSeek)
+        {
+            context.Request.Body.Position = 0;
+        }
+    }
+
+    private static Task FinishAsync(HttpContext context, string clusterId, ForwardOutcome outcome) => outcome.Kind switch
+    {
+        _ when context.Response.HasStarted => Task.CompletedTask,
+        ForwardOutcomeKind.RetryableStatus => Problems.WriteAsync(context, outcome.StatusCode, "Every destination tried failed",
+            $"the last destination answered {outcome.StatusCode} and no other destination was left to try.", clusterId),
+        ForwardOutcomeKind.NotSent => Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "No destination could take the request",
+            "every destination tried refused the connection or has its circuit open; retry shortly.", clusterId),
+        ForwardOutcomeKind.TransportError => Problems.WriteAsync(context, StatusCodes.Status502BadGateway, "Destination connection failed",
+            "the connection to the destination failed before a response and the request could not be retried elsewhere.", clusterId),
+        ForwardOutcomeKind.Timeout => Problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Destination timed out",
+            "no response within the try timeout (LbProxy Retry.TryTimeoutSeconds) and no retry was allowed.", clusterId),
+        _ => Task.CompletedTask,
+    };
+}

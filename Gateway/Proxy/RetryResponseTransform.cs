@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Gateway.Proxy;
+
+/// <summary>
+/// A response transform on every route: notes the destination's X-Queue-Depth, and when the status is one the
+/// retry conditions name and a retry is allowed, holds the answer back (nothing reaches the client) so the
+/// forwarding loop can try another destination.
+/// </summary>
+internal static class RetryResponseTransform
+{
+    public const string QueueDepthHeader = "X-Queue-Depth";
+
+    public static ValueTask Apply(ResponseTransformContext context)
+    {
+        var attempt = context.HttpContext.Features.Get<AttemptState>();
+        var response = context.ProxyResponse;
+        if (attempt is null || response is null)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        attempt.ReportedQueueDepth = response.Headers.TryGetValues(QueueDepthHeader, out var values)
+            && int.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var depth)
+            ? depth
+            : -1;
+
+        var status = (int)response.StatusCode;
+        var condition = AttemptState.StatusCondition(status);
+        if (condition.Length > 0 && !context.HttpContext.Response.HasStarted && attempt.MayRetry(condition, sent: true))
+        {
+            attempt.HeldBackStatus = status;
+            context.SuppressResponseBody = true;
+            context.HttpContext.Response.Clear();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
