@@ -118,7 +118,8 @@ public sealed class GatewayHost : IAsyncDisposable
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/status", () => Results.Json(StatusReport.Build(
-            proxyServices.GetRequiredService<GatewayStateReader>(), proxyServices.GetRequiredService<ConfigState>())));
+            proxyServices.GetRequiredService<GatewayStateReader>(), proxyServices.GetRequiredService<ConfigState>(),
+            proxyServices.GetRequiredService<GatewayMetrics>())));
         app.MapGet("/", () => Results.Text("LbProxy admin: GET /status (JSON), GET /metrics (Prometheus)\n"));
         return app;
     }

@@ -59,13 +59,24 @@ internal sealed class GatewayMetrics
             new KeyValuePair<string, object?>(MetricTags.Destination, destination));
     }
 
-    public void RecordRetry(string cluster, string condition) => _retries.Add(1,
-        new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
-        new KeyValuePair<string, object?>(MetricTags.Reason, condition));
+    /// <summary>Retries and rejections by (cluster, kind, reason), for /status; failures only, so off the hot path.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<(string Cluster, string Kind, string Reason), long> Counts { get; } = new();
 
-    public void RecordRejection(string cluster, string reason) => _rejections.Add(1,
-        new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
-        new KeyValuePair<string, object?>(MetricTags.Reason, reason));
+    public void RecordRetry(string cluster, string condition)
+    {
+        Counts.AddOrUpdate((cluster, "retries", condition), 1, static (_, n) => n + 1);
+        _retries.Add(1,
+            new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
+            new KeyValuePair<string, object?>(MetricTags.Reason, condition));
+    }
+
+    public void RecordRejection(string cluster, string reason)
+    {
+        Counts.AddOrUpdate((cluster, "rejections", reason), 1, static (_, n) => n + 1);
+        _rejections.Add(1,
+            new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
+            new KeyValuePair<string, object?>(MetricTags.Reason, reason));
+    }
 
     private static IEnumerable<Measurement<long>> Observe(GatewayStateReader state, Func<DestinationView, long> value) =>
         state.Destinations().Select(v => new Measurement<long>(value(v), Tags(v)));

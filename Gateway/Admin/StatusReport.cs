@@ -5,7 +5,7 @@ namespace Gateway.Admin;
 /// <summary>GET /status: the running config's generation, the last reload error, and every destination's numbers.</summary>
 internal static class StatusReport
 {
-    public static object Build(GatewayStateReader state, ConfigState config)
+    public static object Build(GatewayStateReader state, ConfigState config, GatewayMetrics metrics)
     {
         var status = config.Status;
         var now = state.Registry.Model.Time.GetTimestamp();
@@ -15,6 +15,8 @@ internal static class StatusReport
             {
                 id = g.Key.ClusterId,
                 policy = g.Key.Policy,
+                retries = Counts(metrics, g.Key.ClusterId, "retries"),
+                rejections = Counts(metrics, g.Key.ClusterId, "rejections"),
                 destinations = g.Select(v => new
                 {
                     id = v.Destination.DestinationId,
@@ -30,7 +32,11 @@ internal static class StatusReport
                     {
                         active = v.Destination.Health.Active.ToString(),
                         passive = v.Destination.Health.Passive.ToString(),
+                        draining = v.Draining,
+                        lastProbeError = v.LastProbeError,
                     },
+                    circuit = new { state = v.CircuitState.ToString(), opened = v.CircuitOpened },
+                    slowStart = new { ramping = v.Stats.RampStart != 0, share = Math.Round(v.Stats.RampFactor, 3) },
                 }).ToList(),
             }).ToList();
         return new
@@ -49,4 +55,7 @@ internal static class StatusReport
             clusters,
         };
     }
+
+    private static Dictionary<string, long> Counts(GatewayMetrics metrics, string cluster, string kind) =>
+        metrics.Counts.Where(kv => kv.Key.Cluster == cluster && kv.Key.Kind == kind).ToDictionary(kv => kv.Key.Reason, kv => kv.Value);
 }
