@@ -18,8 +18,11 @@ public static class WorkerApp
         ConfigureSources(builder.Configuration, args);
         var options = WorkerOptionsReader.Read(builder.Configuration);
 
-        // Per-request Information logs from Hosting/Routing cost throughput and say nothing new.
+        // Per-request Information logs from Hosting/Routing cost throughput and say nothing new. Hosting also starts
+        // an Activity and a log scope for every request while its logger is enabled at any level (Critical counts),
+        // so its per-request category is switched off entirely; Kestrel's own warnings and errors still log.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -41,17 +41,33 @@ internal sealed class PredictEndpoint(WorkerState state, WorkerMetrics metrics)
                 "the model is still loading; retry shortly (GET /health turns 200 when it is loaded)", StatusValues.Rejected);
         }
 
-        var request = await ReadRequestAsync(context, batcher);
-        if (request is null)
+        // One pooled buffer per request: the row in front, the batcher writes the probabilities behind it.
+        // The batcher is done with it once SubmitAsync's task completes, whatever the outcome.
+        var features = batcher.FeatureCount;
+        var buffer = ArrayPool<float>.Shared.Rent(features + batcher.ClassCount);
+        try
         {
-            return StatusValues.Invalid;
-        }
+            var (valid, requestId) = await ReadRequestAsync(context, batcher, buffer.AsMemory(0, features));
+            if (!valid)
+            {
+                return StatusValues.Invalid;
+            }
 
-        var result = await batcher.SubmitAsync(request.Features, context.RequestAborted);
+            var result = await batcher.SubmitAsync(buffer.AsMemory(0, features), buffer.AsMemory(features, batcher.ClassCount), context.RequestAborted);
+            return await AnswerAsync(context, batcher, result, requestId, started);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task<string> AnswerAsync(HttpContext context, Batcher batcher, BatchResult result, string? requestId, long started)
+    {
         var depth = batcher.QueueDepth;
         return result.Status switch
         {
-            BatchStatus.Succeeded => await WriteSuccessAsync(context, request, result, depth, started),
+            BatchStatus.Succeeded => WriteSuccess(context, requestId, result, depth, started),
             BatchStatus.QueueFull => await RejectAsync(context, depth, StatusCodes.Status503ServiceUnavailable, "Queue full",
                 $"the worker's queue is full ({depth} requests waiting); retry after the Retry-After delay or add workers", StatusValues.Rejected),
             BatchStatus.ShuttingDown => await RejectAsync(context, depth, StatusCodes.Status503ServiceUnavailable, "Shutting down",
@@ -64,7 +80,7 @@ internal sealed class PredictEndpoint(WorkerState state, WorkerMetrics metrics)
         };
     }
 
-    private static async Task<PredictRequest?> ReadRequestAsync(HttpContext context, Batcher batcher)
+    private static async Task<(bool Valid, string? RequestId)> ReadRequestAsync(HttpContext context, Batcher batcher, Memory<float> features)
     {
         var body = context.Request.BodyReader;
         ReadResult read;
@@ -85,32 +101,32 @@ internal sealed class PredictEndpoint(WorkerState state, WorkerMetrics metrics)
         {
             await WriteProblemAsync(context, batcher.QueueDepth, StatusCodes.Status413PayloadTooLarge, "Body too large",
                 $"the request body is larger than the worker's limit; send one row of {batcher.FeatureCount} features (raise --max-body-bytes for wider models)");
-            return null;
+            return (false, null);
         }
 
-        var request = PredictRequestParser.Parse(read.Buffer, batcher.FeatureCount, out var error);
+        var valid = PredictRequestParser.TryParse(read.Buffer, features.Span, out var requestId, out var error);
         body.AdvanceTo(read.Buffer.End);
-        if (request is null)
+        if (!valid)
         {
             await WriteProblemAsync(context, batcher.QueueDepth, StatusCodes.Status400BadRequest, "Invalid prediction request", error!);
         }
 
-        return request;
+        return (valid, requestId);
     }
 
-    private static async Task<string> WriteSuccessAsync(HttpContext context, PredictRequest request, BatchResult result, int depth, long started)
+    private static string WriteSuccess(HttpContext context, string? requestId, BatchResult result, int depth, long started)
     {
-        var probabilities = result.Probabilities!;
+        var probabilities = result.Probabilities.Span;
         var best = 0;
         for (var i = 1; i < probabilities.Length; i++)
         {
             best = probabilities[i] > probabilities[best] ? i : best;
         }
 
-        var response = new PredictResponse(best, probabilities[best], probabilities,
-            Stopwatch.GetElapsedTime(started).TotalMilliseconds, result.BatchSize, request.RequestId);
+        var response = new PredictResponse(best, probabilities[best], result.Probabilities,
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds, result.BatchSize, requestId);
         SetQueueDepth(context, depth);
-        await context.Response.WriteAsJsonAsync(response, WorkerJsonContext.Default.PredictResponse);
+        ResponseWriter.WriteJson(context.Response, response, WorkerJsonContext.Default.PredictResponse);
         return StatusValues.Success;
     }
 

@@ -7,40 +7,46 @@ namespace ModelWorker.Api;
 /// <summary>
 /// Reads a /predict body with Utf8JsonReader so that every rejection can say exactly what to fix (which
 /// feature is not a number, how many were expected) instead of a serializer's generic message. Unknown
-/// fields are ignored, as pydantic does for the seeds' FastAPI service.
+/// fields are ignored, as pydantic does for the seeds' FastAPI service. The features go straight into a buffer
+/// the caller owns (the endpoint rents it from a pool), so a valid body costs no allocation but its request_id.
 /// </summary>
 public static class PredictRequestParser
 {
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 16 };
 
-    /// <summary>Returns the request, or null with <paramref name="error"/> set to a message for the client.</summary>
-    public static PredictRequest? Parse(ReadOnlySequence<byte> body, int featureCount, out string? error)
+    /// <summary>
+    /// Reads a body whose row must have exactly <c>features.Length</c> numbers into <paramref name="features"/>.
+    /// False with <paramref name="error"/> set to a message for the client when the body is not valid.
+    /// </summary>
+    public static bool TryParse(ReadOnlySequence<byte> body, Span<float> features, out string? requestId, out string? error)
     {
         var reader = new Utf8JsonReader(body, ReaderOptions);
         long consumed = 0;
+        requestId = null;
         try
         {
-            return ParseObject(ref reader, ref consumed, featureCount, out error);
+            return ParseObject(ref reader, ref consumed, features, ref requestId, out error);
         }
         catch (JsonException ex)
         {
+            requestId = null;
             error = NonFiniteLiteral(body, consumed)
                 ? "features must be finite numbers: NaN and Infinity are not valid JSON and are not accepted"
-                : $"the body is not valid JSON ({ex.Message}); send {{\"features\": [{featureCount} numbers]}}";
-            return null;
+                : $"the body is not valid JSON ({ex.Message}); send {{\"features\": [{features.Length} numbers]}}";
+            return false;
         }
     }
 
-    private static PredictRequest? ParseObject(ref Utf8JsonReader reader, ref long consumed, int featureCount, out string? error)
+    private static bool ParseObject(ref Utf8JsonReader reader, ref long consumed, Span<float> features, ref string? requestId, out string? error)
     {
+        var featureCount = features.Length;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             error = $"the body must be a JSON object like {{\"features\": [{featureCount} numbers], \"request_id\": \"optional\"}}";
-            return null;
+            return false;
         }
 
-        float[]? features = null;
-        string? requestId = null;
+        var hasFeatures = false;
         while (true)
         {
             consumed = reader.BytesConsumed;
@@ -50,29 +56,30 @@ public static class PredictRequestParser
                 break;
             }
 
-            var name = reader.GetString();
+            // ValueTextEquals compares the (unescaped) name without allocating it as a string.
+            var isFeatures = reader.ValueTextEquals("features"u8);
+            var isRequestId = !isFeatures && reader.ValueTextEquals("request_id"u8);
             consumed = reader.BytesConsumed;
             reader.Read();
-            switch (name)
+            if (isFeatures)
             {
-                case "features":
-                    features = ReadFeatures(ref reader, ref consumed, featureCount, out error);
-                    if (features is null)
-                    {
-                        return null;
-                    }
+                if (!ReadFeatures(ref reader, ref consumed, features, out error))
+                {
+                    return false;
+                }
 
-                    break;
-                case "request_id":
-                    if (!TryReadRequestId(ref reader, out requestId, out error))
-                    {
-                        return null;
-                    }
-
-                    break;
-                default:
-                    reader.Skip();
-                    break;
+                hasFeatures = true;
+            }
+            else if (isRequestId)
+            {
+                if (!TryReadRequestId(ref reader, out requestId, out error))
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                reader.Skip();
             }
         }
 
@@ -80,28 +87,28 @@ public static class PredictRequestParser
         if (reader.Read())
         {
             error = "the body has content after its JSON object; send exactly one object";
-            return null;
+            return false;
         }
 
-        if (features is null)
+        if (!hasFeatures)
         {
             error = $"missing required field 'features': send {{\"features\": [{featureCount} numbers]}}";
-            return null;
+            return false;
         }
 
         error = null;
-        return new PredictRequest(features, requestId);
+        return true;
     }
 
-    private static float[]? ReadFeatures(ref Utf8JsonReader reader, ref long consumed, int featureCount, out string? error)
+    private static bool ReadFeatures(ref Utf8JsonReader reader, ref long consumed, Span<float> features, out string? error)
     {
+        var featureCount = features.Length;
         if (reader.TokenType != JsonTokenType.StartArray)
         {
             error = $"'features' must be an array of {featureCount} numbers, got {Describe(reader.TokenType)}";
-            return null;
+            return false;
         }
 
-        var features = new float[featureCount];
         var count = 0;
         while (true)
         {
@@ -116,14 +123,18 @@ public static class PredictRequestParser
             {
                 error = $"features[{count}] must be a number, got {Describe(reader.TokenType)}" +
                     (reader.TokenType == JsonTokenType.String ? " (NaN and Infinity are not accepted either)" : "");
-                return null;
+                return false;
             }
 
-            // Parse as double: a float overflow (1e39) must be an error, not a silent Infinity.
-            if (!reader.TryGetDouble(out var value) || !double.IsFinite(value) || Math.Abs(value) > float.MaxValue)
+            // Parse as double: a float overflow (1e39) must be an error, not a silent Infinity. Plain decimals
+            // take an exact fast path that gives the same double.
+            if (reader.HasValueSequence || !JsonNumber.TryParsePlainDecimal(reader.ValueSpan, out var value))
             {
-                error = $"features[{count}] is out of the float range; send finite numbers within ±3.4e38";
-                return null;
+                if (!reader.TryGetDouble(out value) || !double.IsFinite(value) || Math.Abs(value) > float.MaxValue)
+                {
+                    error = $"features[{count}] is out of the float range; send finite numbers within ±3.4e38";
+                    return false;
+                }
             }
 
             if (count < featureCount)
@@ -137,11 +148,11 @@ public static class PredictRequestParser
         if (count != featureCount)
         {
             error = $"expected {featureCount} features, got {count}";
-            return null;
+            return false;
         }
 
         error = null;
-        return features;
+        return true;
     }
 
     private static bool TryReadRequestId(ref Utf8JsonReader reader, out string? requestId, out string? error)

@@ -6,7 +6,7 @@ namespace ModelWorker.Api;
 public sealed record PredictResponse(
     [property: JsonPropertyName("prediction")] int Prediction,
     [property: JsonPropertyName("confidence")] float Confidence,
-    [property: JsonPropertyName("probabilities")] float[] Probabilities,
+    [property: JsonPropertyName("probabilities")] ReadOnlyMemory<float> Probabilities,
     [property: JsonPropertyName("latency_ms")] double LatencyMs,
     [property: JsonPropertyName("batch_size")] int BatchSize,
     [property: JsonPropertyName("request_id")] string? RequestId);

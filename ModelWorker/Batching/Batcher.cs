@@ -29,6 +29,9 @@ public sealed class Batcher
     private int _depth;
     private volatile bool _stopping;
 
+    // Set by the loop while it waits for a batch to fill; completed by the submitter that fills it.
+    private TaskCompletionSource? _batchFull;
+
     public Batcher(IBatchModel model, BatcherOptions options, TimeProvider time, ILogger logger, WorkerMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -58,13 +61,29 @@ public sealed class Batcher
     /// <summary>False once shutdown began: the worker finishes its queue but takes nothing new.</summary>
     public bool IsAccepting => !_stopping;
 
-    /// <summary>Queues one row and waits for its batch. Never throws for load: full, late and failed are results.</summary>
-    public Task<BatchResult> SubmitAsync(float[] features, CancellationToken cancellationToken = default)
+    /// <summary>Floats per row of probabilities that a successful request gets back.</summary>
+    public int ClassCount => _model.ClassCount;
+
+    /// <summary>Queues one row and waits for its batch; on success the probabilities are in a new array.</summary>
+    public Task<BatchResult> SubmitAsync(float[] features, CancellationToken cancellationToken = default) =>
+        SubmitAsync(features, new float[_model.ClassCount], cancellationToken);
+
+    /// <summary>
+    /// Queues one row and waits for its batch. Never throws for load: full, late and failed are results.
+    /// The caller owns both buffers (they may be pooled): the batch loop copies <paramref name="features"/> into
+    /// its own input buffer and writes the row's probabilities into <paramref name="probabilities"/>, both only
+    /// if the request runs, and both before the task completes; after that the batcher never touches them again.
+    /// </summary>
+    public Task<BatchResult> SubmitAsync(ReadOnlyMemory<float> features, Memory<float> probabilities, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(features);
         if (features.Length != _model.FeatureCount)
         {
             throw new ArgumentException($"expected {_model.FeatureCount} features, got {features.Length}", nameof(features));
+        }
+
+        if (probabilities.Length != _model.ClassCount)
+        {
+            throw new ArgumentException($"expected room for {_model.ClassCount} probabilities, got {probabilities.Length}", nameof(probabilities));
         }
 
         if (_stopping)
@@ -72,12 +91,16 @@ public sealed class Batcher
             return Task.FromResult(BatchResult.Of(BatchStatus.ShuttingDown));
         }
 
-        var request = new PendingRequest(features, _time.GetTimestamp(), _onLeftQueue);
+        var request = new PendingRequest(features, probabilities, _time.GetTimestamp(), _onLeftQueue);
         Interlocked.Increment(ref _depth);
         request.Arm(_options.RequestTimeout, _time, cancellationToken);
         if (!_queue.Writer.TryWrite(request))
         {
             request.TryEnd(_stopping ? BatchStatus.ShuttingDown : BatchStatus.QueueFull);
+        }
+        else
+        {
+            SignalIfFull();
         }
 
         return request.Task;
@@ -94,6 +117,7 @@ public sealed class Batcher
         _stopping = true;
         BatcherLog.Draining(_logger, QueueDepth);
         _queue.Writer.TryComplete();
+        SignalIfFull();
     }
 
     /// <summary>The batch loop: runs until <see cref="Complete"/> was called and the queue is empty.</summary>
@@ -112,44 +136,48 @@ public sealed class Batcher
         BatcherLog.Stopped(_logger);
     }
 
+    // Takes what is queued; while the batch is not full it sleeps until the queue holds a full batch or max wait
+    // has passed since the batch's first request. Submitters wake it once per batch, not once per request: at
+    // saturation a wake-up per request (a thread-pool hop each) made the loop itself the bottleneck.
     private async Task<int> CollectAsync(ChannelReader<PendingRequest> reader)
     {
-        var count = 0;
         long firstQueuedAt = 0;
-        while (count < _batch.Length)
+        var count = Drain(reader, 0, ref firstQueuedAt);
+        while (count > 0 && count < _batch.Length && !_stopping)
         {
-            if (reader.TryRead(out var request))
+            var full = await WaitForFullBatchAsync(firstQueuedAt).ConfigureAwait(false);
+            count = Drain(reader, count, ref firstQueuedAt);
+            if (!full)
             {
-                if (!request.IsQueued)
-                {
-                    continue; // timed out or cancelled while queued: already answered
-                }
-
-                if (count == 0)
-                {
-                    firstQueuedAt = request.QueuedAt;
-                }
-
-                _batch[count++] = request;
-                continue;
-            }
-
-            if (count == 0)
-            {
-                break;
-            }
-
-            if (_stopping || !await WaitForMoreAsync(reader, firstQueuedAt).ConfigureAwait(false))
-            {
-                break;
+                break; // max wait passed: run what there is
             }
         }
 
         return count;
     }
 
-    /// <summary>Waits for another request until max wait after the batch's first; false when the batch must close.</summary>
-    private async Task<bool> WaitForMoreAsync(ChannelReader<PendingRequest> reader, long firstQueuedAt)
+    private int Drain(ChannelReader<PendingRequest> reader, int count, ref long firstQueuedAt)
+    {
+        while (count < _batch.Length && reader.TryRead(out var request))
+        {
+            if (!request.IsQueued)
+            {
+                continue; // timed out or cancelled while queued: already answered
+            }
+
+            if (count == 0)
+            {
+                firstQueuedAt = request.QueuedAt;
+            }
+
+            _batch[count++] = request;
+        }
+
+        return count;
+    }
+
+    /// <summary>True when a full batch is waiting (or shutdown began); false when max wait after the batch's first request passed.</summary>
+    private async Task<bool> WaitForFullBatchAsync(long firstQueuedAt)
     {
         var remaining = _options.MaxWait - _time.GetElapsedTime(firstQueuedAt);
         if (remaining <= TimeSpan.Zero)
@@ -157,17 +185,39 @@ public sealed class Batcher
             return false;
         }
 
-        // The timer is relative to when it is created: if the clock moved on meanwhile, close now.
-        using var deadline = new CancellationTokenSource(remaining, _time);
-        if (_time.GetElapsedTime(firstQueuedAt) >= _options.MaxWait)
+        var full = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref _batchFull, full); // a full fence: a submitter that queued before this is seen below
+        try
         {
-            return false;
-        }
+            if (QueueDepth >= _batch.Length || _stopping)
+            {
+                return true;
+            }
 
-        // The deadline cancels the wait; SuppressThrowing keeps the common "max wait passed" path free of exceptions.
-        var wait = reader.WaitToReadAsync(deadline.Token).AsTask();
-        await ((Task)wait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        return wait.IsCompletedSuccessfully && wait.Result;
+            // The timer is relative to when it is created: if the clock moved on meanwhile, close now.
+            using var deadline = new CancellationTokenSource(remaining, _time);
+            if (_time.GetElapsedTime(firstQueuedAt) >= _options.MaxWait)
+            {
+                return false;
+            }
+
+            // The deadline cancels the wait; SuppressThrowing keeps the common "max wait passed" path free of exceptions.
+            await full.Task.WaitAsync(deadline.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return full.Task.IsCompleted;
+        }
+        finally
+        {
+            Volatile.Write(ref _batchFull, null);
+        }
+    }
+
+    /// <summary>Wakes the loop when the queue holds a full batch (called after a request was queued) or on shutdown.</summary>
+    private void SignalIfFull()
+    {
+        if (QueueDepth >= _batch.Length || _stopping)
+        {
+            Volatile.Read(ref _batchFull)?.TrySetResult();
+        }
     }
 
     private void RunBatch(int collected)
@@ -181,7 +231,7 @@ public sealed class Batcher
             _batch[i] = null!;
             if (request.TryStartRunning())
             {
-                request.Features.CopyTo(_input.AsSpan(size * features, features));
+                request.Features.Span.CopyTo(_input.AsSpan(size * features, features));
                 _batch[size++] = request;
             }
         }
@@ -201,20 +251,26 @@ public sealed class Batcher
 #pragma warning restore CA1031
         {
             BatcherLog.RunFailed(_logger, ex, size);
-            FinishBatch(size, i => BatchResult.Failure(ex, size));
+            FailBatch(size, BatchResult.Failure(ex, size));
             return;
         }
 
         _metrics?.BatchRan(size, _time.GetElapsedTime(started).TotalSeconds, _model.Device);
         var classes = _model.ClassCount;
-        FinishBatch(size, i => BatchResult.Success(_output.AsSpan(i * classes, classes).ToArray(), size));
+        for (var i = 0; i < size; i++)
+        {
+            var request = _batch[i];
+            _batch[i] = null!;
+            _output.AsSpan(i * classes, classes).CopyTo(request.Probabilities.Span);
+            request.Complete(BatchResult.Success(request.Probabilities, size));
+        }
     }
 
-    private void FinishBatch(int size, Func<int, BatchResult> resultOf)
+    private void FailBatch(int size, BatchResult failure)
     {
         for (var i = 0; i < size; i++)
         {
-            _batch[i].Complete(resultOf(i));
+            _batch[i].Complete(failure);
             _batch[i] = null!;
         }
     }

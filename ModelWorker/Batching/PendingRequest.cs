@@ -18,15 +18,20 @@ internal sealed class PendingRequest : TaskCompletionSource<BatchResult>
     private CancellationTokenRegistration _cancellation;
 
     // Continuations run on the thread pool, never inline on the batch loop (as ConcurrencyLimiter's waiters).
-    public PendingRequest(float[] features, long queuedAt, Action onLeftQueue)
+    public PendingRequest(ReadOnlyMemory<float> features, Memory<float> probabilities, long queuedAt, Action onLeftQueue)
         : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         Features = features;
+        Probabilities = probabilities;
         QueuedAt = queuedAt;
         _onLeftQueue = onLeftQueue;
     }
 
-    public float[] Features { get; }
+    /// <summary>The caller's row; read only by the batch loop, and only after <see cref="TryStartRunning"/>.</summary>
+    public ReadOnlyMemory<float> Features { get; }
+
+    /// <summary>The caller's buffer for the row's probabilities; written only after <see cref="TryStartRunning"/>.</summary>
+    public Memory<float> Probabilities { get; }
 
     /// <summary>TimeProvider timestamp of the moment the request was queued.</summary>
     public long QueuedAt { get; }
