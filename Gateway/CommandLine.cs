@@ -5,11 +5,18 @@ public sealed record CommandLine
 {
     public const string Usage = """
         usage: Gateway [--config FILE] [--urls URLS] [--admin-urls URLS] [-t]
+                       [--workers N] [--model PATH] [--min-workers N] [--max-workers N] [--no-autoscale]
+          (no --config)       the embedded default: a local fleet of ModelWorkers behind the gateway
           --config FILE       gateway config (JSON: a YARP "ReverseProxy" section + optional "LbProxy" section);
                               watched and hot-reloaded on save
           --urls URLS         proxy listener(s), ';'-separated (default http://127.0.0.1:8080)
           --admin-urls URLS   admin listener for /metrics and /status (default http://127.0.0.1:9901)
           -t, --test          check the config and exit (0 = valid), like nginx -t
+          --workers N         embedded fleet: workers at start (default 3, clamped into min..max)
+          --model PATH        embedded fleet: ONNX model (default the bundled classifier-small.onnx)
+          --min-workers N     embedded fleet: autoscaler minimum (default 2)
+          --max-workers N     embedded fleet: autoscaler maximum (default max(4, 2 x cores))
+          --no-autoscale      embedded fleet: keep exactly --workers workers
           -h, --help          this text
         """;
 
@@ -22,6 +29,33 @@ public sealed record CommandLine
     public bool TestOnly { get; init; }
 
     public bool Help { get; init; }
+
+    public int? Workers { get; init; }
+
+    public string? Model { get; init; }
+
+    public int? MinWorkers { get; init; }
+
+    public int? MaxWorkers { get; init; }
+
+    public bool NoAutoscale { get; init; }
+
+    /// <summary>The embedded default's fleet, with the command line's choices.</summary>
+    public Fleet.FleetOptions FleetOptions()
+    {
+        var defaults = new Fleet.FleetOptions();
+        return defaults with
+        {
+            Workers = Workers ?? defaults.Workers,
+            Model = Model,
+            Autoscale = defaults.Autoscale with
+            {
+                Enabled = !NoAutoscale,
+                MinReplicas = MinWorkers ?? defaults.Autoscale.MinReplicas,
+                MaxReplicas = MaxWorkers ?? defaults.Autoscale.MaxReplicas,
+            },
+        };
+    }
 
     /// <summary>Parses <paramref name="args"/>; <paramref name="error"/> says what is wrong when it returns null.</summary>
     public static CommandLine? Parse(IReadOnlyList<string> args, out string? error)
@@ -65,6 +99,21 @@ public sealed record CommandLine
                 case "--test":
                     result = result with { TestOnly = true };
                     break;
+                case "--workers":
+                    result = result with { Workers = Int(name, Value(), ref error) };
+                    break;
+                case "--min-workers":
+                    result = result with { MinWorkers = Int(name, Value(), ref error) };
+                    break;
+                case "--max-workers":
+                    result = result with { MaxWorkers = Int(name, Value(), ref error) };
+                    break;
+                case "--model":
+                    result = result with { Model = Value() ?? Missing(name, "an .onnx file path", ref error) };
+                    break;
+                case "--no-autoscale":
+                    result = result with { NoAutoscale = true };
+                    break;
                 case "-h":
                 case "--help":
                     result = result with { Help = true };
@@ -80,7 +129,28 @@ public sealed record CommandLine
             error = "-t needs --config FILE to test.";
         }
 
+        if (error is null && result.Model is not null && !File.Exists(result.Model))
+        {
+            error = $"--model {result.Model}: no such file.";
+        }
+
+        if (error is null && result.MinWorkers > (result.MaxWorkers ?? int.MaxValue))
+        {
+            error = "--min-workers is above --max-workers.";
+        }
+
         return error is null ? result : null;
+    }
+
+    private static int? Int(string name, string? text, ref string? error)
+    {
+        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= 1)
+        {
+            return value;
+        }
+
+        error ??= $"{name} needs an integer >= 1, got '{text}'.";
+        return null;
     }
 
     private static string Missing(string name, string what, ref string? error)

@@ -1,5 +1,6 @@
 using Gateway.Admin;
 using Gateway.Config;
+using Gateway.Fleet;
 using Gateway.Health;
 using Gateway.LoadBalancing;
 using Gateway.Proxy;
@@ -44,31 +45,48 @@ public sealed class GatewayHost : IAsyncDisposable
     public static async Task<GatewayHost> StartAsync(GatewayHostOptions options, Action<ILoggingBuilder>? logging = null,
         CancellationToken cancellationToken = default)
     {
-        var proxy = BuildProxy(options, logging);
-        var state = proxy.Services.GetRequiredService<ConfigState>();
         var config = options.Config;
         if (options.ConfigPath is not null)
         {
-            IReadOnlyList<ConfigError> errors;
-            (config, errors) = await ConfigFileParser.LoadAsync(options.ConfigPath, proxy.Services.GetRequiredService<IConfigValidator>());
-            if (config is null)
-            {
-                var logger = proxy.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Config");
-                foreach (var error in errors)
-                {
-                    logger.LogError("{Error}", error.ToString());
-                }
-
-                await proxy.DisposeAsync();
-                throw new ConfigException(errors);
-            }
+            config = await LoadAsync(options, logging);
         }
 
-        state.Apply(config ?? throw new ArgumentException("Give a ConfigPath or a Config.", nameof(options)));
+        if (config is null)
+        {
+            throw new ArgumentException("Give a ConfigPath or a Config.", nameof(options));
+        }
+
+        var proxy = BuildProxy(options, config.Options.Fleet, logging);
+        proxy.Services.GetRequiredService<ConfigState>().Apply(config);
         var admin = BuildAdmin(options, proxy.Services, logging);
         await proxy.StartAsync(cancellationToken);
         await admin.StartAsync(cancellationToken);
         return new GatewayHost(proxy, admin);
+    }
+
+    /// <summary>The local fleet's supervisor, when the config has a fleet.</summary>
+    public FleetSupervisorView? Fleet => _proxy.Services.GetService<FleetSupervisor>() is { } supervisor
+        ? new FleetSupervisorView(supervisor) : null;
+
+    /// <summary>Reads and validates the file before anything starts; throws with every problem (each also logged).</summary>
+    private static async Task<GatewayConfig> LoadAsync(GatewayHostOptions options, Action<ILoggingBuilder>? logging)
+    {
+        await using var services = new ServiceCollection()
+            .AddLogging(builder => ConfigureLogging(builder, logging)).AddMetrics()
+            .AddLbProxyGateway(options).BuildServiceProvider();
+        var (config, errors) = await ConfigFileParser.LoadAsync(options.ConfigPath!, services.GetRequiredService<IConfigValidator>());
+        if (config is null)
+        {
+            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Config");
+            foreach (var error in errors)
+            {
+                logger.LogError("{Error}", error.ToString());
+            }
+
+            throw new ConfigException(errors);
+        }
+
+        return config;
     }
 
     /// <summary>Completes when the process is asked to stop (Ctrl-C, SIGTERM).</summary>
@@ -82,7 +100,7 @@ public sealed class GatewayHost : IAsyncDisposable
         await _proxy.DisposeAsync();
     }
 
-    private static WebApplication BuildProxy(GatewayHostOptions options, Action<ILoggingBuilder>? logging)
+    private static WebApplication BuildProxy(GatewayHostOptions options, FleetOptions? fleet, Action<ILoggingBuilder>? logging)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, logging);
@@ -91,6 +109,16 @@ public sealed class GatewayHost : IAsyncDisposable
         if (options.ConfigPath is { } path)
         {
             builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConfigFileWatcher>(sp, path));
+        }
+
+        if (fleet is not null)
+        {
+            // Fleet settings are read at start-up; a reload that changes them needs a restart.
+            builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<FleetSupervisor>(sp, fleet));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<FleetSupervisor>());
+            builder.Services.AddSingleton<FleetAutoscaler>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<FleetAutoscaler>());
+            builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<FleetMetrics>(sp, options.MeterName));
         }
 
         var app = builder.Build();
@@ -112,6 +140,7 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.WebHost.UseUrls([.. options.AdminUrls]);
         // Metrics are recorded by the proxy app's meter; the exporter here listens by meter name.
         _ = proxyServices.GetRequiredService<GatewayMetrics>();
+        _ = proxyServices.GetService<FleetMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(options.MeterName)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
@@ -119,7 +148,8 @@ public sealed class GatewayHost : IAsyncDisposable
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/status", () => Results.Json(StatusReport.Build(
             proxyServices.GetRequiredService<GatewayStateReader>(), proxyServices.GetRequiredService<ConfigState>(),
-            proxyServices.GetRequiredService<GatewayMetrics>())));
+            proxyServices.GetRequiredService<GatewayMetrics>(), proxyServices.GetService<FleetSupervisor>(),
+            proxyServices.GetService<FleetAutoscaler>())));
         app.MapGet("/", () => Results.Text("LbProxy admin: GET /status (JSON), GET /metrics (Prometheus)\n"));
         return app;
     }

@@ -1,4 +1,5 @@
 using Gateway.Config;
+using Gateway.Fleet;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.Configuration;
 
@@ -20,16 +21,9 @@ public static class Program
             return error is null ? 0 : 2;
         }
 
-        if (commandLine.ConfigPath is null)
-        {
-            await Console.Error.WriteLineAsync("error: give a config file with --config FILE (see Gateway/examples/gateway.json).");
-            await Console.Error.WriteLineAsync(CommandLine.Usage);
-            return 2;
-        }
-
         if (commandLine.TestOnly)
         {
-            return await TestConfigAsync(commandLine.ConfigPath);
+            return await TestConfigAsync(commandLine.ConfigPath!);
         }
 
         GatewayHost host;
@@ -38,6 +32,7 @@ public static class Program
             host = await GatewayHost.StartAsync(new GatewayHostOptions
             {
                 ConfigPath = commandLine.ConfigPath,
+                Config = commandLine.ConfigPath is null ? EmbeddedConfig.Create(commandLine.FleetOptions()) : null,
                 Urls = commandLine.Urls,
                 AdminUrls = commandLine.AdminUrls,
             });
@@ -56,9 +51,27 @@ public static class Program
 
         await using (host)
         {
-            Console.WriteLine($"LbProxy gateway: proxy {string.Join(", ", host.ProxyUrls)}  admin {string.Join(", ", host.AdminUrls)} (/status, /metrics)");
-            Console.WriteLine($"config {commandLine.ConfigPath} (hot reload on save); Ctrl-C to stop");
-            await host.WaitForShutdownAsync();
+            var stopping = host.WaitForShutdownAsync();
+            if (host.Fleet is { } fleet)
+            {
+                try
+                {
+                    await Task.WhenAny(fleet.InitialReady, stopping);
+                    await (stopping.IsCompleted ? Task.CompletedTask : fleet.InitialReady);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    await Console.Error.WriteLineAsync($"error: the local fleet could not start: {ex.Message}");
+                    return 1;
+                }
+            }
+
+            if (!stopping.IsCompleted)
+            {
+                Console.WriteLine(Banner.Text(host, commandLine.ConfigPath));
+            }
+
+            await stopping;
         }
 
         return 0;

@@ -5,7 +5,8 @@ namespace Gateway.Admin;
 /// <summary>GET /status: the running config's generation, the last reload error, and every destination's numbers.</summary>
 internal static class StatusReport
 {
-    public static object Build(GatewayStateReader state, ConfigState config, GatewayMetrics metrics)
+    public static object Build(GatewayStateReader state, ConfigState config, GatewayMetrics metrics,
+        Fleet.FleetSupervisor? fleet = null, Fleet.FleetAutoscaler? autoscaler = null)
     {
         var status = config.Status;
         var now = state.Registry.Model.Time.GetTimestamp();
@@ -53,6 +54,14 @@ internal static class StatusReport
                 },
             },
             clusters,
+            fleet = fleet is null ? null : new
+            {
+                cluster = fleet.Options.ClusterId,
+                desired = fleet.Target,
+                autoscale = fleet.Options.Autoscale.Enabled,
+                lastDecision = autoscaler?.LastDecision?.ToString(),
+                workers = fleet.Workers,
+            },
         };
     }
 

@@ -13,7 +13,7 @@ internal static class ClusterRules
             ? LoadBalancingPolicyNames.RoundRobin
             : LoadBalancingPolicyNames.All.FirstOrDefault(p => string.Equals(p, name.Trim(), StringComparison.OrdinalIgnoreCase)) ?? name;
 
-    public static void Validate(ClusterConfig cluster, string path, Action<string, string, string> report)
+    public static void Validate(ClusterConfig cluster, string path, Action<string, string, string> report, bool fedByFleet = false)
     {
         var policy = cluster.LoadBalancingPolicy!;
         if (!LoadBalancingPolicyNames.All.Contains(policy))
@@ -44,6 +44,11 @@ internal static class ClusterRules
 
         if (cluster.Destinations is null || cluster.Destinations.Count == 0)
         {
+            if (fedByFleet)
+            {
+                return; // the local fleet adds its workers as they become ready
+            }
+
             report(path, $"cluster '{cluster.ClusterId}' has no destinations.",
                 "add \"Destinations\": { \"d1\": { \"Address\": \"http://127.0.0.1:5001\" } }.");
             return;

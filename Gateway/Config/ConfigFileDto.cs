@@ -29,4 +29,6 @@ internal sealed class LbProxySectionDto
     public JsonElement? Resilience { get; set; }
 
     public Dictionary<string, JsonElement>? Clusters { get; set; }
+
+    public Fleet.FleetOptions? Fleet { get; set; }
 }

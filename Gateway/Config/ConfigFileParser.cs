@@ -46,6 +46,11 @@ public static class ConfigFileParser
         var clusters = (dto.ReverseProxy?.Clusters ?? [])
             .Select(c => c.Value with { ClusterId = c.Key, LoadBalancingPolicy = ClusterRules.CanonicalPolicy(c.Value.LoadBalancingPolicy) })
             .ToList();
+        var fleet = dto.LbProxy?.Fleet;
+        if (fleet is not null && !clusters.Any(c => string.Equals(c.ClusterId, fleet.ClusterId, StringComparison.OrdinalIgnoreCase)))
+        {
+            clusters.Add(FleetRules.DefaultCluster(fleet.ClusterId));
+        }
 
         var errors = new List<ConfigError>();
         void Report(string path, string problem, string fix)
@@ -82,7 +87,8 @@ public static class ConfigFileParser
         {
             var path = $"ReverseProxy:Clusters:{cluster.ClusterId}";
             var before = errors.Count;
-            ClusterRules.Validate(cluster, path, Report);
+            ClusterRules.Validate(cluster, path, Report,
+                fedByFleet: fleet is not null && string.Equals(cluster.ClusterId, fleet.ClusterId, StringComparison.OrdinalIgnoreCase));
             if (errors.Count == before && yarpValidator is not null)
             {
                 AddYarpErrors(await yarpValidator.ValidateClusterAsync(cluster), path, Report);
@@ -90,6 +96,7 @@ public static class ConfigFileParser
         }
 
         AdaptiveRules.Validate(dto.LbProxy?.Adaptive, "LbProxy:Adaptive", Report);
+        FleetRules.Validate(fleet, "LbProxy:Fleet", Report);
         return errors.Count > 0
             ? (null, errors)
             : (new GatewayConfig(routes, clusters, options, file), errors);

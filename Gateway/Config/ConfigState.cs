@@ -9,6 +9,7 @@ namespace Gateway.Config;
 public sealed class ConfigState(InMemoryConfigProvider provider, TimeProvider time)
 {
     private readonly Lock _lock = new();
+    private readonly Dictionary<string, IReadOnlyDictionary<string, DestinationConfig>> _dynamic = new(StringComparer.OrdinalIgnoreCase);
     private volatile ReloadStatus _status = new(null, 0, null, null, []);
 
     public ReloadStatus Status => _status;
@@ -19,7 +20,7 @@ public sealed class ConfigState(InMemoryConfigProvider provider, TimeProvider ti
     {
         lock (_lock)
         {
-            provider.Update(config.Routes, config.Clusters);
+            Publish(config);
             var previous = _status;
             _status = previous with
             {
@@ -29,6 +30,30 @@ public sealed class ConfigState(InMemoryConfigProvider provider, TimeProvider ti
                 LastErrors = [],
             };
         }
+    }
+
+    /// <summary>
+    /// Sets the destinations a local fleet contributes to <paramref name="clusterId"/> (workers that answer
+    /// /ready); they are merged into that cluster now and on every later reload of the file.
+    /// </summary>
+    public void SetDynamicDestinations(string clusterId, IReadOnlyDictionary<string, DestinationConfig> destinations)
+    {
+        lock (_lock)
+        {
+            _dynamic[clusterId] = destinations;
+            if (_status.Config is { } config)
+            {
+                Publish(config);
+            }
+        }
+    }
+
+    private void Publish(GatewayConfig config)
+    {
+        var clusters = config.Clusters.Select(c => _dynamic.TryGetValue(c.ClusterId, out var extra)
+            ? c with { Destinations = (c.Destinations ?? new Dictionary<string, DestinationConfig>()).Concat(extra).ToDictionary() }
+            : c).ToList();
+        provider.Update(config.Routes, clusters);
     }
 
     public void Reject(IReadOnlyList<ConfigError> errors)

@@ -13,6 +13,9 @@ public sealed record LbProxyOptions
     /// <summary>Per-cluster resilience, already merged over <see cref="Resilience"/>.</summary>
     public IReadOnlyDictionary<string, ResilienceOptions> Clusters { get; init; } = new Dictionary<string, ResilienceOptions>();
 
+    /// <summary>A local fleet of ModelWorker processes feeding one cluster (the embedded default has one).</summary>
+    public Fleet.FleetOptions? Fleet { get; init; }
+
     public ResilienceOptions For(string clusterId) => Clusters.GetValueOrDefault(clusterId) ?? Resilience;
 }
 

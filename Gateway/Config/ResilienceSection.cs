@@ -34,7 +34,7 @@ internal static class ResilienceSection
             }
         }
 
-        return new LbProxyOptions { Adaptive = dto?.Adaptive ?? new AdaptiveOptions(), Resilience = defaults, Clusters = clusters };
+        return new LbProxyOptions { Adaptive = dto?.Adaptive ?? new AdaptiveOptions(), Resilience = defaults, Clusters = clusters, Fleet = dto?.Fleet };
     }
 
     private static ResilienceOptions? Deserialize(JsonNode? node, string path, JsonSerializerOptions json, Action<string, string, string> report)

@@ -1,0 +1,53 @@
+using Gateway.Fleet;
+using Gateway.LoadBalancing;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Config;
+
+/// <summary>The local fleet's cluster when the file does not define it, and the checks of <c>LbProxy.Fleet</c>.</summary>
+internal static class FleetRules
+{
+    /// <summary>Adaptive balancing, active /ready probes every second (so a draining worker leaves quickly), breakers on.</summary>
+    public static ClusterConfig DefaultCluster(string id) => new()
+    {
+        ClusterId = id,
+        LoadBalancingPolicy = LoadBalancingPolicyNames.Adaptive,
+        HealthCheck = new HealthCheckConfig
+        {
+            Active = new ActiveHealthCheckConfig { Enabled = true, Interval = TimeSpan.FromSeconds(1), Timeout = TimeSpan.FromSeconds(1) },
+        },
+        Destinations = new Dictionary<string, DestinationConfig>(),
+    };
+
+    public static void Validate(FleetOptions? fleet, string path, Action<string, string, string> report)
+    {
+        if (fleet is null)
+        {
+            return;
+        }
+
+        void Check(bool ok, string name, string rule, object? value)
+        {
+            if (!ok)
+            {
+                report($"{path}:{name}", $"LbProxy.Fleet.{name.Replace(':', '.')} is {value}; it must be {rule}.", $"set it to {rule}, or remove it for the default.");
+            }
+        }
+
+        var a = fleet.Autoscale;
+        Check(fleet.Workers >= 1, "Workers", "an integer >= 1", fleet.Workers);
+        Check(fleet.Model is null || File.Exists(fleet.Model), "Model", "the path of an existing .onnx file", fleet.Model);
+        Check(fleet.WorkerPath is null || File.Exists(fleet.WorkerPath), "WorkerPath", "the path of an existing ModelWorker.dll", fleet.WorkerPath);
+        Check(fleet.StartTimeoutSeconds > 0, "StartTimeoutSeconds", "seconds above 0", fleet.StartTimeoutSeconds);
+        Check(fleet.DrainSeconds >= 0, "DrainSeconds", "seconds >= 0", fleet.DrainSeconds);
+        Check(fleet.LivenessFailures >= 1, "LivenessFailures", "an integer >= 1", fleet.LivenessFailures);
+        Check(a.MinReplicas >= 1, "Autoscale:MinReplicas", "an integer >= 1", a.MinReplicas);
+        Check(a.EffectiveMax >= a.MinReplicas, "Autoscale:MaxReplicas", "0 (= max(4, 2 x cores)) or at least MinReplicas", a.MaxReplicas);
+        Check(a.SyncPeriodSeconds > 0, "Autoscale:SyncPeriodSeconds", "seconds above 0", a.SyncPeriodSeconds);
+        Check(a.Tolerance is >= 0 and < 1, "Autoscale:Tolerance", "a ratio from 0 to below 1", a.Tolerance);
+        Check(a.TargetQueueDepth > 0 && a.TargetP95Seconds > 0 && a.TargetCpuPercent > 0, "Autoscale", "positive targets (TargetQueueDepth, TargetP95Seconds, TargetCpuPercent)", "not all positive");
+        Check(a.ScaleUpPercent >= 0 && a.ScaleUpPods >= 0 && a.ScaleUpPeriodSeconds > 0, "Autoscale", "scale-up limits >= 0 with a period above 0", "invalid");
+        Check(a.ScaleDownPercent is >= 0 and <= 100 && a.ScaleDownPeriodSeconds > 0, "Autoscale", "a scale-down percent 0..100 with a period above 0", "invalid");
+        Check(a.ScaleUpStabilizationSeconds >= 0 && a.ScaleDownStabilizationSeconds >= 0, "Autoscale", "stabilization windows >= 0 seconds", "negative");
+    }
+}

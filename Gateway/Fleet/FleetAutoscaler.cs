@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Fleet;
+
+/// <summary>
+/// Every sync period: scrapes each ready worker (/metrics for queue depth and the latency histogram, the
+/// process's CPU time), turns them into the three HPA metrics, asks <see cref="HpaController"/> for the replica
+/// count, tells the supervisor, and logs the decision with its inputs.
+/// </summary>
+internal sealed partial class FleetAutoscaler(FleetSupervisor supervisor, TimeProvider time, ILogger<FleetAutoscaler> logger) : BackgroundService
+{
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly Dictionary<string, (WorkerMetricsSample Sample, TimeSpan Cpu, long At)> _previous = [];
+
+    public HpaDecision? LastDecision { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var options = supervisor.Options.Autoscale;
+        if (!options.Enabled)
+        {
+            return;
+        }
+
+        var controller = options.CreateController(time);
+        try
+        {
+            await supervisor.InitialReady.WaitAsync(stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return; // the supervisor reported why
+        }
+
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.SyncPeriodSeconds), time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            var metrics = await SampleAsync(options, stoppingToken);
+            var current = supervisor.Target;
+            var decision = controller.Decide(current, metrics);
+            LastDecision = decision;
+            if (decision.Desired != current)
+            {
+                LogScale(logger, decision.Desired > current ? "up" : "down", decision.ToString());
+                supervisor.SetTarget(decision.Desired);
+            }
+            else
+            {
+                LogHold(logger, decision.ToString());
+            }
+        }
+    }
+
+    private async Task<List<HpaMetric>> SampleAsync(AutoscaleOptions options, CancellationToken ct)
+    {
+        var workers = supervisor.ReadyProcesses();
+        var queue = new List<double>();
+        var cpu = new List<double>();
+        var deltas = new List<IReadOnlyList<(double UpperBound, double Count)>>();
+        var now = time.GetTimestamp();
+        foreach (var worker in workers)
+        {
+            WorkerMetricsSample sample;
+            try
+            {
+                sample = WorkerMetricsSample.Parse(await _http.GetStringAsync($"{worker.Address}/metrics", ct));
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                continue;
+            }
+
+            var cpuTime = worker.CpuTime;
+            queue.Add(sample.QueueSize);
+            if (_previous.TryGetValue(worker.Id, out var before))
+            {
+                var seconds = time.GetElapsedTime(before.At, now).TotalSeconds;
+                cpu.Add(seconds > 0 ? (cpuTime - before.Cpu).TotalSeconds / seconds * 100 : 0);
+                deltas.Add(sample.Delta(before.Sample));
+            }
+
+            _previous[worker.Id] = (sample, cpuTime, now);
+        }
+
+        var metrics = new List<HpaMetric>();
+        if (queue.Count > 0)
+        {
+            metrics.Add(new HpaMetric("queue_depth", queue.Average(), options.TargetQueueDepth));
+        }
+
+        if (cpu.Count > 0)
+        {
+            metrics.Add(new HpaMetric("cpu_percent", cpu.Average(), options.TargetCpuPercent));
+        }
+
+        // p95 over the whole fleet: the workers' bucket deltas added up, as a Prometheus sum by (le) would.
+        var merged = deltas.SelectMany(d => d).GroupBy(b => b.UpperBound).OrderBy(g => g.Key)
+            .Select(g => (g.Key, g.Sum(b => b.Count))).ToList();
+        var p95 = WorkerMetricsSample.Quantile(merged, 0.95);
+        if (!double.IsNaN(p95))
+        {
+            metrics.Add(new HpaMetric("p95_seconds", p95, options.TargetP95Seconds));
+        }
+
+        return metrics;
+    }
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(EventId = 330, Level = LogLevel.Information, Message = "Autoscaler: scale {Direction}: {Decision}")]
+    private static partial void LogScale(ILogger logger, string direction, string decision);
+
+    [LoggerMessage(EventId = 331, Level = LogLevel.Debug, Message = "Autoscaler: hold: {Decision}")]
+    private static partial void LogHold(ILogger logger, string decision);
+}
