@@ -7,21 +7,40 @@ namespace Benchmarks.Load;
 /// Open-loop load at a constant rate, as wrk2 does it: request i is due at start + i / rate whether or not
 /// earlier ones have returned, and its latency is measured from that intended time, so time spent queueing
 /// behind a slow server (or behind the in-flight cap here) is counted rather than hidden (coordinated omission).
-/// Reusable by any harness: the caller supplies the HttpClient and how to build request i.
+/// Reusable by any harness: the caller supplies how to send request i (true = a successful answer).
 /// </summary>
 public static class OpenLoopLoad
 {
-    public static async Task<LoadResult> RunAsync(
+    /// <summary>Open-loop load through an HttpClient; the caller builds request i.</summary>
+    public static Task<LoadResult> RunAsync(
         HttpClient client,
         Func<long, HttpRequestMessage> request,
         double rate,
         TimeSpan duration,
         int maxInFlight,
-        IProgress<long>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
+        return RunAsync(
+            async (i, ct) =>
+            {
+                using var message = request(i);
+                // ResponseContentRead (the default) has the whole body in before SendAsync returns.
+                using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead, ct);
+                return response.IsSuccessStatusCode;
+            },
+            rate, duration, maxInFlight, cancellationToken);
+    }
+
+    public static async Task<LoadResult> RunAsync(
+        Func<long, CancellationToken, Task<bool>> send,
+        double rate,
+        TimeSpan duration,
+        int maxInFlight,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(send);
         var histogram = new LongHistogram(TimeSpan.FromMinutes(2).Ticks / 10, 3); // microseconds
         var inFlight = new SemaphoreSlim(maxInFlight);
         var pending = new List<Task>();
@@ -47,7 +66,6 @@ public static class OpenLoopLoad
             pending.Add(SendAsync(i, intended));
             if ((i & 1023) == 0)
             {
-                progress?.Report(i);
                 pending.RemoveAll(t => t.IsCompleted);
             }
         }
@@ -55,16 +73,16 @@ public static class OpenLoopLoad
         await Task.WhenAll(pending);
         var elapsed = Stopwatch.GetElapsedTime(start);
         return new LoadResult(rate, i, succeeded, failed, elapsed,
-            histogram.GetValueAtPercentile(50) / 1000.0, histogram.GetValueAtPercentile(99) / 1000.0, histogram.GetMaxValue() / 1000.0);
+            Ms(50), Ms(90), Ms(99), Ms(99.9), histogram.GetMaxValue() / 1000.0);
+
+        double Ms(double percentile) => histogram.GetValueAtPercentile(percentile) / 1000.0;
 
         async Task SendAsync(long index, long intendedAt)
         {
             try
             {
-                using var message = request(index);
-                using var response = await client.SendAsync(message, cancellationToken);
-                await response.Content.ReadAsByteArrayAsync(cancellationToken);
-                Interlocked.Increment(ref response.IsSuccessStatusCode ? ref succeeded : ref failed);
+                var ok = await send(index, cancellationToken);
+                Interlocked.Increment(ref ok ? ref succeeded : ref failed);
             }
             catch (HttpRequestException)
             {

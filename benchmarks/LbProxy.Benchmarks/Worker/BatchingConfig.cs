@@ -1,4 +1,4 @@
 namespace Benchmarks.Worker;
 
 /// <summary>One worker configuration the batching benchmark compares.</summary>
-public sealed record BatchingConfig(string Name, int MaxBatchSize, int MaxWaitMs);
+public sealed record BatchingConfig(string Name, int MaxBatchSize, int MaxWaitMs, int IntraOpThreads);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text;
 using Benchmarks.Load;
 using Spectre.Console;
@@ -9,24 +8,34 @@ namespace Benchmarks.Worker;
 
 /// <summary>
 /// `worker` verb: the real ModelWorker process with the heavy model under open-loop load, batched (32 / 50 ms,
-/// 32 / 5 ms) against unbatched (--max-batch-size 1) in the same run. Measures rows/s at saturation (the
-/// in-flight cap keeps the client closed-loop there) and p50/p99 at 50% of the unbatched saturation rate,
-/// latency from each request's intended send time. Writes benchmarks/results/worker-batching.md.
+/// 32 / 5 ms) against unbatched (--max-batch-size 1) in the same run, with the same load generator and the same
+/// worker binary. All workers run side by side and their saturation rounds are interleaved (the order rotates
+/// every round), so load from elsewhere on the shared cores falls on every config alike; rows/s is the median
+/// over rounds, and each round also gives a batched/unbatched ratio from measurements seconds apart. Then
+/// latency percentiles at 50% of the unbatched saturation rate, from each request's intended send time.
+/// Writes benchmarks/results/worker-batching.md and worker-batching.png.
 /// </summary>
 public static class WorkerBatchingBenchmark
 {
-    private static readonly BatchingConfig[] Configs =
-    [
-        new("unbatched (1 / 0 ms)", 1, 0),
-        new("batched 32 / 50 ms", 32, 50),
-        new("batched 32 / 5 ms", 32, 5),
-    ];
+    private const double SaturationRate = 100_000; // far above capacity: the in-flight cap makes it closed-loop
 
     public static async Task<int> RunAsync(string[] args)
     {
         var seconds = Option(args, "--seconds", 8);
-        var threads = Option(args, "--intra-op-threads", 2);
+        var rounds = Option(args, "--rounds", 5);
+        var roundSeconds = Option(args, "--round-seconds", 3);
         var concurrency = Option(args, "--concurrency", 128);
+        var useHttpClient = args.Contains("--httpclient");
+
+        // The first unbatched config is the baseline every ratio is taken against.
+        var unbatchedThreads = Options(args, "--unbatched-intra-op-threads", [2, 1]);
+        var batchedThreads = Options(args, "--batched-intra-op-threads", [2]);
+        BatchingConfig[] configs =
+        [
+            .. unbatchedThreads.Select(t => new BatchingConfig($"unbatched 1 / 0 ms, {t}t", 1, 0, t)),
+            .. batchedThreads.Select(t => new BatchingConfig($"batched 32 / 50 ms, {t}t", 32, 50, t)),
+            .. batchedThreads.Select(t => new BatchingConfig($"batched 32 / 5 ms, {t}t", 32, 5, t)),
+        ];
         var root = RepoRoot();
         var dll = Path.Combine(root, "ModelWorker", "bin", "Release", "net10.0", "linux-x64", "ModelWorker.dll");
         var model = Path.Combine(root, "ModelWorker", "models", "classifier-heavy.onnx");
@@ -36,58 +45,112 @@ public static class WorkerBatchingBenchmark
             return 2;
         }
 
-        var bodies = Bodies(16, 256);
-        var rows = new List<(BatchingConfig Config, LoadResult Saturation, LoadResult? Half)>();
+        var requests = new PredictRequests(16, 256);
+        var targets = new List<Target>();
+        var results = new List<ConfigResult>();
         double halfRate = 0;
-        await AnsiConsole.Progress().StartAsync(async progress =>
+        try
         {
-            foreach (var config in Configs)
+            foreach (var config in configs)
             {
-                var task = progress.AddTask(config.Name, maxValue: 2);
                 string[] workerArgs = ["--model", model, "--max-batch-size", $"{config.MaxBatchSize}", "--max-wait-ms", $"{config.MaxWaitMs}",
-                    "--intra-op-threads", $"{threads}", "--queue-capacity", "4096"];
+                    "--intra-op-threads", $"{config.IntraOpThreads}", "--queue-capacity", "4096"];
                 var (worker, address) = await WorkerUnderTest.StartAsync(dll, workerArgs);
-                using (worker)
-                using (var client = Client(address, concurrency))
-                {
-                    await OpenLoopLoad.RunAsync(client, i => Request(bodies, i), 100_000, TimeSpan.FromSeconds(3), concurrency); // warm-up: JIT tiers, connections, ORT arenas
-                    var saturation = await OpenLoopLoad.RunAsync(client, i => Request(bodies, i), 100_000, TimeSpan.FromSeconds(seconds), concurrency);
-                    task.Increment(1);
-                    halfRate = halfRate == 0 ? Math.Round(saturation.Throughput / 2) : halfRate; // unbatched runs first
-                    var half = await OpenLoopLoad.RunAsync(client, i => Request(bodies, i), halfRate, TimeSpan.FromSeconds(seconds), 4096);
-                    task.Increment(1);
-                    rows.Add((config, saturation, half));
-                }
+                var client = Client(address, concurrency);
+                var raw = new RawHttpClient(address);
+                targets.Add(new Target(config, worker, client, raw, useHttpClient ? requests.Sender(client) : requests.Sender(raw)));
             }
-        });
 
-        var table = Table(rows, halfRate, seconds, threads, concurrency);
+            await AnsiConsole.Progress().StartAsync(async progress =>
+            {
+                var task = progress.AddTask("warm-up, saturation rounds, fixed rate", maxValue: configs.Length * (rounds + 2));
+                foreach (var target in targets)
+                {
+                    // JIT tiers, connections, ORT arenas
+                    await OpenLoopLoad.RunAsync(target.Send, SaturationRate, TimeSpan.FromSeconds(3), concurrency);
+                    task.Increment(1);
+                }
+
+                for (var round = 0; round < rounds; round++)
+                {
+                    for (var k = 0; k < targets.Count; k++)
+                    {
+                        var target = targets[(round + k) % targets.Count];
+                        target.Rounds.Add(await SaturateAsync(target, roundSeconds, concurrency));
+                        task.Increment(1);
+                    }
+                }
+
+                halfRate = Math.Round(Median(targets[0].Rounds.Select(r => r.RowsPerSecond)) / 2);
+                foreach (var target in targets)
+                {
+                    var fixedRate = await OpenLoopLoad.RunAsync(target.Send, halfRate, TimeSpan.FromSeconds(seconds), 4096);
+                    results.Add(new ConfigResult(target.Config, target.Rounds, fixedRate));
+                    task.Increment(1);
+                }
+            });
+        }
+        finally
+        {
+            foreach (var target in targets)
+            {
+                target.Client.Dispose();
+                target.Raw.Dispose();
+                target.Worker.Dispose();
+            }
+        }
+
+        var table = Table(results, halfRate, seconds, rounds, roundSeconds, concurrency, useHttpClient ? "HttpClient (SocketsHttpHandler)" : "raw HTTP/1.1 keep-alive client (Load/RawHttpClient.cs)");
         Console.WriteLine(table);
         var command = $"dotnet run --project benchmarks/LbProxy.Benchmarks -c Release -- worker {string.Join(' ', args)}".TrimEnd();
         var path = Path.Combine(root, "benchmarks", "results", "worker-batching.md");
-        await File.WriteAllTextAsync(path, Report(table, command));
-        AnsiConsole.MarkupLine($"wrote [green]{path}[/]");
+        var plot = Path.ChangeExtension(path, ".png");
+        WorkerBatchingPlot.Save(results, halfRate, plot);
+        await File.WriteAllTextAsync(path, Report(table, command, Path.GetFileName(plot)));
+        AnsiConsole.MarkupLine($"wrote [green]{path}[/] and [green]{plot}[/]");
         return 0;
     }
 
-    private static string Table(List<(BatchingConfig Config, LoadResult Saturation, LoadResult? Half)> rows, double halfRate, int seconds, int threads, int concurrency)
+    private static async Task<SaturationRound> SaturateAsync(Target target, int seconds, int concurrency)
     {
-        var baseline = rows[0].Saturation.Throughput;
+        var batches = await BatchStats.ReadAsync(target.Client);
+        var workerCpu = target.Worker.CpuTime;
+        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var load = await OpenLoopLoad.RunAsync(target.Send, SaturationRate, TimeSpan.FromSeconds(seconds), concurrency);
+        var workerUs = (target.Worker.CpuTime - workerCpu).TotalMicroseconds / Math.Max(1, load.Succeeded);
+        var clientUs = (Process.GetCurrentProcess().TotalProcessorTime - clientCpu).TotalMicroseconds / Math.Max(1, load.Succeeded);
+        var meanBatch = (await BatchStats.ReadAsync(target.Client)).MeanSince(batches);
+        return new SaturationRound(load.Throughput, load.Failed, workerUs, clientUs, meanBatch);
+    }
+
+    private static string Table(List<ConfigResult> results, double halfRate, int seconds, int rounds, int roundSeconds, int concurrency, string client)
+    {
+        var baseline = results[0];
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Heavy model (256 -> 1024 -> 1024 -> 3), {threads} intra-op threads, {seconds} s per phase; saturation = {concurrency} in flight; fixed rate = {halfRate:0} req/s (50% of unbatched saturation).");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Heavy model (256 -> 1024 -> 1024 -> 3); load generator: {client}. Saturation: {concurrency} in flight, {rounds} interleaved rounds of {roundSeconds} s per config, medians. Fixed rate: {halfRate:0} req/s (50% of unbatched saturation) for {seconds} s. `Nt` = N intra-op threads.");
         sb.AppendLine();
-        sb.AppendLine("| config | rows/s at saturation | vs unbatched | p50 ms @ fixed rate | p99 ms @ fixed rate | errors |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|");
-        foreach (var (config, saturation, half) in rows)
+        sb.AppendLine("| config | rows/s at saturation | vs unbatched | per-round ratio (min-max) | mean batch | worker CPU us/req | client CPU us/req | p50 ms @ fixed | p90 ms | p99 ms | p99.9 ms | errors |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
         {
+            var ratios = r.Rounds.Zip(baseline.Rounds, (a, b) => a.RowsPerSecond / b.RowsPerSecond).ToArray();
+            var f = r.FixedRate;
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {config.Name} | {saturation.Throughput:0} | {saturation.Throughput / baseline:0.00}x | {half!.P50Ms:0.00} | {half.P99Ms:0.00} | {saturation.Failed + half.Failed} |");
+                $"| {r.Config.Name} | {r.RowsPerSecond:0} | {r.RowsPerSecond / baseline.RowsPerSecond:0.00}x | {ratios.Min():0.00}-{ratios.Max():0.00}x | {r.MeanBatchSize:0.0} | {r.WorkerCpuUsPerRequest:0} | {r.ClientCpuUsPerRequest:0} | {f.P50Ms:0.00} | {f.P90Ms:0.00} | {f.P99Ms:0.00} | {f.P999Ms:0.00} | {r.Failed} |");
+        }
+
+        sb.AppendLine();
+        foreach (var unbatched in results.Where(r => r.Config.MaxBatchSize == 1))
+        {
+            var ratios = results.Where(r => r.Config.MaxBatchSize > 1)
+                .Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Config.Name} {r.RowsPerSecond / unbatched.RowsPerSecond:0.00}x"));
+            sb.AppendLine($"- against `{unbatched.Config.Name}`{(unbatched == baseline ? " (baseline)" : "")}: {string.Join(", ", ratios)}");
         }
 
         return sb.ToString();
     }
 
-    private static string Report(string table, string command) =>
+    private static string Report(string table, string command, string plot) =>
         $"""
         # ModelWorker: dynamic batching vs unbatched
 
@@ -99,30 +162,45 @@ public static class WorkerBatchingBenchmark
 
         Machine: {Environment.ProcessorCount} cores (shared), .NET {Environment.Version}; load generator and worker on the same cores, traffic on 127.0.0.1.
         Latency is measured from each request's intended send time (open loop), so queueing is included.
+        Per-round ratio = this config's rows/s over unbatched's in the same round (seconds apart).
+        Mean batch = requests per model Run at saturation (from the worker's ml_batch_size histogram).
+        CPU us/req = process CPU time during saturation / successful requests (worker: Kestrel, JSON, batcher
+        and ONNX Runtime; client: the load generator's HttpClient).
 
         {table}
+        ![rows/s at saturation and latency percentiles at the fixed rate]({plot})
         """;
 
-    private static HttpClient Client(Uri address, int connections) => new(new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseProxy = false })
+    // The raw client sends the load; the HttpClient scrapes /metrics (and sends the load with --httpclient).
+    private sealed record Target(BatchingConfig Config, WorkerUnderTest Worker, HttpClient Client, RawHttpClient Raw, Func<long, CancellationToken, Task<bool>> Send)
+    {
+        public List<SaturationRound> Rounds { get; } = [];
+    }
+
+    // One connection per in-flight request; no proxy, cookies or trace-context propagation on the client path.
+    private static HttpClient Client(Uri address, int connections) => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = connections,
+        UseProxy = false,
+        UseCookies = false,
+        ActivityHeadersPropagator = null,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+    })
     {
         BaseAddress = address,
         Timeout = TimeSpan.FromSeconds(60),
     };
 
-    private static HttpRequestMessage Request(byte[][] bodies, long i)
+    private static double Median(IEnumerable<double> values)
     {
-        var content = new ByteArrayContent(bodies[i % bodies.Length]);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        return new HttpRequestMessage(HttpMethod.Post, "/predict") { Content = content };
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    // Fixed seed: the same rows every run.
-    private static byte[][] Bodies(int count, int features)
+    private static int[] Options(string[] args, string name, int[] fallback)
     {
-        var random = new Random(42);
-        return Enumerable.Range(0, count).Select(_ =>
-            Encoding.UTF8.GetBytes("{\"features\":[" + string.Join(",", Enumerable.Range(0, features)
-                .Select(_ => (random.NextDouble() * 2 - 1).ToString("0.####", CultureInfo.InvariantCulture))) + "]}")).ToArray();
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray() : fallback;
     }
 
     private static int Option(string[] args, string name, int fallback)

@@ -29,6 +29,16 @@ public sealed partial class WorkerUnderTest : IDisposable
         return (worker, await worker._ready.Task.WaitAsync(TimeSpan.FromSeconds(60)));
     }
 
+    /// <summary>CPU time the worker process has used so far (all its threads: Kestrel, the batch loop, ONNX Runtime).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)
