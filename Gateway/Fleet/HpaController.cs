@@ -38,13 +38,20 @@ public sealed class HpaController(int minReplicas, int maxReplicas, TimeProvider
     public HpaDecision Decide(int currentReplicas, IReadOnlyList<HpaMetric> metrics)
     {
         var now = time.GetUtcNow();
+        if (_recommendations.Count == 0)
+        {
+            // The starting size counts as a (just past) recommendation, so a fleet just started is not scaled down
+            // before the scale-down window has seen it; being in the past it never holds back a scale-up.
+            _recommendations.Add((now - TimeSpan.FromTicks(1), currentReplicas));
+        }
+
         var proposals = metrics.Select(m => (m.Name, Replicas: Proposal(currentReplicas, m, tolerance))).ToList();
         var recommendation = proposals.Count == 0 ? currentReplicas : proposals.Max(p => p.Replicas);
         var reason = proposals.Count == 0 ? "no metrics" : proposals.MaxBy(p => p.Replicas).Name;
 
+        var stabilized = Stabilize(currentReplicas, recommendation, now);
         _recommendations.Add((now, recommendation));
         _recommendations.RemoveAll(r => now - r.At > TimeSpan.FromSeconds(Math.Max(ScaleUp.StabilizationWindowSeconds, ScaleDown.StabilizationWindowSeconds)));
-        var stabilized = Stabilize(currentReplicas, recommendation, now);
         var limited = Limit(currentReplicas, stabilized, now);
         var desired = Math.Clamp(limited, MinReplicas, MaxReplicas);
         if (desired != currentReplicas)
@@ -60,14 +67,15 @@ public sealed class HpaController(int minReplicas, int maxReplicas, TimeProvider
     {
         var up = recommendation;
         var down = recommendation;
+        // As the controller does: earlier recommendations strictly inside each window, this one included.
         foreach (var (at, replicas) in _recommendations)
         {
-            if (now - at <= TimeSpan.FromSeconds(ScaleUp.StabilizationWindowSeconds))
+            if (now - at < TimeSpan.FromSeconds(ScaleUp.StabilizationWindowSeconds))
             {
                 up = Math.Min(up, replicas);
             }
 
-            if (now - at <= TimeSpan.FromSeconds(ScaleDown.StabilizationWindowSeconds))
+            if (now - at < TimeSpan.FromSeconds(ScaleDown.StabilizationWindowSeconds))
             {
                 down = Math.Max(down, replicas);
             }
