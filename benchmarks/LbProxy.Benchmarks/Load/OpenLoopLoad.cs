@@ -30,18 +30,26 @@ public static class OpenLoopLoad
                 using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead, ct);
                 return response.IsSuccessStatusCode;
             },
-            rate, duration, maxInFlight, cancellationToken);
+            rate, duration, maxInFlight, null, cancellationToken);
     }
 
+    /// <summary>A latency histogram in microseconds, up to two minutes, 3 significant digits.</summary>
+    public static LongHistogram NewHistogram() => new(TimeSpan.FromMinutes(2).Ticks / 10, 3);
+
+    /// <summary>
+    /// Open-loop load through <paramref name="send"/>. Latencies go into <paramref name="histogram"/> when given
+    /// (microseconds; pass the same one to several runs to pool them), and the percentiles come from it.
+    /// </summary>
     public static async Task<LoadResult> RunAsync(
         Func<long, CancellationToken, Task<bool>> send,
         double rate,
         TimeSpan duration,
         int maxInFlight,
+        LongHistogram? histogram = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(send);
-        var histogram = new LongHistogram(TimeSpan.FromMinutes(2).Ticks / 10, 3); // microseconds
+        histogram ??= NewHistogram();
         var inFlight = new SemaphoreSlim(maxInFlight);
         var pending = new List<Task>();
         long succeeded = 0, failed = 0;

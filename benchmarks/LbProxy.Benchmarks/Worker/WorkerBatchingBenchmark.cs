@@ -11,8 +11,10 @@ namespace Benchmarks.Worker;
 /// 32 / 5 ms) against unbatched (--max-batch-size 1) in the same run, with the same load generator and the same
 /// worker binary. All workers run side by side and their saturation rounds are interleaved (the order rotates
 /// every round), so load from elsewhere on the shared cores falls on every config alike; rows/s is the median
-/// over rounds, and each round also gives a batched/unbatched ratio from measurements seconds apart. Then
-/// latency percentiles at 50% of the unbatched saturation rate, from each request's intended send time.
+/// over rounds, and each round also gives a batched/unbatched ratio from measurements seconds apart. Then, in
+/// interleaved rounds too, latency percentiles at 50% of the baseline's saturation rate, from each request's
+/// intended send time. Options: --rounds 5, --round-seconds 3, --concurrency 128, --unbatched-intra-op-threads
+/// 2,1 (the first is the baseline), --batched-intra-op-threads 2, --httpclient (load through HttpClient).
 /// Writes benchmarks/results/worker-batching.md and worker-batching.png.
 /// </summary>
 public static class WorkerBatchingBenchmark
@@ -21,7 +23,6 @@ public static class WorkerBatchingBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var seconds = Option(args, "--seconds", 8);
         var rounds = Option(args, "--rounds", 5);
         var roundSeconds = Option(args, "--round-seconds", 3);
         var concurrency = Option(args, "--concurrency", 128);
@@ -81,13 +82,25 @@ public static class WorkerBatchingBenchmark
                     }
                 }
 
+                // The fixed-rate phase is interleaved the same way; each config's rounds pool into one histogram.
                 halfRate = Math.Round(Median(targets[0].Rounds.Select(r => r.RowsPerSecond)) / 2);
-                foreach (var target in targets)
+                var histograms = targets.Select(_ => OpenLoopLoad.NewHistogram()).ToArray();
+                var fixedRates = new LoadResult?[targets.Count];
+                var failed = new long[targets.Count];
+                for (var round = 0; round < rounds; round++)
                 {
-                    var fixedRate = await OpenLoopLoad.RunAsync(target.Send, halfRate, TimeSpan.FromSeconds(seconds), 4096);
-                    results.Add(new ConfigResult(target.Config, target.Rounds, fixedRate));
-                    task.Increment(1);
+                    for (var k = 0; k < targets.Count; k++)
+                    {
+                        var index = (round + k) % targets.Count;
+                        var result = await OpenLoopLoad.RunAsync(targets[index].Send, halfRate, TimeSpan.FromSeconds(roundSeconds), 4096, histograms[index]);
+                        failed[index] += result.Failed;
+                        fixedRates[index] = result with { Failed = failed[index] };
+                    }
+
+                    task.Increment(targets.Count / (double)rounds);
                 }
+
+                results.AddRange(targets.Select((t, i) => new ConfigResult(t.Config, t.Rounds, fixedRates[i]!)));
             });
         }
         finally
@@ -100,7 +113,7 @@ public static class WorkerBatchingBenchmark
             }
         }
 
-        var table = Table(results, halfRate, seconds, rounds, roundSeconds, concurrency, useHttpClient ? "HttpClient (SocketsHttpHandler)" : "raw HTTP/1.1 keep-alive client (Load/RawHttpClient.cs)");
+        var table = Table(results, halfRate, rounds, roundSeconds, concurrency, useHttpClient ? "HttpClient (SocketsHttpHandler)" : "raw HTTP/1.1 keep-alive client (Load/RawHttpClient.cs)");
         Console.WriteLine(table);
         var command = $"dotnet run --project benchmarks/LbProxy.Benchmarks -c Release -- worker {string.Join(' ', args)}".TrimEnd();
         var path = Path.Combine(root, "benchmarks", "results", "worker-batching.md");
@@ -123,11 +136,11 @@ public static class WorkerBatchingBenchmark
         return new SaturationRound(load.Throughput, load.Failed, workerUs, clientUs, meanBatch);
     }
 
-    private static string Table(List<ConfigResult> results, double halfRate, int seconds, int rounds, int roundSeconds, int concurrency, string client)
+    private static string Table(List<ConfigResult> results, double halfRate, int rounds, int roundSeconds, int concurrency, string client)
     {
         var baseline = results[0];
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Heavy model (256 -> 1024 -> 1024 -> 3); load generator: {client}. Saturation: {concurrency} in flight, {rounds} interleaved rounds of {roundSeconds} s per config, medians. Fixed rate: {halfRate:0} req/s (50% of unbatched saturation) for {seconds} s. `Nt` = N intra-op threads.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Heavy model (256 -> 1024 -> 1024 -> 3); load generator: {client}. Saturation: {concurrency} in flight, {rounds} interleaved rounds of {roundSeconds} s per config, medians. Fixed rate: {halfRate:0} req/s (50% of the baseline's saturation), {rounds} interleaved rounds of {roundSeconds} s per config, percentiles over all of them. `Nt` = N intra-op threads.");
         sb.AppendLine();
         sb.AppendLine("| config | rows/s at saturation | vs unbatched | per-round ratio (min-max) | mean batch | worker CPU us/req | client CPU us/req | p50 ms @ fixed | p90 ms | p99 ms | p99.9 ms | errors |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
