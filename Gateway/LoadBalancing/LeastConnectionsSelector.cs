@@ -25,13 +25,13 @@ public sealed class LeastConnectionsSelector
         }
 
         // Pass 1, lock-free: the best ratio (cross-multiplied, no division), remembering who shares it.
-        var weights = plan.Weights;
-        Span<int> tied = candidates.Length <= 1024 ? stackalloc int[candidates.Length] : new int[candidates.Length];
+        var weights = plan.Weights.AsSpan(0, candidates.Length);
+        var tied = TiedBuffer(candidates.Length);
         long bestLoad = candidates[0].InFlight;
         long bestWeight = weights[0];
         tied[0] = 0;
         var ties = 1;
-        for (var i = 1; i < candidates.Length; i++)
+        for (var i = 1; i < weights.Length; i++)
         {
             long load = candidates[i].InFlight;
             long weight = weights[i];
@@ -76,6 +76,21 @@ public sealed class LeastConnectionsSelector
             current[chosen] -= total;
             return chosen;
         }
+    }
+
+    [ThreadStatic]
+    private static int[]? t_tied;
+
+    /// <summary>A per-thread scratch list of tied indexes: no allocation and no zeroing per pick.</summary>
+    private static int[] TiedBuffer(int length)
+    {
+        var buffer = t_tied;
+        if (buffer is null || buffer.Length < length)
+        {
+            t_tied = buffer = new int[Math.Max(length, 64)];
+        }
+
+        return buffer;
     }
 
     private sealed class Plan
