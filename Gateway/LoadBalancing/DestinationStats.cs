@@ -133,8 +133,14 @@ public sealed class DestinationStats
         return true;
     }
 
-    /// <summary>The peak-EWMA latency estimate in seconds at timestamp <paramref name="now"/> (0 with no samples).</summary>
-    public double LatencyEstimate(long now) => _latency.Read(now, Model.Time, Model.DecayTime);
+    /// <summary>
+    /// The peak-EWMA latency estimate in seconds at timestamp <paramref name="now"/> (0 with no samples). It decays
+    /// with idle time only while nothing is outstanding: the decay exists to re-probe a destination that stopped
+    /// getting traffic, and a destination holding requests that do not come back is the slowest, not the fastest
+    /// (with client timeouts abandoned, the decay used to make a stuck destination look faster every second).
+    /// </summary>
+    public double LatencyEstimate(long now) =>
+        InFlight > 0 ? _latency.Read(_latency.Stamp, Model.Time, Model.DecayTime) : _latency.Read(now, Model.Time, Model.DecayTime);
 
     /// <summary>
     /// The queue depth the destination last reported (X-Queue-Depth), faded by its age so a stale report

@@ -16,6 +16,9 @@ internal struct PeakEwma
     private long _estimateBits; // double seconds; 0 = no sample
     private long _stamp;
 
+    /// <summary>When the last sample was taken (a <see cref="TimeProvider"/> timestamp).</summary>
+    public readonly long Stamp => Volatile.Read(ref Unsafe.AsRef(in _stamp));
+
     public readonly bool HasSamples => Volatile.Read(ref Unsafe.AsRef(in _estimateBits)) != 0;
 
     public void Observe(double sampleSeconds, long now, TimeProvider time, TimeSpan tau)
