@@ -19,10 +19,13 @@ public static class Program
                 return 0;
             case "worker":
                 return await Worker.WorkerBatchingBenchmark.RunAsync(rest);
+            case "sim":
+                return Sim.SimCommand.Run(rest);
             default:
                 Console.WriteLine("usage: dotnet run --project benchmarks/LbProxy.Benchmarks -c Release -- <verb> [options]");
                 Console.WriteLine("  micro [BenchmarkDotNet args]   policy pick cost and other micro benchmarks");
                 Console.WriteLine("  worker [--seconds 8]           ModelWorker batching vs unbatched, open-loop load (results/worker-batching.md)");
+                Console.WriteLine("  " + Sim.SimOptions.Usage);
                 return verb == "help" ? 0 : 2;
         }
     }

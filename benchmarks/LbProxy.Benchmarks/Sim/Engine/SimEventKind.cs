@@ -1,0 +1,11 @@
+namespace Benchmarks.Sim.Engine;
+
+public enum SimEventKind
+{
+    Arrival,
+    ServiceDone,
+    Refused,
+    Scenario,
+    HealthChange,
+    Sample,
+}

@@ -1,0 +1,24 @@
+namespace Benchmarks.Sim.Scenario;
+
+/// <summary>
+/// Something that happens to the fleet at <see cref="At"/> seconds:
+/// <c>slow</c> (service times x <see cref="Factor"/>, or replaced by <see cref="ServiceTime"/>),
+/// <c>fail</c> (the process dies: its requests error, new ones are refused until health checks notice),
+/// <c>recover</c> (back to normal; a failed one becomes available once health checks notice),
+/// <c>add</c> (<see cref="Group"/> joins the cluster), <c>remove</c> (leaves it; its in-flight requests finish).
+/// <see cref="Destinations"/> are indexes in creation order.
+/// </summary>
+public sealed record ScenarioEvent
+{
+    public double At { get; init; }
+
+    public string Type { get; init; } = "";
+
+    public IReadOnlyList<int> Destinations { get; init; } = [];
+
+    public double Factor { get; init; } = 1;
+
+    public ServiceTimeSpec? ServiceTime { get; init; }
+
+    public DestinationGroup? Group { get; init; }
+}
