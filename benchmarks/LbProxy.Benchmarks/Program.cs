@@ -19,6 +19,8 @@ public static class Program
                 return 0;
             case "worker":
                 return await Worker.WorkerBatchingBenchmark.RunAsync(rest);
+            case "proxy-cost":
+                return await ProxyCost.ProxyCostBenchmark.RunAsync(rest);
             case "sim":
                 return Sim.SimCommand.Run(rest);
             default:
@@ -26,6 +28,7 @@ public static class Program
                 Console.WriteLine("  micro [BenchmarkDotNet args]   policy pick cost and other micro benchmarks");
                 Console.WriteLine("  worker [--seconds 8]           ModelWorker batching vs unbatched, open-loop load (results/worker-batching.md)");
                 Console.WriteLine("  " + Sim.SimOptions.Usage);
+                Console.WriteLine("  " + ProxyCost.ProxyCostBenchmark.Usage);
                 return verb == "help" ? 0 : 2;
         }
     }
