@@ -175,13 +175,14 @@ public static class WorkerBatchingBenchmark
 
         Machine: {Environment.ProcessorCount} cores (shared), .NET {Environment.Version}; load generator and worker on the same cores, traffic on 127.0.0.1.
         Latency is measured from each request's intended send time (open loop), so queueing is included.
-        Per-round ratio = this config's rows/s over unbatched's in the same round (seconds apart).
+        Per-round ratio = this config's rows/s over the baseline's (first row) in the same round (seconds apart).
         Mean batch = requests per model Run at saturation (from the worker's ml_batch_size histogram).
         CPU us/req = process CPU time during saturation / successful requests (worker: Kestrel, JSON, batcher
-        and ONNX Runtime; client: the load generator's HttpClient).
+        and ONNX Runtime; client: the whole benchmark process, i.e. the load generator).
 
         {table}
         ![rows/s at saturation and latency percentiles at the fixed rate]({plot})
+
         """;
 
     // The raw client sends the load; the HttpClient scrapes /metrics (and sends the load with --httpclient).
