@@ -19,6 +19,10 @@ public static class Program
                 return 0;
             case "worker":
                 return await Worker.WorkerBatchingBenchmark.RunAsync(rest);
+            case "policy-load":
+                return await PolicyLoad.PolicyLoadBenchmark.RunAsync(rest);
+            case "backend":
+                return await PolicyLoad.ProfileBackend.RunAsync(rest);
             case "proxy-cost":
                 return await ProxyCost.ProxyCostBenchmark.RunAsync(rest);
             case "sim":
@@ -26,9 +30,10 @@ public static class Program
             default:
                 Console.WriteLine("usage: dotnet run --project benchmarks/LbProxy.Benchmarks -c Release -- <verb> [options]");
                 Console.WriteLine("  micro [BenchmarkDotNet args]   policy pick cost and other micro benchmarks");
-                Console.WriteLine("  worker [--seconds 8]           ModelWorker batching vs unbatched, open-loop load (results/worker-batching.md)");
+                Console.WriteLine("  worker [--rounds N] [--round-seconds S] [--concurrency C] [--httpclient]   ModelWorker batching vs unbatched (results/worker-batching.md)");
                 Console.WriteLine("  " + Sim.SimOptions.Usage);
                 Console.WriteLine("  " + ProxyCost.ProxyCostBenchmark.Usage);
+                Console.WriteLine("  " + PolicyLoad.PolicyLoadBenchmark.Usage);
                 return verb == "help" ? 0 : 2;
         }
     }
