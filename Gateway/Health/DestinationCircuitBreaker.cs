@@ -18,6 +18,7 @@ public sealed class DestinationCircuitBreaker
     private readonly TimeProvider _time;
     private readonly Action<CircuitState, TimeSpan> _onChange;
     private int _consecutiveFailures;
+    private int _probation; // 1 while an isolation ends: the circuit closes with one failure to go
     private ITimer? _isolationTimer;
     private long _opened;
 
@@ -49,7 +50,8 @@ public sealed class DestinationCircuitBreaker
                 },
                 OnClosed = _ =>
                 {
-                    Interlocked.Exchange(ref _consecutiveFailures, 0);
+                    // Set before the change is reported, so whoever sees "closed" also sees the streak it starts with.
+                    Interlocked.Exchange(ref _consecutiveFailures, Interlocked.Exchange(ref _probation, 0) == 1 ? options.ConsecutiveFailures - 1 : 0);
                     _onChange(CircuitState.Closed, TimeSpan.Zero);
                     return ValueTask.CompletedTask;
                 },
@@ -79,6 +81,8 @@ public sealed class DestinationCircuitBreaker
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
+            // Polly lets a call through an open circuit only as the half-open trial.
+            var trial = State == CircuitState.Open;
             var outcome = await _pipeline.ExecuteOutcomeAsync(
                 static async (_, s) => Outcome.FromResult(await s.attempt(s.state)), context, (attempt, state));
             if (outcome.Exception is BrokenCircuitException)
@@ -87,7 +91,7 @@ public sealed class DestinationCircuitBreaker
             }
 
             outcome.ThrowIfException();
-            Count(outcome.Result);
+            Count(outcome.Result, trial);
             return (true, outcome.Result);
         }
         finally
@@ -96,10 +100,23 @@ public sealed class DestinationCircuitBreaker
         }
     }
 
-    private void Count(ForwardOutcome outcome)
+    private void Count(ForwardOutcome outcome, bool trial)
     {
-        if (Options.ConsecutiveFailures <= 0 || outcome.Kind == ForwardOutcomeKind.ClientCanceled)
+        if (Options.ConsecutiveFailures <= 0)
         {
+            return;
+        }
+
+        if (outcome.Kind == ForwardOutcomeKind.ClientCanceled)
+        {
+            // Polly has no "ignore" outcome: an unhandled one counts as a success, so a trial the client gave up
+            // on closes the circuit without the destination having proved anything. Keep it on probation: one
+            // more failure opens it again, as after an isolation.
+            if (trial)
+            {
+                Interlocked.Exchange(ref _consecutiveFailures, Options.ConsecutiveFailures - 1);
+            }
+
             return;
         }
 
@@ -126,9 +143,9 @@ public sealed class DestinationCircuitBreaker
         _isolationTimer = _time.CreateTimer(_ => _ = CloseHalfOpenAsync(), null, breakDuration, Timeout.InfiniteTimeSpan);
     }
 
-    private async Task CloseHalfOpenAsync()
+    private Task CloseHalfOpenAsync()
     {
-        await _manual.CloseAsync();
-        Interlocked.Exchange(ref _consecutiveFailures, Options.ConsecutiveFailures - 1);
+        Interlocked.Exchange(ref _probation, 1);
+        return _manual.CloseAsync();
     }
 }

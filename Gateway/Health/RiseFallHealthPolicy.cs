@@ -41,7 +41,9 @@ internal sealed class RiseFallHealthPolicy(ResilienceSettings settings, IDestina
             }
             else if (status == HttpStatusCode.ServiceUnavailable)
             {
-                probe.Draining = true;
+                // Draining only from service: a destination already down for failed probes stays broken, so a
+                // 503 on its way back does not let it skip the rise.
+                probe.Draining = current != DestinationHealth.Unhealthy || probe.Draining;
                 probe.Good = 0;
                 next = DestinationHealth.Unhealthy;
             }

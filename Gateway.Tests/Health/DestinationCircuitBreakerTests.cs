@@ -1,0 +1,242 @@
+using Gateway.Config;
+using Gateway.Health;
+using Microsoft.Extensions.Time.Testing;
+using Polly.CircuitBreaker;
+
+namespace Gateway.Tests.Health;
+
+public sealed class DestinationCircuitBreakerTests
+{
+    private static readonly ForwardOutcome Ok = new(ForwardOutcomeKind.Response, 200);
+    private static readonly ForwardOutcome Failed = new(ForwardOutcomeKind.Response, 503);
+    private static readonly ForwardOutcome Canceled = new(ForwardOutcomeKind.ClientCanceled, 0);
+    private static readonly TimeSpan Break = TimeSpan.FromSeconds(5);
+
+    private readonly FakeTimeProvider _time = new();
+    private readonly List<(CircuitState State, TimeSpan Period)> _changes = [];
+    private TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _runs;
+
+    private DestinationCircuitBreaker Make(int consecutive = 0, int minimumThroughput = 10) =>
+        new(new CircuitBreakerOptions
+        {
+            FailureRatio = 0.5,
+            MinimumThroughput = minimumThroughput,
+            SamplingDurationSeconds = 10,
+            ConsecutiveFailures = consecutive,
+            BreakDurationSeconds = Break.TotalSeconds,
+        }, _time, (state, period) =>
+        {
+            lock (_changes)
+            {
+                _changes.Add((state, period));
+            }
+
+            if (state == CircuitState.Closed)
+            {
+                _closed.TrySetResult();
+            }
+        });
+
+    private async Task<bool> Run(DestinationCircuitBreaker breaker, ForwardOutcome outcome)
+    {
+        var (ran, result) = await breaker.ExecuteAsync(o =>
+        {
+            Interlocked.Increment(ref _runs);
+            return ValueTask.FromResult(o);
+        }, outcome, CancellationToken.None);
+        if (ran)
+        {
+            Assert.Equal(outcome, result);
+        }
+
+        return ran;
+    }
+
+    // Alternating, so the consecutive rule (when on) never fires: the ratio opens it at the 10th call.
+    private async Task OpenByRatio(DestinationCircuitBreaker breaker)
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            await Run(breaker, i % 2 == 0 ? Ok : Failed);
+        }
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_FailureRatioReachedAtMinimumThroughput_Opens()
+    {
+        var breaker = Make();
+        for (var i = 0; i < 9; i++)
+        {
+            await Run(breaker, i % 2 == 0 ? Ok : Failed);
+            Assert.Equal(CircuitState.Closed, breaker.State); // below the minimum throughput of 10
+        }
+
+        await Run(breaker, Failed); // 10 sampled, 5 failed: ratio 0.5 (Polly decides on a failure)
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Equal((CircuitState.Open, Break), _changes[^1]);
+        Assert.Equal(1, breaker.Opened);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_FailuresBelowMinimumThroughput_StaysClosed()
+    {
+        var breaker = Make();
+        for (var i = 0; i < 9; i++)
+        {
+            await Run(breaker, Failed);
+        }
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Empty(_changes);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_FailureRatioBelowThreshold_StaysClosed()
+    {
+        var breaker = Make();
+        for (var i = 0; i < 20; i++)
+        {
+            await Run(breaker, i % 3 == 0 ? Failed : Ok); // 7 of 20
+        }
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_ConsecutiveFailures_IsolatesAndASuccessResetsTheStreak()
+    {
+        var breaker = Make(consecutive: 5, minimumThroughput: 1000);
+        foreach (var outcome in new[] { Failed, Failed, Failed, Failed, Ok, Failed, Failed, Failed, Failed })
+        {
+            await Run(breaker, outcome);
+        }
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+
+        await Run(breaker, Failed);
+
+        Assert.Equal(CircuitState.Isolated, breaker.State);
+        Assert.Contains((CircuitState.Isolated, Break), _changes);
+        Assert.Equal(1, breaker.Opened);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_OpenCircuit_RejectsWithoutRunningForTheWholeBreakDuration()
+    {
+        var breaker = Make();
+        await OpenByRatio(breaker);
+        var runs = _runs;
+
+        Assert.False(await Run(breaker, Ok));
+        _time.Advance(Break - TimeSpan.FromMilliseconds(1));
+        Assert.False(await Run(breaker, Ok));
+
+        Assert.Equal(runs, _runs);
+        Assert.Equal(CircuitState.Open, breaker.State);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_HalfOpenTrialSucceeds_Closes()
+    {
+        var breaker = Make();
+        await OpenByRatio(breaker);
+        _time.Advance(Break);
+
+        Assert.True(await Run(breaker, Ok));
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Equal(CircuitState.Closed, _changes[^1].State);
+        Assert.True(await Run(breaker, Ok));
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_HalfOpenTrialFails_OpensForAnotherBreak()
+    {
+        var breaker = Make();
+        await OpenByRatio(breaker);
+        _time.Advance(Break);
+
+        Assert.True(await Run(breaker, Failed));
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Equal((CircuitState.Open, Break), _changes[^1]);
+        Assert.False(await Run(breaker, Ok));
+        _time.Advance(Break);
+        Assert.True(await Run(breaker, Ok));
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_HalfOpenTrialInFlight_OtherCallsAreNotSent()
+    {
+        var breaker = Make();
+        await OpenByRatio(breaker);
+        _time.Advance(Break);
+        var trial = new TaskCompletionSource<ForwardOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var first = breaker.ExecuteAsync(t => new ValueTask<ForwardOutcome>(t.Task), trial, CancellationToken.None).AsTask();
+        var second = await Run(breaker, Ok);
+        trial.SetResult(Ok);
+
+        Assert.False(second);
+        Assert.True((await first).Ran);
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public async Task Isolation_AfterBreakDuration_ClosesOnProbationSoOneFailureIsolatesAgain()
+    {
+        var breaker = Make(consecutive: 5, minimumThroughput: 1000);
+        for (var i = 0; i < 5; i++)
+        {
+            await Run(breaker, Failed);
+        }
+
+        Assert.Equal(CircuitState.Isolated, breaker.State);
+        Assert.False(await Run(breaker, Ok));
+
+        _time.Advance(Break);
+        await _closed.Task.WaitAsync(TimeSpan.FromSeconds(10)); // Polly reports state changes on its own task
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        await Run(breaker, Failed);
+        Assert.Equal(CircuitState.Isolated, breaker.State);
+        Assert.Equal(2, breaker.Opened);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_ClientCanceled_NeitherCountsAsFailureNorBreaksTheStreak()
+    {
+        var breaker = Make(consecutive: 5, minimumThroughput: 1000);
+        for (var i = 0; i < 20; i++)
+        {
+            await Run(breaker, Canceled);
+        }
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+
+        foreach (var outcome in new[] { Failed, Failed, Failed, Failed, Canceled, Failed })
+        {
+            await Run(breaker, outcome);
+        }
+
+        Assert.Equal(CircuitState.Isolated, breaker.State);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_HalfOpenTrialCanceledByClient_OneFailureOpensAgain()
+    {
+        var breaker = Make(consecutive: 5);
+        await OpenByRatio(breaker);
+        _time.Advance(Break);
+
+        Assert.True(await Run(breaker, Canceled));
+        await Run(breaker, Failed);
+
+        Assert.Equal(CircuitState.Isolated, breaker.State);
+    }
+}
