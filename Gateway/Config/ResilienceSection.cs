@@ -12,8 +12,19 @@ internal static class ResilienceSection
     public static LbProxyOptions Bind(LbProxySectionDto? dto, ISet<string> clusterIds, JsonSerializerOptions json, Action<string, string, string> report)
     {
         var defaultsNode = dto?.Resilience is { } r ? JsonNode.Parse(r.GetRawText()) : new JsonObject();
-        var defaults = Deserialize(defaultsNode, "LbProxy:Resilience", json, report) ?? new ResilienceOptions();
-        Validate(defaults, "LbProxy:Resilience", report);
+        var defaultErrors = 0;
+        void ReportDefault(string path, string problem, string fix)
+        {
+            defaultErrors++;
+            report(path, problem, fix);
+        }
+
+        var defaults = Deserialize(defaultsNode, "LbProxy:Resilience", json, ReportDefault) ?? new ResilienceOptions();
+        Validate(defaults, "LbProxy:Resilience", ReportDefault);
+
+        // A cluster's errors are its own: merged over broken defaults, every default error would be reported
+        // again, at a path that does not exist in the file (so at the wrong line), and would hide the cluster's.
+        var baseNode = defaultErrors == 0 ? defaultsNode : new JsonObject();
 
         var clusters = new Dictionary<string, ResilienceOptions>(StringComparer.OrdinalIgnoreCase);
         foreach (var (id, element) in dto?.Clusters ?? [])
@@ -26,10 +37,19 @@ internal static class ResilienceSection
                 continue;
             }
 
-            var merged = Merge(defaultsNode?.DeepClone(), JsonNode.Parse(element.GetRawText()));
+            var overrides = JsonNode.Parse(element.GetRawText());
+            var merged = Merge(baseNode?.DeepClone(), overrides);
             if (Deserialize(merged, path, json, report) is { } options)
             {
-                Validate(options, path, report);
+                var own = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                Keys(overrides, "", own);
+                Validate(options, path, (at, problem, fix) =>
+                {
+                    if (own.Contains(at[(path.Length + 1)..]))
+                    {
+                        report(at, problem, fix);
+                    }
+                });
                 clusters[id] = options;
             }
         }
@@ -49,6 +69,21 @@ internal static class ResilienceSection
             report(at.Length == 0 ? path : $"{path}:{at}", $"{path.Replace(':', '.')}: {ex.Message.Split(" Path:")[0].TrimEnd('.')}.",
                 "check the spelling and type against the README's resilience reference.");
             return null;
+        }
+    }
+
+    /// <summary>The colon paths of every value an override sets (arrays are values).</summary>
+    private static void Keys(JsonNode? node, string prefix, HashSet<string> keys)
+    {
+        if (node is not JsonObject obj)
+        {
+            keys.Add(prefix);
+            return;
+        }
+
+        foreach (var (key, value) in obj)
+        {
+            Keys(value, prefix.Length == 0 ? key : $"{prefix}:{key}", keys);
         }
     }
 
