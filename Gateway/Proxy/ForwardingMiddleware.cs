@@ -43,14 +43,15 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
 
         var destination = proxy.AvailableDestinations[0];
         ForwardOutcome outcome;
+        var holdsBudget = false;
         while (true)
         {
             attempt.Tried.Add(destination);
-            var isRetry = attempt.Tried.Count > 1;
             outcome = await TryAsync(context, cluster, destination, attempt, options);
-            if (isRetry)
+            if (holdsBudget)
             {
                 budgets.Release(cluster);
+                holdsBudget = false;
             }
 
             var condition = outcome.Kind switch
@@ -72,10 +73,20 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
                 break;
             }
 
-            if (!budgets.TryAcquire(cluster, options.Retry))
+            // The budget guards destinations against retry storms (Envoy): it limits retries after the signals of
+            // an overloaded fleet, an error status or a timeout. A connection-level failure (refused, circuit open,
+            // reset before any response) says the destination is gone, not busy; retrying it elsewhere adds at most
+            // MaxTries - 1 tries per request. Unlike Envoy it is not budgeted: a killed worker resets every request
+            // it held at the same instant, and a budget of 3 concurrent retries would turn that burst into errors.
+            if (outcome.Kind is ForwardOutcomeKind.Timeout or ForwardOutcomeKind.RetryableStatus)
             {
-                metrics.RecordRejection(clusterId, "retry_budget");
-                break;
+                if (!budgets.TryAcquire(cluster, options.Retry))
+                {
+                    metrics.RecordRejection(clusterId, "retry_budget");
+                    break;
+                }
+
+                holdsBudget = true;
             }
 
             metrics.RecordRetry(clusterId, condition == "held" ? AttemptState.StatusCondition(outcome.StatusCode) : condition);
@@ -91,7 +102,12 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
         ResilienceOptions options)
     {
         var stats = registry.Get(cluster, destination);
-        var breaker = breakers.Get(cluster, destination);
+        // A destination whose circuit is open is only offered when the cluster is in panic (too few healthy, so
+        // YARP's available set is every destination). Panic means "better to try a degraded fleet than to fail";
+        // the breaker must not veto that, or every request would fail at once while every circuit is open.
+        var panic = destination.Health.Passive == DestinationHealth.Unhealthy
+            && cluster.DestinationsState.AvailableDestinations.Contains(destination);
+        var breaker = panic ? null : breakers.Get(cluster, destination);
         var start = time.GetTimestamp();
         stats.Begin();
         var ran = true;
