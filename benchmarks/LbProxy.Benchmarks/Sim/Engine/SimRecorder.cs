@@ -12,7 +12,8 @@ public sealed class SimRecorder(double duration, double bucketWidth, int keyCoun
     private readonly int[] _lastKeyOwner = CreateOwners(keyCount);
     private readonly Stopwatch _wall = Stopwatch.StartNew();
     private readonly int _bucketCount = Math.Max(1, (int)Math.Ceiling(duration / bucketWidth));
-    private long _requests, _within, _errors, _timedOut, _keyed, _keyMoved;
+    private long _requests, _within, _errors, _timedOut, _keyed, _keyMoved, _started;
+    private double _waitSum;
 
     public void Sent(SimDestination destination, SimRequest request, double at)
     {
@@ -38,6 +39,13 @@ public sealed class SimRecorder(double duration, double bucketWidth, int keyCoun
         _within += ok && latency <= timeout ? 1 : 0;
         _errors += ok || timedOut ? 0 : 1;
         _timedOut += timedOut ? 1 : 0;
+    }
+
+    /// <summary>A request left the queue for a server after waiting <paramref name="wait"/> seconds.</summary>
+    public void ServiceStarted(double wait)
+    {
+        _started++;
+        _waitSum += wait;
     }
 
     public void Sample(ImbalanceSample sample) => _imbalance.Add(sample);
@@ -79,6 +87,7 @@ public sealed class SimRecorder(double duration, double bucketWidth, int keyCoun
             BucketWidth = bucketWidth,
             KeyRemaps = _remaps,
             KeyMoved = _keyed == 0 ? double.NaN : _keyMoved / (double)_keyed,
+            MeanWait = _started == 0 ? 0 : _waitSum / _started,
             Events = events,
             WallTime = _wall.Elapsed,
         };

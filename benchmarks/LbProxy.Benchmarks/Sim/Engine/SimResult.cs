@@ -38,6 +38,9 @@ public sealed class SimResult
     /// <summary>Share of keyed requests that went elsewhere than the previous request with the same key (NaN without keys).</summary>
     public required double KeyMoved { get; init; }
 
+    /// <summary>Mean time from arrival to the start of service (the queueing delay of M/M/c theory), seconds.</summary>
+    public required double MeanWait { get; init; }
+
     public required long Events { get; init; }
 
     public required TimeSpan WallTime { get; init; }

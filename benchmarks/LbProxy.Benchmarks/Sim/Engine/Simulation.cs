@@ -170,6 +170,7 @@ public sealed class Simulation
     private void StartService(SimDestination d, SimRequest r)
     {
         d.StartService(r, _clock.Now);
+        _recorder.ServiceStarted((_clock.Now - r.Arrival) / (double)TimeSpan.TicksPerSecond);
         var ticks = Math.Max(1, SimClock.Span(d.ServiceSeconds(r)));
         Schedule(_clock.Now + ticks, new SimEvent(SimEventKind.ServiceDone, r, 0));
     }
