@@ -27,7 +27,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
 
     public HttpClient Admin { get; }
 
-    public static async Task<GatewayUnderTest> StartAsync(string configJson)
+    public static async Task<GatewayUnderTest> StartAsync(string configJson, LogLevel minimumLevel = LogLevel.Warning)
     {
         var folder = Directory.CreateTempSubdirectory("lbproxy-test-").FullName;
         var path = Path.Combine(folder, "gateway.json");
@@ -39,7 +39,7 @@ public sealed class GatewayUnderTest : IAsyncDisposable
             Urls = ["http://127.0.0.1:0"],
             AdminUrls = ["http://127.0.0.1:0"],
             MeterName = meterName,
-        }, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        }, logging => logging.SetMinimumLevel(minimumLevel));
         return new GatewayUnderTest(host, path, folder) { MeterName = meterName };
     }
 

@@ -35,6 +35,14 @@ public sealed class TestBackend : IAsyncDisposable
     /// <summary>While set and not completed, requests wait on it.</summary>
     public TaskCompletionSource? Gate { get; set; }
 
+    /// <summary>When set, the arrival time (ms on this clock) of every request except health probes is kept in <see cref="HitTimesMs"/>.</summary>
+    public System.Diagnostics.Stopwatch? Clock { get; set; }
+
+    public System.Collections.Concurrent.ConcurrentQueue<double> HitTimesMs { get; } = new();
+
+    /// <summary>The path health probes use; not counted in <see cref="HitTimesMs"/>.</summary>
+    public string ProbePath { get; set; } = "/ready";
+
     public static async Task<TestBackend> StartAsync(string name)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -52,6 +60,10 @@ public sealed class TestBackend : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref _hits);
+        if (Clock is { } clock && context.Request.Path != ProbePath)
+        {
+            HitTimesMs.Enqueue(clock.Elapsed.TotalMilliseconds);
+        }
         if (Gate is { } gate)
         {
             await gate.Task.WaitAsync(context.RequestAborted);

@@ -1,0 +1,11 @@
+namespace Gateway.Tests.Resilience;
+
+/// <summary>
+/// The fault scenarios run one at a time and apart from every other test: each drives 200 requests/s through
+/// real processes on a 2-core machine, and a neighbour's load would blur the times they measure.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class FaultScenarios
+{
+    public const string Name = "Resilience";
+}
