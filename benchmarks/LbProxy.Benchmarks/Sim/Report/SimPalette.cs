@@ -9,7 +9,7 @@ public static class SimPalette
     [
         ScottPlot.Colors.Gray, ScottPlot.Colors.SteelBlue, ScottPlot.Colors.Orange, ScottPlot.Colors.SeaGreen,
         ScottPlot.Colors.FireBrick, ScottPlot.Colors.Purple, ScottPlot.Colors.Brown, ScottPlot.Colors.HotPink,
-        ScottPlot.Colors.Olive, ScottPlot.Colors.Teal,
+        ScottPlot.Colors.Olive, ScottPlot.Colors.Teal, ScottPlot.Colors.Black, ScottPlot.Colors.Gold,
     ];
 
     public static Color Of(int i) => Colors[i % Colors.Length];

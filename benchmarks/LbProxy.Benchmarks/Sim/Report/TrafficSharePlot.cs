@@ -17,7 +17,7 @@ public static class TrafficSharePlot
         var columns = results.Count <= 4 ? 2 : 3;
         var rows = (results.Count + columns - 1) / columns;
         var multiplot = new Multiplot();
-        multiplot.AddPlots(rows * columns);
+        multiplot.AddPlots(results.Count); // the grid leaves the unused cells blank
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(rows, columns);
         for (var p = 0; p < results.Count; p++)
         {
@@ -70,7 +70,8 @@ public static class TrafficSharePlot
         plot.Title($"{title}: {r.Policy}", size: 13);
         plot.XLabel("time, s");
         plot.YLabel("% of requests");
-        plot.Axes.Margins(bottom: 0);
+        var top = r.PerBucket.SelectMany(Share).DefaultIfEmpty(0).Max();
+        plot.Axes.SetLimitsY(0, Math.Max(1e-6, top * 1.1)); // from 0, so a small wobble never looks like a big imbalance
     }
 
     private static double Median(double[] values)
