@@ -19,9 +19,17 @@ fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+dotnet build LbProxy.sln -c Release
 set +e
-dotnet test LbProxy.sln -c Release --logger "console;verbosity=normal" 2>&1 | tee "$log"
+# Two runs: the timing-sensitive fault scenarios (200 req/s through real processes on 2 cores) get the
+# machine to themselves, after everything else.
+dotnet test LbProxy.sln -c Release --no-build --logger "console;verbosity=normal" \
+  --filter "FullyQualifiedName!~Gateway.Tests.Resilience.WorkerFaultTests&FullyQualifiedName!~Gateway.Tests.Resilience.BackendFaultTests" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+dotnet test LbProxy.sln -c Release --no-build --logger "console;verbosity=normal" \
+  --filter "FullyQualifiedName~Gateway.Tests.Resilience.WorkerFaultTests|FullyQualifiedName~Gateway.Tests.Resilience.BackendFaultTests" 2>&1 | tee -a "$log"
+rc2=${PIPESTATUS[0]}
+[ "$rc" -eq 0 ] && rc=$rc2
 set -e
 # The plain closing line CI reads: "N passed, N failed" summed over the test run summaries.
 awk '/^ +Passed: +[0-9]+$/ {p += $2} /^ +Failed: +[0-9]+$/ {f += $2} END {printf "%d passed, %d failed\n", p, f}' "$log"
