@@ -77,6 +77,21 @@ public sealed class DestinationStats
     }
 
     /// <summary>
+    /// The client gave up after <paramref name="elapsed"/>: no completion is counted, but the time already waited is
+    /// a lower bound on this destination's latency, so it may raise the estimate (never lower it). Without this a
+    /// destination whose requests all outlive the client timeout would never report being slow.
+    /// </summary>
+    public void AbandonAfter(TimeSpan elapsed)
+    {
+        Abandon();
+        var now = Model.Time.GetTimestamp();
+        if (elapsed.TotalSeconds > LatencyEstimate(now))
+        {
+            _latency.Observe(elapsed.TotalSeconds, now, Model.Time, Model.DecayTime);
+        }
+    }
+
+    /// <summary>
     /// Records a finished request: its latency (a failure counts as at least the model's failure penalty),
     /// and the queue depth the destination reported with it (negative when it reported none).
     /// </summary>

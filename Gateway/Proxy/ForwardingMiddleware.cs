@@ -4,6 +4,7 @@ using Gateway.Config;
 using Gateway.Health;
 using Gateway.LoadBalancing;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -36,7 +37,7 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
         var attempt = new AttemptState(options.Retry, cluster, routeAllows || AttemptState.IsIdempotent(context.Request.Method),
             time.GetTimestamp(), time);
         context.Features.Set(attempt);
-        if (options.Retry.MaxTries > 1 && context.Request.ContentLength is not 0 && context.Request.Body.CanRead)
+        if (options.Retry.MaxTries > 1 && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
         {
             context.Request.EnableBuffering(); // so a retry can send the body again
         }
@@ -138,7 +139,7 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
 
         if (outcome.Kind == ForwardOutcomeKind.ClientCanceled)
         {
-            stats.Abandon();
+            stats.AbandonAfter(time.GetElapsedTime(start));
             return outcome;
         }
 

@@ -21,8 +21,10 @@ internal static class RetryResponseTransform
             return ValueTask.CompletedTask;
         }
 
-        attempt.ReportedQueueDepth = response.Headers.TryGetValues(QueueDepthHeader, out var values)
-            && int.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var depth)
+        // NonValidated: no parsing and no allocation for a header read on every response.
+        attempt.ReportedQueueDepth = response.Headers.NonValidated.TryGetValues(QueueDepthHeader, out var values)
+            && values.Count > 0
+            && int.TryParse(values.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var depth)
             ? depth
             : -1;
 

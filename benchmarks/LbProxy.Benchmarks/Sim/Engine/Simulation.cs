@@ -228,7 +228,9 @@ public sealed class Simulation
             r.GatewayOpen = false;
             if (_scenario.TimeoutKind == "client")
             {
-                d.Stats.Abandon(); // YARP sees the client abort; ForwardingMiddleware records no sample
+                // YARP sees the client abort; ForwardingMiddleware counts no completion, but the time waited may
+                // raise the destination's estimate (DestinationStats.AbandonAfter).
+                d.Stats.AbandonAfter(TimeSpan.FromTicks(_clock.Now - r.Arrival));
             }
             else
             {
