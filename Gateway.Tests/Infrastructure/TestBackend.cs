@@ -35,6 +35,9 @@ public sealed class TestBackend : IAsyncDisposable
     /// <summary>While set and not completed, requests wait on it.</summary>
     public TaskCompletionSource? Gate { get; set; }
 
+    /// <summary>Send the status, headers and a first chunk of body, wait, then drop the connection.</summary>
+    public bool AbortAfterFirstByte { get; set; }
+
     /// <summary>When set, the arrival time (ms on this clock) of every request except health probes is kept in <see cref="HitTimesMs"/>.</summary>
     public System.Diagnostics.Stopwatch? Clock { get; set; }
 
@@ -78,6 +81,15 @@ public sealed class TestBackend : IAsyncDisposable
         if (QueueDepth is { } depth)
         {
             context.Response.Headers["X-Queue-Depth"] = depth.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (AbortAfterFirstByte)
+        {
+            await context.Response.WriteAsync("partial-", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(200, context.RequestAborted); // long enough for the proxy to pass it on to its client
+            context.Abort();
+            return;
         }
 
         await context.Response.WriteAsync(Name, context.RequestAborted);

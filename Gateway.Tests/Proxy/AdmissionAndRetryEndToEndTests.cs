@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.LoadBalancing;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Proxy;
+
+/// <summary>
+/// Overload protection and the retry rules the fault scenarios do not reach, through the real gateway and real
+/// Kestrel backends: the per-destination cap with its queue, POST after it was sent, a response already started,
+/// the total retry time, and what /status says about them.
+/// </summary>
+public class AdmissionAndRetryEndToEndTests
+{
+    private static string Config(IEnumerable<TestBackend> backends, Action<JsonObject> resilience, bool retryPost = true)
+    {
+        var options = ResilienceConfig.FastResilience();
+        resilience(options);
+        var root = JsonNode.Parse(ResilienceConfig.Build(LoadBalancingPolicyNames.RoundRobin, backends.Select(b => (b.Name, b.Url)), options, activeHealth: false))!;
+        if (!retryPost)
+        {
+            root["ReverseProxy"]!["Routes"]!["all"]!.AsObject().Remove("Metadata");
+        }
+
+        return root.ToJsonString();
+    }
+
+    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return doc.RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task Admission_AllAtCapAndQueueFull_Answers503WithRetryAfterAtOnce()
+    {
+        await using var backends = await Backends.StartAsync(1);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backends["a"].Gate = gate;
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, r =>
+        {
+            r["MaxConnectionsPerDestination"] = 1;
+            r["QueueSize"] = 1;
+            r["QueueTimeoutSeconds"] = 10;
+        }));
+
+        var held = gateway.Proxy.GetAsync("/");      // at the backend
+        while (backends["a"].Hits < 1)
+        {
+            await Task.Delay(10);
+        }
+
+        var queued = gateway.Proxy.GetAsync("/");    // waits in the gateway's queue
+        await Task.Delay(200);
+        var clock = Stopwatch.StartNew();
+        using var rejected = await gateway.Proxy.GetAsync("/");
+        clock.Stop();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, rejected.StatusCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"rejection took {clock.Elapsed.TotalMilliseconds} ms");
+        Assert.Equal("1", rejected.Headers.GetValues("Retry-After").Single());
+        Assert.Contains("queue (1) is full", (await ProblemAsync(rejected)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, backends["a"].Hits); // the queued request has not reached the backend
+
+        gate.SetResult();
+        using (var first = await held)
+        using (var second = await queued)
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        }
+
+        var cluster = (await gateway.StatusAsync()).GetProperty("clusters")[0];
+        Assert.Equal(1, cluster.GetProperty("rejections").GetProperty("queue_full").GetInt64());
+    }
+
+    [Fact]
+    public async Task Admission_QueueTimeout_Answers503AfterWaiting()
+    {
+        await using var backends = await Backends.StartAsync(1);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backends["a"].Gate = gate;
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, r =>
+        {
+            r["MaxConnectionsPerDestination"] = 1;
+            r["QueueTimeoutSeconds"] = 0.3;
+        }));
+        var held = gateway.Proxy.GetAsync("/");
+        while (backends["a"].Hits < 1)
+        {
+            await Task.Delay(10);
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var timedOut = await gateway.Proxy.GetAsync("/");
+        clock.Stop();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, timedOut.StatusCode);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0.25, 5);
+        Assert.Contains("waited 0.3 s", (await ProblemAsync(timedOut)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        gate.SetResult();
+        (await held).Dispose();
+    }
+
+    [Fact]
+    public async Task Admission_DestinationAtCap_OthersTakeTheTraffic()
+    {
+        await using var backends = await Backends.StartAsync(2);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backends["a"].Gate = gate;
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, r => r["MaxConnectionsPerDestination"] = 1));
+        var held = gateway.Proxy.GetAsync("/"); // round-robin starts at a, which holds it
+        while (backends["a"].Hits < 1)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(Enumerable.Repeat("b", 6), await gateway.GetSequentialAsync(6));
+        gate.SetResult();
+        (await held).Dispose();
+    }
+
+    [Fact]
+    public async Task Retry_PostAlreadySent_NotRetriedUnlessTheRouteAllows()
+    {
+        await using var backends = await Backends.StartAsync(2);
+        backends["a"].StatusCode = 503;
+        await using (var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, _ => { }, retryPost: false)))
+        {
+            using var post = await gateway.Proxy.PostAsync("/", new StringContent("{}"));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, post.StatusCode); // a's answer: POST was sent, not retried
+            Assert.Equal((1, 0), (backends["a"].Hits, backends["b"].Hits));
+
+            Assert.Equal("b", (await gateway.GetSequentialAsync(1))[0]); // GET is idempotent: round-robin gave a, retried on b
+        }
+
+        backends["a"].ResetHits();
+        backends["b"].ResetHits();
+        await using (var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, _ => { }, retryPost: true)))
+        {
+            using var post = await gateway.Proxy.PostAsync("/", new StringContent("{\"features\":[1,2,3,4]}"));
+            Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+            Assert.Equal("b", await post.Content.ReadAsStringAsync());
+            Assert.Equal((1, 1), (backends["a"].Hits, backends["b"].Hits)); // the body was sent again, to b
+        }
+    }
+
+    [Fact]
+    public async Task Retry_ResponseAlreadyStarted_NeverRetried()
+    {
+        await using var backends = await Backends.StartAsync(2);
+        backends["a"].AbortAfterFirstByte = true;
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, _ => { }));
+        var body = "";
+        try
+        {
+            body = await gateway.Proxy.GetStringAsync("/");
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        Assert.Equal((1, 0, ""), (backends["a"].Hits, backends["b"].Hits, body));
+    }
+
+    [Fact]
+    public async Task Retry_TotalTimeoutSpent_NoNewTry()
+    {
+        await using var backends = await Backends.StartAsync(3);
+        foreach (var b in backends.All)
+        {
+            b.Delay = TimeSpan.FromSeconds(5);
+        }
+
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, r =>
+            r["Retry"] = new JsonObject { ["MaxTries"] = 3, ["TryTimeoutSeconds"] = 0.3, ["TotalTimeoutSeconds"] = 0.2 }));
+        using var response = await gateway.Proxy.GetAsync("/");
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Contains("timed out", (await ProblemAsync(response)).GetProperty("title").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, backends.All.Sum(b => b.Hits));
+    }
+}
