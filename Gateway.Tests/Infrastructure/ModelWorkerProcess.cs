@@ -5,14 +5,16 @@ using System.Text.RegularExpressions;
 namespace Gateway.Tests.Infrastructure;
 
 /// <summary>
-/// A real ModelWorker process for fault tests (`dotnet ModelWorker.dll` from the test output, as the worker
-/// tests start it), on a port from the OS, or on a given port when a test restarts a worker where the gateway
-/// expects it. Faults are real signals to this PID only: SIGKILL (kill -9), SIGSTOP (hang: the kernel still
-/// accepts connections, nothing answers) and SIGCONT. Dispose kills it by PID if it still runs.
+/// A real ModelWorker process (`dotnet ModelWorker.dll` from the test output) for the worker and fault tests, on a
+/// port from the OS, or on a given port when a test restarts a worker where the gateway expects it. It waits on
+/// the worker's log lines rather than sleeping. Signals go to this PID only: SIGTERM (drain), SIGKILL (kill -9),
+/// SIGSTOP (hang: the kernel still accepts connections, nothing answers) and SIGCONT. Dispose kills it by PID
+/// if it still runs.
 /// </summary>
 public sealed partial class ModelWorkerProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -22,12 +24,27 @@ public sealed partial class ModelWorkerProcess : IDisposable
 
     public Uri? Url => _listening.Task.IsCompletedSuccessfully ? _listening.Task.Result : null;
 
-    /// <summary>Starts a worker that batches with a short wait (2 ms) so its latency stays small at test rates.</summary>
-    public static ModelWorkerProcess Start(int port = 0)
+    /// <summary>Everything the worker wrote to stdout and stderr so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>A worker for fault runs: it batches with a short wait (2 ms) so its latency stays small at test rates.</summary>
+    public static ModelWorkerProcess Start(int port = 0) => Start(port, "--max-wait-ms", "2");
+
+    /// <summary>A worker with one intra-op thread and the given options.</summary>
+    public static ModelWorkerProcess Start(int port, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ModelWorker.dll"));
-        foreach (var arg in new[] { "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", "--intra-op-threads", "1", "--max-wait-ms", "2" })
+        foreach (var arg in new[] { "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", "--intra-op-threads", "1" }.Concat(args))
         {
             info.ArgumentList.Add(arg);
         }
@@ -68,6 +85,16 @@ public sealed partial class ModelWorkerProcess : IDisposable
         return await _listening.Task;
     }
 
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGTERM, as Kubernetes and the gateway's supervisor stop a worker.</summary>
+    public void Terminate() => Signal("-TERM");
+
     /// <summary>kill -9: no drain, no FIN for requests in flight.</summary>
     public async Task KillAsync()
     {
@@ -106,6 +133,11 @@ public sealed partial class ModelWorkerProcess : IDisposable
         if (line is null)
         {
             return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
         }
 
         var match = ListeningLine().Match(line);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Worker;
 
@@ -13,7 +14,7 @@ public sealed class WorkerProcessTests
     public async Task Sigterm_WithQueuedRequests_FinishesThemAndExitsZero()
     {
         // A long max wait keeps the requests queued until the signal; the drain must not wait it out.
-        using var worker = WorkerProcess.Start("--max-wait-ms", "20000", "--max-batch-size", "64");
+        using var worker = ModelWorkerProcess.Start(0, "--max-wait-ms", "20000", "--max-batch-size", "64");
         using var client = new HttpClient { BaseAddress = await worker.WaitUntilReadyAsync(), Timeout = TimeSpan.FromSeconds(30) };
         var requests = Enumerable.Range(0, 3).Select(_ => client.PostAsJsonAsync("/predict", new { features = Row })).ToArray();
         await WaitForQueueAsync(client, 3);
@@ -36,7 +37,7 @@ public sealed class WorkerProcessTests
     [Fact]
     public async Task Start_DeviceCudaWithoutCuda_ExitsOneWithAClearMessage()
     {
-        using var worker = WorkerProcess.Start("--device", "cuda");
+        using var worker = ModelWorkerProcess.Start(0, "--device", "cuda");
 
         var exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
@@ -48,7 +49,7 @@ public sealed class WorkerProcessTests
     [Fact]
     public async Task Start_InvalidOptions_ExitsTwoListingEachProblem()
     {
-        using var worker = WorkerProcess.Start("--max-batch-size", "0", "--device", "tpu");
+        using var worker = ModelWorkerProcess.Start(0, "--max-batch-size", "0", "--device", "tpu");
 
         var exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
