@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Benchmarks.Load;
+using Benchmarks.Local;
+using Benchmarks.ProxyCost;
 using HdrHistogram;
 using Spectre.Console;
 
@@ -91,7 +91,7 @@ internal static class PolicyLoadBenchmark
             if (target.Kind == "gateway")
             {
                 var config = Path.Combine(dir, "gateway.json");
-                await File.WriteAllTextAsync(config, PolicyLoadConfigs.Gateway(target.Method, ports));
+                await File.WriteAllTextAsync(config, ProxyConfigs.Gateway(target.Method, ports));
                 processes.Add(Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), "--config", config,
                     "--urls", $"http://127.0.0.1:{port}", "--admin-urls", $"http://127.0.0.1:{FreePort()}"]));
             }
@@ -214,24 +214,7 @@ internal static class PolicyLoadBenchmark
         throw new InvalidOperationException("backends or balancer did not come up");
     }
 
-    private static Process Start(string file, string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
+    private static Process Start(string file, string[] args) => LocalProcesses.Start(file, args);
 
-        var process = Process.Start(info)!;
-        _ = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
-        return process;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => LocalProcesses.FreePort();
 }

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Benchmarks.Local;
 using Spectre.Console;
 
 namespace Benchmarks.ProxyCost;
@@ -139,27 +138,9 @@ internal static class ProxyCostBenchmark
         return output;
     }
 
-    private static Task<Process?> Start(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
+    private static Task<Process?> Start(string file, params string[] args) => Task.FromResult<Process?>(LocalProcesses.Start(file, args));
 
-        var process = Process.Start(info)!;
-        // Drain its output so a chatty process never blocks on a full pipe.
-        _ = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
-        return Task.FromResult<Process?>(process);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => LocalProcesses.FreePort();
 
     private static int Option(string[] args, string name, int fallback)
     {

@@ -1,0 +1,31 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Benchmarks.Local;
+
+/// <summary>What the real-process harnesses share: free loopback ports and child processes whose output is drained.</summary>
+internal static class LocalProcesses
+{
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Starts <paramref name="file"/>; its output is read and dropped so a chatty process never blocks on a full pipe.</summary>
+    public static Process Start(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(info)!;
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        return process;
+    }
+}
