@@ -98,7 +98,7 @@ internal static class PolicyLoadBenchmark
             else
             {
                 var config = Path.Combine(dir, "nginx.conf");
-                await File.WriteAllTextAsync(config, PolicyLoadConfigs.Nginx(dir, port, target.Method, ports));
+                await File.WriteAllTextAsync(config, ProxyConfigs.NginxProxy(dir, port, ports, target.Method));
                 processes.Add(Start("/usr/sbin/nginx", ["-p", dir, "-c", config, "-g", "daemon off;"]));
             }
 

@@ -18,8 +18,11 @@ internal static class ProxyConfigs
         }
         """;
 
-    /// <summary>nginx as the proxy: worker_processes auto, keepalive to the upstreams (MACHINE-NOTES' baseline).</summary>
-    public static string NginxProxy(string dir, int port, IReadOnlyList<int> backends) => $$"""
+    /// <summary>
+    /// nginx as the proxy: worker_processes auto, keepalive to the upstreams (MACHINE-NOTES' baseline), with an
+    /// upstream method line ("" = round-robin, "least_conn;", "random two least_conn;", "hash $request_uri consistent;").
+    /// </summary>
+    public static string NginxProxy(string dir, int port, IReadOnlyList<int> backends, string method = "") => $$"""
         worker_processes auto;
         pid {{dir}}/proxy.pid;
         error_log {{dir}}/proxy.err warn;
@@ -28,6 +31,7 @@ internal static class ProxyConfigs
           access_log off;
           keepalive_requests 1000000;
           upstream backends {
+            {{method}}
             {{string.Join("\n    ", backends.Select(p => $"server 127.0.0.1:{p};"))}}
             keepalive 64;
           }
