@@ -50,10 +50,21 @@ public sealed class ConfigState(InMemoryConfigProvider provider, TimeProvider ti
 
     private void Publish(GatewayConfig config)
     {
-        var clusters = config.Clusters.Select(c => _dynamic.TryGetValue(c.ClusterId, out var extra)
-            ? c with { Destinations = (c.Destinations ?? new Dictionary<string, DestinationConfig>()).Concat(extra).ToDictionary() }
-            : c).ToList();
+        var clusters = config.Clusters.Select(c => _dynamic.TryGetValue(c.ClusterId, out var extra) ? c with { Destinations = Merge(c.Destinations, extra) } : c)
+            .ToList();
         provider.Update(config.Routes, clusters);
+    }
+
+    /// <summary>The file's destinations plus the fleet's; a fleet worker wins a clash of ids (the file cannot name a live worker).</summary>
+    private static Dictionary<string, DestinationConfig> Merge(IReadOnlyDictionary<string, DestinationConfig>? file, IReadOnlyDictionary<string, DestinationConfig> fleet)
+    {
+        var merged = new Dictionary<string, DestinationConfig>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (id, destination) in (file ?? new Dictionary<string, DestinationConfig>()).Concat(fleet))
+        {
+            merged[id] = destination;
+        }
+
+        return merged;
     }
 
     public void Reject(IReadOnlyList<ConfigError> errors)
