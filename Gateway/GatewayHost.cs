@@ -68,16 +68,25 @@ public sealed class GatewayHost : IAsyncDisposable
     public FleetSupervisorView? Fleet => _proxy.Services.GetService<FleetSupervisor>() is { } supervisor
         ? new FleetSupervisorView(supervisor) : null;
 
+    /// <summary>
+    /// Parses and validates a config file with the gateway's own validators (YARP's included), without starting
+    /// anything: what start-up and <c>-t</c> both run.
+    /// </summary>
+    public static async Task<(GatewayConfig? Config, IReadOnlyList<ConfigError> Errors)> CheckConfigFileAsync(string path, GatewayHostOptions? options = null)
+    {
+        await using var services = new ServiceCollection().AddLogging().AddMetrics()
+            .AddLbProxyGateway(options ?? new GatewayHostOptions()).BuildServiceProvider();
+        return await ConfigFileParser.LoadAsync(path, services.GetRequiredService<IConfigValidator>());
+    }
+
     /// <summary>Reads and validates the file before anything starts; throws with every problem (each also logged).</summary>
     private static async Task<GatewayConfig> LoadAsync(GatewayHostOptions options, Action<ILoggingBuilder>? logging)
     {
-        await using var services = new ServiceCollection()
-            .AddLogging(builder => ConfigureLogging(builder, logging)).AddMetrics()
-            .AddLbProxyGateway(options).BuildServiceProvider();
-        var (config, errors) = await ConfigFileParser.LoadAsync(options.ConfigPath!, services.GetRequiredService<IConfigValidator>());
+        var (config, errors) = await CheckConfigFileAsync(options.ConfigPath!, options);
         if (config is null)
         {
-            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Config");
+            using var loggers = LoggerFactory.Create(builder => ConfigureLogging(builder, logging));
+            var logger = loggers.CreateLogger("Gateway.Config");
             foreach (var error in errors)
             {
                 logger.LogError("{Error}", error.ToString());

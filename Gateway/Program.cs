@@ -80,9 +80,7 @@ public static class Program
     /// <summary>nginx -t: parse and validate, print every problem, exit 0 only when the file is usable.</summary>
     private static async Task<int> TestConfigAsync(string path)
     {
-        await using var services = new ServiceCollection().AddLogging().AddMetrics()
-            .AddLbProxyGateway(new GatewayHostOptions()).BuildServiceProvider();
-        var (config, errors) = await ConfigFileParser.LoadAsync(path, services.GetRequiredService<IConfigValidator>());
+        var (config, errors) = await GatewayHost.CheckConfigFileAsync(path);
         foreach (var problem in errors)
         {
             await Console.Error.WriteLineAsync(problem.ToString());
