@@ -79,27 +79,27 @@ internal static class PolicyLoadBenchmark
         {
             // The slow window is the middle third of the load, which starts after a 3 s start-up allowance.
             var epoch = DateTimeOffset.UtcNow.AddSeconds(3);
-            var ports = Enumerable.Range(0, 3).Select(_ => FreePort()).ToArray();
+            var ports = Enumerable.Range(0, 3).Select(_ => LocalProcesses.FreePort()).ToArray();
             for (var i = 0; i < ports.Length; i++)
             {
                 var slow = i == 0 ? new[] { "--slow-from-ms", $"{seconds * 1000 / 3}", "--slow-until-ms", $"{seconds * 2000 / 3}", "--slow-factor", "10" } : [];
-                processes.Add(Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "LbProxy.Benchmarks.dll"), "backend", "--port", $"{ports[i]}",
+                processes.Add(LocalProcesses.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "LbProxy.Benchmarks.dll"), "backend", "--port", $"{ports[i]}",
                     "--name", $"b{i}", "--seed", $"{i + 1}", "--epoch-unix-ms", $"{epoch.ToUnixTimeMilliseconds()}", .. slow]));
             }
 
-            var port = FreePort();
+            var port = LocalProcesses.FreePort();
             if (target.Kind == "gateway")
             {
                 var config = Path.Combine(dir, "gateway.json");
                 await File.WriteAllTextAsync(config, ProxyConfigs.Gateway(target.Method, ports));
-                processes.Add(Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), "--config", config,
-                    "--urls", $"http://127.0.0.1:{port}", "--admin-urls", $"http://127.0.0.1:{FreePort()}"]));
+                processes.Add(LocalProcesses.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), "--config", config,
+                    "--urls", $"http://127.0.0.1:{port}", "--admin-urls", $"http://127.0.0.1:{LocalProcesses.FreePort()}"]));
             }
             else
             {
                 var config = Path.Combine(dir, "nginx.conf");
                 await File.WriteAllTextAsync(config, ProxyConfigs.NginxProxy(dir, port, ports, target.Method));
-                processes.Add(Start("/usr/sbin/nginx", ["-p", dir, "-c", config, "-g", "daemon off;"]));
+                processes.Add(LocalProcesses.Start("/usr/sbin/nginx", ["-p", dir, "-c", config, "-g", "daemon off;"]));
             }
 
             using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
@@ -214,7 +214,5 @@ internal static class PolicyLoadBenchmark
         throw new InvalidOperationException("backends or balancer did not come up");
     }
 
-    private static Process Start(string file, string[] args) => LocalProcesses.Start(file, args);
 
-    private static int FreePort() => LocalProcesses.FreePort();
 }

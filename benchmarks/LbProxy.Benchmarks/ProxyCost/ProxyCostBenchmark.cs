@@ -33,28 +33,28 @@ internal static class ProxyCostBenchmark
         }
 
         var dir = Directory.CreateTempSubdirectory("lbproxy-proxycost-").FullName;
-        var backendPorts = Enumerable.Range(0, 3).Select(_ => FreePort()).ToArray();
+        var backendPorts = Enumerable.Range(0, 3).Select(_ => LocalProcesses.FreePort()).ToArray();
         await File.WriteAllTextAsync(Path.Combine(dir, "backends.conf"), ProxyConfigs.NginxBackends(dir, backendPorts));
         var backends = new ProxyTarget("backends", $"http://127.0.0.1:{backendPorts[0]}/",
-            () => Start("/usr/sbin/nginx", "-p", dir, "-c", Path.Combine(dir, "backends.conf"), "-g", "daemon off;"));
+            () => LocalProcesses.Start("/usr/sbin/nginx", "-p", dir, "-c", Path.Combine(dir, "backends.conf"), "-g", "daemon off;"));
         await backends.StartAsync();
 
-        var targets = new List<ProxyTarget> { new("direct", $"http://127.0.0.1:{backendPorts[0]}/", () => Task.FromResult<Process?>(null)) };
-        var nginxPort = FreePort();
+        var targets = new List<ProxyTarget> { new("direct", $"http://127.0.0.1:{backendPorts[0]}/", () => null) };
+        var nginxPort = LocalProcesses.FreePort();
         await File.WriteAllTextAsync(Path.Combine(dir, "proxy.conf"), ProxyConfigs.NginxProxy(dir, nginxPort, backendPorts));
         targets.Add(new("nginx", $"http://127.0.0.1:{nginxPort}/",
-            () => Start("/usr/sbin/nginx", "-p", dir, "-c", Path.Combine(dir, "proxy.conf"), "-g", "daemon off;")));
-        var haPort = FreePort();
+            () => LocalProcesses.Start("/usr/sbin/nginx", "-p", dir, "-c", Path.Combine(dir, "proxy.conf"), "-g", "daemon off;")));
+        var haPort = LocalProcesses.FreePort();
         await File.WriteAllTextAsync(Path.Combine(dir, "haproxy.cfg"), ProxyConfigs.HaProxy(haPort, backendPorts));
-        targets.Add(new("haproxy", $"http://127.0.0.1:{haPort}/", () => Start("/usr/sbin/haproxy", "-db", "-f", Path.Combine(dir, "haproxy.cfg"))));
+        targets.Add(new("haproxy", $"http://127.0.0.1:{haPort}/", () => LocalProcesses.Start("/usr/sbin/haproxy", "-db", "-f", Path.Combine(dir, "haproxy.cfg"))));
         var gatewayDll = Path.Combine(AppContext.BaseDirectory, "Gateway.dll");
         foreach (var policy in s_policies)
         {
-            var port = FreePort();
+            var port = LocalProcesses.FreePort();
             var config = Path.Combine(dir, $"gateway-{policy}.json");
             await File.WriteAllTextAsync(config, ProxyConfigs.Gateway(policy, backendPorts));
             targets.Add(new($"gateway {policy}", $"http://127.0.0.1:{port}/",
-                () => Start("dotnet", gatewayDll, "--config", config, "--urls", $"http://127.0.0.1:{port}", "--admin-urls", $"http://127.0.0.1:{FreePort()}")));
+                () => LocalProcesses.Start("dotnet", gatewayDll, "--config", config, "--urls", $"http://127.0.0.1:{port}", "--admin-urls", $"http://127.0.0.1:{LocalProcesses.FreePort()}")));
         }
 
         var results = targets.ToDictionary(t => t.Name, _ => new List<(WrkResult Wrk, double CpuUsPerRequest)>());
@@ -138,9 +138,7 @@ internal static class ProxyCostBenchmark
         return output;
     }
 
-    private static Task<Process?> Start(string file, params string[] args) => Task.FromResult<Process?>(LocalProcesses.Start(file, args));
 
-    private static int FreePort() => LocalProcesses.FreePort();
 
     private static int Option(string[] args, string name, int fallback)
     {

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Benchmarks.ProxyCost;
 
 /// <summary>One thing wrk is pointed at: direct, nginx, HAProxy, or the gateway with one policy; started and stopped by the harness.</summary>
-internal sealed class ProxyTarget(string name, string url, Func<Task<Process?>> start) : IAsyncDisposable
+internal sealed class ProxyTarget(string name, string url, Func<Process?> start) : IAsyncDisposable
 {
     private Process? _process;
 
@@ -15,7 +15,7 @@ internal sealed class ProxyTarget(string name, string url, Func<Task<Process?>> 
 
     public async Task StartAsync()
     {
-        _process = await start();
+        _process = start();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         for (var i = 0; i < 150; i++)
         {
