@@ -67,4 +67,78 @@ public class LeastConnectionsSelectorTests
 
         Assert.All(d, x => Assert.Equal(10, x.InFlight));
     }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(33)]
+    [InlineData(1000)]
+    public void Pick_ChangingLoads_SameSequenceAsNginxLoop(int count)
+    {
+        // The selector (one lock-free pass, tie-break under the lock) against a plain transcription of nginx's
+        // ngx_http_upstream_get_least_conn_peer, over 5,000 picks with loads that move after every pick.
+        var random = new Random(count);
+        var d = Destinations.Make(Enumerable.Range(0, count).Select(_ => 1 + random.Next(5)).ToArray());
+        var weights = d.Select(x => (long)x.SelectionWeight).ToArray();
+        var current = new long[count];
+        var selector = new LeastConnectionsSelector();
+        for (var pick = 0; pick < 5_000; pick++)
+        {
+            var expected = NginxLeastConn(d, weights, current);
+            Assert.Equal(expected, selector.Pick(d));
+            d[expected].Begin();
+            var finished = d[random.Next(count)];
+            if (finished.InFlight > 0 && random.Next(3) > 0)
+            {
+                finished.Abandon();
+            }
+        }
+    }
+
+    private static int NginxLeastConn(DestinationStats[] peers, long[] weights, long[] current)
+    {
+        // Pass 1: best ratio, and whether several share it.
+        var best = 0;
+        var many = false;
+        for (var i = 1; i < peers.Length; i++)
+        {
+            var lhs = peers[i].InFlight * weights[best];
+            var rhs = peers[best].InFlight * weights[i];
+            if (lhs < rhs)
+            {
+                best = i;
+                many = false;
+            }
+            else if (lhs == rhs)
+            {
+                many = true;
+            }
+        }
+
+        if (!many)
+        {
+            return best;
+        }
+
+        // Pass 2: smooth weighted round-robin among those tied with the best.
+        long total = 0;
+        var first = best;
+        for (var i = first; i < peers.Length; i++)
+        {
+            if (peers[i].InFlight * weights[first] != peers[first].InFlight * weights[i])
+            {
+                continue;
+            }
+
+            current[i] += weights[i];
+            total += weights[i];
+            if (current[i] > current[best])
+            {
+                best = i;
+            }
+        }
+
+        current[best] -= total;
+        return best;
+    }
 }
