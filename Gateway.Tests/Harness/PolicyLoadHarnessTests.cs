@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Gateway.Tests.Harness;
+
+/// <summary>
+/// The real-load harness's smallest scenario, exactly as a user runs it (`policy-load` through the benchmark
+/// program): real backend processes, the real gateway process and real nginx on 127.0.0.1, an open-loop load,
+/// a results table and a plot. Short (3 s of load per balancer) so CI proves the harness works end to end;
+/// the full comparison is benchmarks/results/policy-load.md.
+/// </summary>
+public sealed partial class PolicyLoadHarnessTests : IDisposable
+{
+    private readonly string _out = Directory.CreateTempSubdirectory("lbproxy-policyload-test-").FullName;
+
+    [Fact]
+    public async Task PolicyLoad_SmallestScenario_WritesTableAndPlotForGatewayAndNginx()
+    {
+        string[] balancers = ["gateway Adaptive", "gateway LeastConnections", "nginx least_conn"];
+        var rc = await Benchmarks.Program.Main(["policy-load", "--rate", "100", "--seconds", "3", "--timeout-ms", "1000",
+            "--only", string.Join(',', balancers), "--out", _out]);
+
+        Assert.Equal(0, rc);
+        var table = await File.ReadAllTextAsync(Path.Combine(_out, "policy-load.md"));
+        var rows = TableRow().Matches(table).ToDictionary(m => m.Groups["name"].Value, m => m);
+        Assert.Equal(balancers.Order(), rows.Keys.Order());
+        foreach (var (name, row) in rows)
+        {
+            // 100 req/s for 3 s against ~600 req/s of backend capacity: nearly everything is sent and answered.
+            var sent = long.Parse(row.Groups["sent"].Value, CultureInfo.InvariantCulture);
+            var within = double.Parse(row.Groups["within"].Value, CultureInfo.InvariantCulture);
+            Assert.InRange(sent, 270, 330);
+            Assert.True(within >= 90, $"{name}: {within}% within the timeout\n{table}");
+        }
+
+        Assert.True(new FileInfo(Path.Combine(_out, "policy-load-cdf.png")).Length > 1000);
+    }
+
+    public void Dispose() => Directory.Delete(_out, recursive: true);
+
+    [GeneratedRegex(@"^\| (?<name>[^|]+?) \| (?<sent>\d+) \| (?<within>[\d.]+)% \|", RegexOptions.Multiline)]
+    private static partial Regex TableRow();
+}
