@@ -23,6 +23,8 @@ public static class Program
                 return await PolicyLoad.PolicyLoadBenchmark.RunAsync(rest);
             case "backend":
                 return await PolicyLoad.ProfileBackend.RunAsync(rest);
+            case "yarp-plain":
+                return await ProxyCost.PlainYarp.RunAsync(rest);
             case "proxy-cost":
                 return await ProxyCost.ProxyCostBenchmark.RunAsync(rest);
             case "sim":
@@ -33,6 +35,7 @@ public static class Program
                 Console.WriteLine("  worker [--rounds N] [--round-seconds S] [--concurrency C] [--httpclient]   ModelWorker batching vs unbatched (results/worker-batching.md)");
                 Console.WriteLine("  " + Sim.SimOptions.Usage);
                 Console.WriteLine("  " + ProxyCost.ProxyCostBenchmark.Usage);
+                Console.WriteLine("  " + ProxyCost.PlainYarp.Usage);
                 Console.WriteLine("  " + PolicyLoad.PolicyLoadBenchmark.Usage);
                 return verb == "help" ? 0 : 2;
         }

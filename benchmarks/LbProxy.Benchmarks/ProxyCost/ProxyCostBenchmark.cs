@@ -47,6 +47,11 @@ internal static class ProxyCostBenchmark
         var haPort = LocalProcesses.FreePort();
         await File.WriteAllTextAsync(Path.Combine(dir, "haproxy.cfg"), ProxyConfigs.HaProxy(haPort, backendPorts));
         targets.Add(new("haproxy", $"http://127.0.0.1:{haPort}/", () => LocalProcesses.Start("/usr/sbin/haproxy", "-db", "-f", Path.Combine(dir, "haproxy.cfg"))));
+        var yarpPort = LocalProcesses.FreePort();
+        var yarpConfig = Path.Combine(dir, "yarp-plain.json");
+        await File.WriteAllTextAsync(yarpConfig, ProxyConfigs.Gateway("RoundRobin", backendPorts));
+        targets.Add(new("plain YARP", $"http://127.0.0.1:{yarpPort}/", () => LocalProcesses.Start("dotnet",
+            Path.Combine(AppContext.BaseDirectory, "LbProxy.Benchmarks.dll"), "yarp-plain", "--config", yarpConfig, "--urls", $"http://127.0.0.1:{yarpPort}")));
         var gatewayDll = Path.Combine(AppContext.BaseDirectory, "Gateway.dll");
         foreach (var policy in s_policies)
         {
