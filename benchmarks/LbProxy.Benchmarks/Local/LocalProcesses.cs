@@ -28,4 +28,16 @@ internal static class LocalProcesses
         _ = process.StandardError.ReadToEndAsync();
         return process;
     }
+
+    /// <summary>The repository root (where LbProxy.sln is), found upward from the working directory.</summary>
+    public static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(Directory.GetCurrentDirectory());
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "LbProxy.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("run from inside the repository (LbProxy.sln not found)");
+    }
 }

@@ -10,8 +10,9 @@ using Spectre.Console;
 namespace Benchmarks.PolicyLoad;
 
 /// <summary>
-/// One scenario, every balancer: three backend processes (4 servers each, lognormal 20 ms, so about 600 req/s of
-/// capacity) take an open-loop load of 300 req/s; for the middle third of the run one backend is 10x slower.
+/// One scenario, every balancer, each on fresh backends: `--backend profile` (default), three profile backends
+/// (4 servers each, lognormal 20 ms, about 600 req/s of capacity) at 300 req/s with one 10x slower for the middle
+/// third; `--backend worker`, three real ModelWorkers with the heavy model, one of them batching with a 50 ms wait.
 /// Latency is measured from each request's intended send time (coordinated omission is not hidden); a request
 /// not answered within the client timeout counts as failed. The gateway runs each of its policies and YARP's
 /// PowerOfTwoChoices and LeastRequests; nginx runs round-robin, least_conn, random two least_conn and
@@ -19,9 +20,9 @@ namespace Benchmarks.PolicyLoad;
 /// </summary>
 internal static class PolicyLoadBenchmark
 {
-    public const string Usage = "policy-load [--rate 300] [--seconds 21] [--timeout-ms 1000] [--only NAME,...] [--out DIR]  all policies and nginx on one real-process scenario";
+    public const string Usage = "policy-load [--backend profile|worker] [--rate 300] [--seconds 21] [--timeout-ms 1000] [--warmup-seconds 2] [--only NAME,...] [--out DIR]  all policies and nginx on one real-process scenario";
 
-    private static readonly LoadTarget[] s_targets =
+    private static LoadTarget[] Targets(PolicyLoadScenario scenario) =>
     [
         new("gateway RoundRobin", "gateway", "RoundRobin"),
         new("gateway Weighted", "gateway", "Weighted"),
@@ -33,7 +34,7 @@ internal static class PolicyLoadBenchmark
         new("nginx round-robin", "nginx", ""),
         new("nginx least_conn", "nginx", "least_conn;"),
         new("nginx random two least_conn", "nginx", "random two least_conn;"),
-        new("nginx hash consistent", "nginx", "hash $request_uri consistent;"),
+        new("nginx hash consistent", "nginx", scenario.NginxHash),
     ];
 
     public static async Task<int> RunAsync(string[] args)
@@ -44,7 +45,30 @@ internal static class PolicyLoadBenchmark
         var timeout = TimeSpan.FromMilliseconds(double.Parse(Arg("--timeout-ms") ?? "1000", CultureInfo.InvariantCulture));
         var outDir = Arg("--out") ?? Path.Combine("benchmarks", "results");
         var only = Arg("--only")?.Split(',', StringSplitOptions.TrimEntries);
-        var targets = s_targets.Where(t => only is null || only.Any(o => t.Name.Contains(o, StringComparison.OrdinalIgnoreCase))).ToList();
+        var warmup = int.Parse(Arg("--warmup-seconds") ?? "2", CultureInfo.InvariantCulture);
+        PolicyLoadScenario scenario;
+        switch (Arg("--backend") ?? "profile")
+        {
+            case "profile":
+                scenario = new ProfileScenario();
+                break;
+            case "worker":
+                var root = LocalProcesses.RepoRoot();
+                var dll = Path.Combine(root, "ModelWorker", "bin", "Release", "net10.0", "linux-x64", "ModelWorker.dll");
+                if (!File.Exists(dll))
+                {
+                    AnsiConsole.MarkupLine("[red]ModelWorker is not built:[/] run `dotnet build ModelWorker -c Release` first");
+                    return 2;
+                }
+
+                scenario = new WorkerScenario(dll, Path.Combine(root, "ModelWorker", "models", "classifier-heavy.onnx"));
+                break;
+            case var other:
+                AnsiConsole.MarkupLine($"[red]--backend {Markup.Escape(other)}[/]: expected profile or worker");
+                return 2;
+        }
+
+        var targets = Targets(scenario).Where(t => only is null || only.Any(o => t.Name.Contains(o, StringComparison.OrdinalIgnoreCase))).ToList();
         if (targets.Any(t => t.Kind == "nginx") && !File.Exists("/usr/sbin/nginx"))
         {
             AnsiConsole.MarkupLine("[red]/usr/sbin/nginx is missing[/]: apt-get install -y nginx-light");
@@ -58,58 +82,66 @@ internal static class PolicyLoadBenchmark
             foreach (var target in targets)
             {
                 task.Description = target.Name;
-                results.Add(await RunOneAsync(target, rate, seconds, timeout));
+                results.Add(await RunOneAsync(scenario, target, rate, seconds, warmup, timeout));
                 task.Increment(1);
             }
         });
 
-        var table = Table(results, rate, seconds, timeout);
+        var name = scenario is ProfileScenario ? "policy-load" : $"policy-load-{scenario.Name}";
+        var table = Table(scenario, name, results, rate, seconds, warmup, timeout);
         AnsiConsole.WriteLine(table);
         Directory.CreateDirectory(outDir);
-        await File.WriteAllTextAsync(Path.Combine(outDir, "policy-load.md"), table);
-        PolicyLoadPlot.Save(results.Select(r => (r.Target.Name, r.Histogram)).ToList(), Path.Combine(outDir, "policy-load-cdf.png"));
+        await File.WriteAllTextAsync(Path.Combine(outDir, name + ".md"), table);
+        PolicyLoadPlot.Save(results.Select(r => (r.Target.Name, r.Histogram)).ToList(), scenario.Title, Path.Combine(outDir, name + "-cdf.png"));
         return 0;
     }
 
-    private static async Task<(LoadTarget, LoadResult, long, long[], LongHistogram)> RunOneAsync(LoadTarget target, double rate, int seconds, TimeSpan timeout)
+    private static async Task<(LoadTarget, LoadResult, long, long[], LongHistogram)> RunOneAsync(PolicyLoadScenario scenario, LoadTarget target,
+        double rate, int seconds, int warmup, TimeSpan timeout)
     {
         var dir = Directory.CreateTempSubdirectory("lbproxy-policyload-").FullName;
-        var processes = new List<Process>();
+        Process? balancer = null;
+        // The measured load (and a profile scenario's slow window) starts after a start-up allowance and a warm-up
+        // (the same load, not measured: JIT tier-up, connection pools, ONNX Runtime's first runs).
+        var epoch = DateTimeOffset.UtcNow.AddSeconds(3 + warmup);
+        var fleet = await scenario.StartAsync(seconds, epoch);
         try
         {
-            // The slow window is the middle third of the load, which starts after a 3 s start-up allowance.
-            var epoch = DateTimeOffset.UtcNow.AddSeconds(3);
-            var ports = Enumerable.Range(0, 3).Select(_ => LocalProcesses.FreePort()).ToArray();
-            for (var i = 0; i < ports.Length; i++)
-            {
-                var slow = i == 0 ? new[] { "--slow-from-ms", $"{seconds * 1000 / 3}", "--slow-until-ms", $"{seconds * 2000 / 3}", "--slow-factor", "10" } : [];
-                processes.Add(LocalProcesses.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "LbProxy.Benchmarks.dll"), "backend", "--port", $"{ports[i]}",
-                    "--name", $"b{i}", "--seed", $"{i + 1}", "--epoch-unix-ms", $"{epoch.ToUnixTimeMilliseconds()}", .. slow]));
-            }
-
+            var ports = fleet.Ports;
             var port = LocalProcesses.FreePort();
             if (target.Kind == "gateway")
             {
                 var config = Path.Combine(dir, "gateway.json");
-                await File.WriteAllTextAsync(config, ProxyConfigs.Gateway(target.Method, ports));
-                processes.Add(LocalProcesses.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), "--config", config,
-                    "--urls", $"http://127.0.0.1:{port}", "--admin-urls", $"http://127.0.0.1:{LocalProcesses.FreePort()}"]));
+                await File.WriteAllTextAsync(config, ProxyConfigs.Gateway(target.Method, ports, scenario.GatewayHashKey));
+                balancer = LocalProcesses.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), "--config", config,
+                    "--urls", $"http://127.0.0.1:{port}", "--admin-urls", $"http://127.0.0.1:{LocalProcesses.FreePort()}"]);
             }
             else
             {
                 var config = Path.Combine(dir, "nginx.conf");
                 await File.WriteAllTextAsync(config, ProxyConfigs.NginxProxy(dir, port, ports, target.Method));
-                processes.Add(LocalProcesses.Start("/usr/sbin/nginx", ["-p", dir, "-c", config, "-g", "daemon off;"]));
+                balancer = LocalProcesses.Start("/usr/sbin/nginx", ["-p", dir, "-c", config, "-g", "daemon off;"]);
             }
 
             using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitReadyAsync(client, ports);
+            await WaitReadyAsync(client, ports, fleet.ReadyPath);
+            if (warmup > 0)
+            {
+                await OpenLoopLoad.RunAsync(async (i, ct) =>
+                {
+                    using var request = fleet.Request(i);
+                    using var response = await client.SendAsync(request, ct);
+                    return response.IsSuccessStatusCode;
+                }, rate, TimeSpan.FromSeconds(warmup), maxInFlight: 4096, OpenLoopLoad.NewHistogram());
+            }
+
             var wait = epoch - DateTimeOffset.UtcNow;
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait);
             }
 
+            var before = await fleet.ServedAsync();
             var histogram = OpenLoopLoad.NewHistogram();
             long fastFailures = 0;
             var load = await OpenLoopLoad.RunAsync(async (i, ct) =>
@@ -118,7 +150,8 @@ internal static class PolicyLoadBenchmark
                 cts.CancelAfter(timeout);
                 try
                 {
-                    using var response = await client.GetAsync($"/item/{i % 200}", cts.Token);
+                    using var request = fleet.Request(i);
+                    using var response = await client.SendAsync(request, cts.Token);
                     if (!response.IsSuccessStatusCode)
                     {
                         Interlocked.Increment(ref fastFailures);
@@ -133,58 +166,55 @@ internal static class PolicyLoadBenchmark
             }, rate, TimeSpan.FromSeconds(seconds), maxInFlight: 4096, histogram);
 
             var within = histogram.RecordedValues().Where(v => v.ValueIteratedTo <= timeout.TotalMicroseconds).Sum(v => v.CountAddedInThisIterationStep) - fastFailures;
-            var perBackend = new long[ports.Length];
-            for (var i = 0; i < ports.Length; i++)
-            {
-                perBackend[i] = long.Parse(await new HttpClient().GetStringAsync($"http://127.0.0.1:{ports[i]}/stats"), CultureInfo.InvariantCulture);
-            }
-
-            return (target, load, within, perBackend, histogram);
+            var after = await fleet.ServedAsync();
+            return (target, load, within, after.Zip(before, (a, b) => a - b).ToArray(), histogram);
         }
         finally
         {
-            foreach (var p in processes)
+            if (balancer is not null)
             {
-                if (!p.HasExited)
+                if (!balancer.HasExited)
                 {
-                    p.Kill(entireProcessTree: true);
-                    await p.WaitForExitAsync();
+                    balancer.Kill(entireProcessTree: true);
+                    await balancer.WaitForExitAsync();
                 }
 
-                p.Dispose();
+                balancer.Dispose();
             }
 
+            await fleet.DisposeAsync();
             Directory.Delete(dir, recursive: true);
         }
     }
 
-    private static string Table(List<(LoadTarget Target, LoadResult Load, long WithinTimeout, long[] PerBackend, LongHistogram Histogram)> results,
-        double rate, int seconds, TimeSpan timeout)
+    private static string Table(PolicyLoadScenario scenario, string name, List<(LoadTarget Target, LoadResult Load, long WithinTimeout, long[] PerBackend, LongHistogram Histogram)> results,
+        double rate, int seconds, int warmup, TimeSpan timeout)
     {
         var text = new StringBuilder();
-        text.AppendLine("# Policies under a real-process load: one backend 10x slower for the middle third");
+        text.AppendLine(CultureInfo.InvariantCulture, $"# Policies under a real-process load: {scenario.Title}");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Command: `dotnet run --project benchmarks/LbProxy.Benchmarks -c Release -- policy-load --rate {rate} --seconds {seconds} --timeout-ms {timeout.TotalMilliseconds}`");
+        var backendArg = scenario is ProfileScenario ? "" : $" --backend {scenario.Name}";
+        text.AppendLine(CultureInfo.InvariantCulture, $"Command: `dotnet run --project benchmarks/LbProxy.Benchmarks -c Release -- policy-load{backendArg} --rate {rate} --seconds {seconds} --timeout-ms {timeout.TotalMilliseconds} --warmup-seconds {warmup}`");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"3 backend processes (4 servers each, lognormal median 20 ms, sigma 0.3; ~600 req/s capacity), b0 10x slower from {seconds / 3} s to {2 * seconds / 3} s; ");
-        text.AppendLine(CultureInfo.InvariantCulture, $"open-loop {rate} req/s for {seconds} s, latency from the intended send time, client timeout {timeout.TotalMilliseconds} ms. All processes on 127.0.0.1, 2 shared cores.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{scenario.Describe(rate, seconds, timeout)}, latency from the intended send time, client timeout {timeout.TotalMilliseconds} ms. ");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Every balancer gets fresh backends and {warmup} s of the same load unmeasured first. All processes on 127.0.0.1, 2 shared cores.");
         text.AppendLine();
-        text.AppendLine("| balancer | sent | within timeout | p50 ms | p90 ms | p99 ms | p99.9 ms | b0 share (slow) | b1 share | b2 share |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| balancer | sent | within timeout | p50 ms | p90 ms | p99 ms | p99.9 ms | {string.Join(" | ", scenario.BackendNames)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"|---|---:|---:|---:|---:|---:|---:|{string.Concat(scenario.BackendNames.Select(_ => "---:|"))}");
         foreach (var (target, load, within, perBackend, _) in results)
         {
             var total = Math.Max(1, perBackend.Sum());
+            var shares = string.Join(" | ", perBackend.Select(n => (100.0 * n / total).ToString("0.0", CultureInfo.InvariantCulture) + "%"));
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {target.Name} | {load.Sent} | {100.0 * within / Math.Max(1, load.Sent):0.00}% | {load.P50Ms:0.0} | {load.P90Ms:0.0} | {load.P99Ms:0.0} | {load.P999Ms:0.0} | " +
-                $"{100.0 * perBackend[0] / total:0.0}% | {100.0 * perBackend[1] / total:0.0}% | {100.0 * perBackend[2] / total:0.0}% |");
+                $"| {target.Name} | {load.Sent} | {100.0 * within / Math.Max(1, load.Sent):0.00}% | {load.P50Ms:0.0} | {load.P90Ms:0.0} | {load.P99Ms:0.0} | {load.P999Ms:0.0} | {shares} |");
         }
 
         text.AppendLine();
-        text.AppendLine("![latency CDF](policy-load-cdf.png)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"![latency CDF]({name}-cdf.png)");
         return text.ToString();
     }
 
-    private static async Task WaitReadyAsync(HttpClient client, int[] backends)
+    private static async Task WaitReadyAsync(HttpClient client, IReadOnlyList<int> backends, string readyPath)
     {
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
         for (var attempt = 0; attempt < 200; attempt++)
@@ -194,11 +224,11 @@ internal static class PolicyLoadBenchmark
                 var ok = true;
                 foreach (var port in backends)
                 {
-                    using var r = await probe.GetAsync($"http://127.0.0.1:{port}/stats");
+                    using var r = await probe.GetAsync($"http://127.0.0.1:{port}{readyPath}");
                     ok &= r.IsSuccessStatusCode;
                 }
 
-                using var through = await client.GetAsync("/stats");
+                using var through = await client.GetAsync(readyPath);
                 if (ok && through.IsSuccessStatusCode)
                 {
                     return;
@@ -213,6 +243,4 @@ internal static class PolicyLoadBenchmark
 
         throw new InvalidOperationException("backends or balancer did not come up");
     }
-
-
 }

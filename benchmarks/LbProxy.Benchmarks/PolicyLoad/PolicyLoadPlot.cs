@@ -8,7 +8,7 @@ internal static class PolicyLoadPlot
 {
     private static readonly double[] s_percentiles = [.. Enumerable.Range(0, 200).Select(i => 100 * (1 - Math.Pow(10, -4.0 * i / 199)))];
 
-    public static void Save(IReadOnlyList<(string Name, LongHistogram Histogram)> runs, string path)
+    public static void Save(IReadOnlyList<(string Name, LongHistogram Histogram)> runs, string scenario, string path)
     {
         var plot = new Plot();
         foreach (var (name, histogram) in runs)
@@ -22,7 +22,7 @@ internal static class PolicyLoadPlot
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => $"{Math.Pow(10, v):0.#}" };
         plot.XLabel("latency from intended send time, ms (log)");
         plot.YLabel("percent of requests at or below");
-        plot.Title("Latency CDF per balancer (one backend 10x slower for a third of the run)");
+        plot.Title($"Latency CDF per balancer ({scenario})");
         plot.ShowLegend(Alignment.LowerRight);
         plot.SavePng(path, 1100, 700);
     }

@@ -64,8 +64,11 @@ internal static class ProxyConfigs
 
         """; // HAProxy refuses a file whose last line has no newline
 
-    /// <summary>The gateway with one policy and everything on (metrics, breakers, retries), no active probes.</summary>
-    public static string Gateway(string policy, IReadOnlyList<int> backends)
+    /// <summary>
+    /// The gateway with one policy and everything on (metrics, breakers, retries), no active probes; ConsistentHash
+    /// keys on <paramref name="hashKey"/>.
+    /// </summary>
+    public static string Gateway(string policy, IReadOnlyList<int> backends, string hashKey = "path")
     {
         var destinations = new JsonObject();
         for (var i = 0; i < backends.Count; i++)
@@ -76,7 +79,7 @@ internal static class ProxyConfigs
         var cluster = new JsonObject { ["LoadBalancingPolicy"] = policy, ["Destinations"] = destinations };
         if (policy == "ConsistentHash")
         {
-            cluster["Metadata"] = new JsonObject { ["HashKey"] = "path" };
+            cluster["Metadata"] = new JsonObject { ["HashKey"] = hashKey };
         }
 
         return new JsonObject
