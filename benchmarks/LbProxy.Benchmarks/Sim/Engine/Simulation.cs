@@ -246,7 +246,7 @@ public sealed class Simulation
     {
         d.Account(_clock.Now);
         r.GatewayOpen = false;
-        var depth = _policy.ReportsQueueDepth ? d.InSystem : -1;
+        var depth = _policy.ReportsQueueDepth ? d.Waiting : -1;
         d.Stats.Complete(TimeSpan.FromTicks(_clock.Now - r.Arrival), failed, depth);
     }
 
