@@ -47,6 +47,20 @@ public class UnansweredBackoffTests
     }
 
     [Fact]
+    public void AbandonAfter_WaitShorterThanTheEstimate_DoesNotHoldBack()
+    {
+        // Requests that take 30 s; a client cancels one after 5 s, before anything newer has come back.
+        var d = new DestinationStats("a", new LatencyModel(_time, decayTime: TimeSpan.FromSeconds(10)));
+        d.Begin();
+        _time.Advance(TimeSpan.FromSeconds(30));
+        d.Complete(TimeSpan.FromSeconds(30), failed: false);
+        d.Begin();
+        _time.Advance(TimeSpan.FromSeconds(5));
+        d.AbandonAfter(TimeSpan.FromSeconds(5));
+        Assert.False(d.IsHeldBack(_time.GetTimestamp()));
+    }
+
+    [Fact]
     public void AbandonAfter_ALaterRequestWasAnswered_OnlyRaisesTheEstimate()
     {
         var d = Answering();

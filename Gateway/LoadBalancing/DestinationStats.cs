@@ -137,11 +137,20 @@ public sealed class DestinationStats
         }
     }
 
-    /// <summary>A request ended without an answer: <paramref name="sample"/> is a lower bound on the latency.</summary>
+    /// <summary>
+    /// A request ended without an answer: <paramref name="sample"/> is a lower bound on the latency. Only a wait at
+    /// least as long as the destination's estimate is evidence that it stalled: a client that gives up on a request
+    /// it knew to be long (a 30 s generation cancelled after 5 s) says nothing about the destination.
+    /// </summary>
     private void Unanswered(TimeSpan elapsed, double sample, long now)
     {
-        _backoff.Unanswered(SentAt(now, elapsed), now, elapsed.TotalSeconds, Model.DecayTime, Model.Time);
-        if (sample > LatencyEstimate(now))
+        var estimate = LatencyEstimate(now);
+        if (elapsed.TotalSeconds >= estimate)
+        {
+            _backoff.Unanswered(SentAt(now, elapsed), now, elapsed.TotalSeconds, Model.DecayTime, Model.Time);
+        }
+
+        if (sample > estimate)
         {
             _latency.Observe(sample, now, Model.Time, Model.DecayTime);
         }
