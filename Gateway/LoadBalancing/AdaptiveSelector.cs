@@ -7,10 +7,15 @@ namespace Gateway.LoadBalancing;
 /// cost = latency estimate x (load + 1), where load is the larger of our in-flight count and the queue depth
 /// the destination reported (X-Queue-Depth), which shows load from other clients our count cannot see.
 /// A destination without samples borrows the other draw's estimate, so it competes on load alone: it gets
-/// traffic at once without being flooded.
+/// traffic at once without being flooded. A destination that stopped answering altogether (its requests end
+/// unanswered while nothing sent since comes back) is held back, with exponential backoff and then one probe at a
+/// time (<see cref="UnansweredBackoff"/>): a latency estimate cannot price it, because its latency is unknown.
 /// </summary>
 public sealed class AdaptiveSelector
 {
+    /// <summary>The cost of a destination held back for not answering: above any answering destination's.</summary>
+    public const double HeldBackCost = 1e12;
+
     private readonly Random _random;
 
     /// <param name="random">Seeded in tests and the simulator; <see cref="Random.Shared"/> (thread-safe) otherwise.</param>
@@ -49,6 +54,13 @@ public sealed class AdaptiveSelector
     public static double Cost(DestinationStats d, double estimate, long now)
     {
         var load = Math.Max(d.InFlight, d.ReportedQueueDepth(now));
+        if (d.IsHeldBack(now))
+        {
+            // Stopped answering (UnansweredBackoff): loses to any destination that answers, as Finagle's PeakEwma
+            // prices a node with requests pending and no latency data; between two such, the less loaded.
+            return HeldBackCost + load;
+        }
+
         // A floor keeps in-flight meaningful when no estimate exists yet (both 0); slow start divides by the
         // ramp share, so a destination at 10% looks ten times as costly.
         return Math.Max(estimate, 1e-6) * (load + 1) / Math.Max(d.RampFactor, 0.001);

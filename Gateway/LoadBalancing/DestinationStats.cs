@@ -11,6 +11,7 @@ public sealed class DestinationStats
     private long _failures;
     private int _weight = 1;
     private PeakEwma _latency;
+    private UnansweredBackoff _backoff;
     private long _queueDepth;
     private long _queueDepthStamp;
     private int _rampPermille = 1000;
@@ -77,18 +78,37 @@ public sealed class DestinationStats
     }
 
     /// <summary>
-    /// The client gave up after <paramref name="elapsed"/>: no completion is counted, but the time already waited is
-    /// a lower bound on this destination's latency, so it may raise the estimate (never lower it). Without this a
-    /// destination whose requests all outlive the client timeout would never report being slow.
+    /// The client gave up after <paramref name="elapsed"/>: no completion is counted. When the destination had not
+    /// begun to answer, the time already waited is a lower bound on its latency, so it may raise the estimate (never
+    /// lower it), and a destination that answered nothing sent since is held back (<see cref="UnansweredBackoff"/>).
+    /// Without this a destination whose requests all outlive the client timeout would never report being slow.
+    /// When the response had begun (<paramref name="responseStarted"/>, e.g. a client leaving a long stream), the
+    /// destination did answer and the time waited says nothing about its latency.
     /// </summary>
-    public void AbandonAfter(TimeSpan elapsed)
+    public void AbandonAfter(TimeSpan elapsed, bool responseStarted = false)
     {
         Abandon();
         var now = Model.Time.GetTimestamp();
-        if (elapsed.TotalSeconds > LatencyEstimate(now))
+        if (responseStarted)
         {
-            _latency.Observe(elapsed.TotalSeconds, now, Model.Time, Model.DecayTime);
+            _backoff.Answered(SentAt(now, elapsed));
+            return;
         }
+
+        Unanswered(elapsed, elapsed.TotalSeconds, now);
+    }
+
+    /// <summary>
+    /// The gateway's own try timeout fired after <paramref name="elapsed"/> before any answer: a failed request, and a
+    /// censored sample like a client abandon (at least the failure penalty).
+    /// </summary>
+    public void TimedOut(TimeSpan elapsed)
+    {
+        Interlocked.Decrement(ref _inFlight);
+        Cluster?.Add(-1);
+        Interlocked.Increment(ref _requests);
+        Interlocked.Increment(ref _failures);
+        Unanswered(elapsed, Math.Max(elapsed.TotalSeconds, Model.FailurePenalty.TotalSeconds), Model.Time.GetTimestamp());
     }
 
     /// <summary>
@@ -108,11 +128,31 @@ public sealed class DestinationStats
         }
 
         var now = Model.Time.GetTimestamp();
+        _backoff.Answered(SentAt(now, elapsed));
         _latency.Observe(sample, now, Model.Time, Model.DecayTime);
         if (reportedQueueDepth >= 0)
         {
             Volatile.Write(ref _queueDepthStamp, now);
             Volatile.Write(ref _queueDepth, reportedQueueDepth);
+        }
+    }
+
+    /// <summary>
+    /// A request ended without an answer: <paramref name="sample"/> is a lower bound on the latency. Only a wait at
+    /// least as long as the destination's estimate is evidence that it stalled: a client that gives up on a request
+    /// it knew to be long (a 30 s generation cancelled after 5 s) says nothing about the destination.
+    /// </summary>
+    private void Unanswered(TimeSpan elapsed, double sample, long now)
+    {
+        var estimate = LatencyEstimate(now);
+        if (elapsed.TotalSeconds >= estimate)
+        {
+            _backoff.Unanswered(SentAt(now, elapsed), now, elapsed.TotalSeconds, Model.DecayTime, Model.Time);
+        }
+
+        if (sample > estimate)
+        {
+            _latency.Observe(sample, now, Model.Time, Model.DecayTime);
         }
     }
 
@@ -156,6 +196,12 @@ public sealed class DestinationStats
     /// </summary>
     public double LatencyEstimate(long now) =>
         InFlight > 0 ? _latency.Read(_latency.Stamp, Model.Time, Model.DecayTime) : _latency.Read(now, Model.Time, Model.DecayTime);
+
+    /// <summary>Whether the destination stopped answering and is held back at <paramref name="now"/> (<see cref="UnansweredBackoff"/>).</summary>
+    public bool IsHeldBack(long now) => _backoff.IsHeldBack(now, InFlight);
+
+    /// <summary>When a request that took <paramref name="elapsed"/> until <paramref name="now"/> was sent.</summary>
+    private long SentAt(long now, TimeSpan elapsed) => now - (long)(elapsed.TotalSeconds * Model.Time.TimestampFrequency);
 
     /// <summary>
     /// The queue depth the destination last reported (X-Queue-Depth), faded by its age so a stale report

@@ -137,15 +137,25 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
             return new ForwardOutcome(ForwardOutcomeKind.NotSent, StatusCodes.Status503ServiceUnavailable);
         }
 
+        var elapsed = time.GetElapsedTime(start);
         if (outcome.Kind == ForwardOutcomeKind.ClientCanceled)
         {
-            stats.AbandonAfter(time.GetElapsedTime(start));
+            // Once the response has begun the destination has answered; the client leaving during the body (a long
+            // stream) says nothing about its latency.
+            stats.AbandonAfter(elapsed, responseStarted: context.Response.HasStarted);
             return outcome;
         }
 
-        var elapsed = time.GetElapsedTime(start);
-        var failed = outcome.StatusCode >= 500 || outcome.IsFailure(options.CircuitBreaker.FailureStatusCodes);
-        stats.Complete(elapsed, failed, attempt.ReportedQueueDepth);
+        if (outcome.Kind == ForwardOutcomeKind.Timeout && !context.Response.HasStarted)
+        {
+            stats.TimedOut(elapsed); // no answer at all: a failure, and like an abandon, it may hold the destination back
+        }
+        else
+        {
+            var failed = outcome.StatusCode >= 500 || outcome.IsFailure(options.CircuitBreaker.FailureStatusCodes);
+            stats.Complete(elapsed, failed, attempt.ReportedQueueDepth);
+        }
+
         metrics.RecordRequest(cluster.ClusterId, destination.DestinationId, outcome.StatusCode, elapsed.TotalSeconds);
         return outcome;
     }

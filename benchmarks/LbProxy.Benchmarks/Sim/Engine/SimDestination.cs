@@ -44,6 +44,10 @@ public sealed class SimDestination(int index, DestinationGroup group, Destinatio
 
     public int InSystem => _waiting.Count + _inService.Count;
 
+    /// <summary>Requests waiting for a server: what ModelWorker reports as X-Queue-Depth (its batcher queue, not the
+    /// batch being run).</summary>
+    public int Waiting => _waiting.Count;
+
     public bool HasFreeServer => Group.Servers == 0 || _inService.Count < Group.Servers;
 
     public bool QueueFull => Group.QueueLimit > 0 && _waiting.Count >= Group.QueueLimit;

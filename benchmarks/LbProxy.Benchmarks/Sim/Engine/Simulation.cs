@@ -8,8 +8,8 @@ namespace Benchmarks.Sim.Engine;
 /// A deterministic discrete-event simulation of one policy on one scenario: a simulated clock, an event heap
 /// ordered by (time, sequence), seeded random streams, and the shipping policy cores and statistics records.
 /// The gateway side follows ForwardingMiddleware: Begin when sent, Complete with the latency (and X-Queue-Depth)
-/// when answered, Abandon when the client gives up. Timeouts are arrival + a constant, so they fire in arrival
-/// order from a plain FIFO instead of the heap.
+/// when answered, AbandonAfter when the client gives up, TimedOut when the gateway's own timeout fires. Timeouts
+/// are arrival + a constant, so they fire in arrival order from a plain FIFO instead of the heap.
 /// </summary>
 public sealed class Simulation
 {
@@ -229,12 +229,13 @@ public sealed class Simulation
             if (_scenario.TimeoutKind == "client")
             {
                 // YARP sees the client abort; ForwardingMiddleware counts no completion, but the time waited may
-                // raise the destination's estimate (DestinationStats.AbandonAfter).
+                // raise the destination's estimate, and one that answered nothing since is held back (AbandonAfter).
                 d.Stats.AbandonAfter(TimeSpan.FromTicks(_clock.Now - r.Arrival));
             }
             else
             {
-                d.Stats.Complete(TimeSpan.FromTicks(_clock.Now - r.Arrival), failed: true);
+                // The gateway's try timeout: a failure that, like an abandon, got no answer (DestinationStats.TimedOut).
+                d.Stats.TimedOut(TimeSpan.FromTicks(_clock.Now - r.Arrival));
             }
         }
 
@@ -245,7 +246,7 @@ public sealed class Simulation
     {
         d.Account(_clock.Now);
         r.GatewayOpen = false;
-        var depth = _policy.ReportsQueueDepth ? d.InSystem : -1;
+        var depth = _policy.ReportsQueueDepth ? d.Waiting : -1;
         d.Stats.Complete(TimeSpan.FromTicks(_clock.Now - r.Arrival), failed, depth);
     }
 

@@ -4,7 +4,7 @@ using Gateway.LoadBalancing;
 namespace Benchmarks.Sim.Policies;
 
 /// <summary>The shipping P2C + peak-EWMA core; with <paramref name="queueDepth"/> the destinations also report
-/// X-Queue-Depth (their requests in system) with every response.</summary>
+/// X-Queue-Depth (their requests waiting for a server, as ModelWorker reports its batcher queue) with every response.</summary>
 public sealed class AdaptivePolicy(Random random, bool queueDepth) : SimPolicy
 {
     private readonly AdaptiveSelector _selector = new(random);
