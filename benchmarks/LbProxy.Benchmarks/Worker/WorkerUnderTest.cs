@@ -6,9 +6,6 @@ namespace Benchmarks.Worker;
 /// <summary>A real ModelWorker process on 127.0.0.1 with a port from the OS; killed by PID on dispose.</summary>
 public sealed partial class WorkerUnderTest : IDisposable
 {
-    /// <summary>The runtime's switch for running socket completions on the socket engine's threads.</summary>
-    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-
     private readonly Process _process;
     private readonly TaskCompletionSource<Uri> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Uri? _address;
@@ -18,7 +15,6 @@ public sealed partial class WorkerUnderTest : IDisposable
     public static async Task<(WorkerUnderTest Worker, Uri Address)> StartAsync(string workerDll, IEnumerable<string> args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.Environment.Remove(InlineCompletionsVariable); // the benchmark's own setting, not the worker's
         foreach (var arg in new[] { workerDll, "--urls", "http://127.0.0.1:0" }.Concat(args))
         {
             info.ArgumentList.Add(arg);
