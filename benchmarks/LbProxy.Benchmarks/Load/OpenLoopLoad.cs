@@ -5,8 +5,9 @@ namespace Benchmarks.Load;
 
 /// <summary>
 /// Open-loop load at a constant rate, as wrk2 does it: request i is due at start + i / rate whether or not
-/// earlier ones have returned, and its latency is measured from that intended time, so time spent queueing
-/// behind a slow server (or behind the in-flight cap here) is counted rather than hidden (coordinated omission).
+/// earlier ones have returned, and its latency is measured from that intended time (or from its actual send when
+/// that was earlier), so time spent queueing behind a slow server (or behind the in-flight cap here) is counted
+/// rather than hidden (coordinated omission).
 /// Reusable by any harness: the caller supplies how to send request i (true = a successful answer).
 /// </summary>
 public static class OpenLoopLoad
@@ -114,7 +115,8 @@ public static class OpenLoopLoad
             }
         }
 
-        // Takes the next request of the schedule only if it is due (as the pacing loop would send it now).
+        // Takes the next request of the schedule only once its intended time has passed (the pacing loop alone
+        // sends up to Early ahead, because it cannot sleep for less).
         bool TryTakeDue(out long index)
         {
             while (true)
@@ -122,7 +124,7 @@ public static class OpenLoopLoad
                 var current = Volatile.Read(ref next);
                 index = current + 1;
                 if (index >= total || Stopwatch.GetElapsedTime(start) >= duration
-                    || Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), Intended(index)) > Early)
+                    || Stopwatch.GetTimestamp() < Intended(index))
                 {
                     return false;
                 }
@@ -134,8 +136,12 @@ public static class OpenLoopLoad
             }
         }
 
+        // Latency runs from the intended time, so a request the client could not send on time is charged with the
+        // wait; one sent up to Early before it (a burst after a coarse sleep) is timed from its actual send, so
+        // it is not credited with the difference.
         async Task SendAsync(long index, long intendedAt)
         {
+            var from = Math.Min(intendedAt, Stopwatch.GetTimestamp());
             try
             {
                 var ok = await send(index, cancellationToken);
@@ -147,7 +153,7 @@ public static class OpenLoopLoad
             }
             finally
             {
-                var micros = (long)Stopwatch.GetElapsedTime(intendedAt).TotalMicroseconds;
+                var micros = (long)Stopwatch.GetElapsedTime(from).TotalMicroseconds;
                 lock (histogram)
                 {
                     histogram.RecordValue(Math.Max(1, micros));

@@ -174,7 +174,8 @@ public static class WorkerBatchingBenchmark
         ```
 
         Machine: {Environment.ProcessorCount} cores (shared), .NET {Environment.Version}; load generator and worker on the same cores, traffic on 127.0.0.1.
-        Latency is measured from each request's intended send time (open loop), so queueing is included.
+        Latency is measured from each request's intended send time (open loop), so queueing is included (from its
+        actual send when the generator sent it up to 1 ms early, so an early send is not credited to the worker).
         Per-round ratio = this config's rows/s over the baseline's (first row) in the same round (seconds apart).
         Mean batch = requests per model Run at saturation (from the worker's ml_batch_size histogram).
         CPU us/req = process CPU time during saturation / successful requests (worker: Kestrel, JSON, batcher
