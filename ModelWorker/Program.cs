@@ -9,6 +9,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        IoScheduling.PreferInline();
         try
         {
             using var app = WorkerApp.Build(args ?? []);

@@ -49,6 +49,10 @@ public sealed class JsonNumberTests
     [InlineData("12345678901234567890")]
     [InlineData("-")]
     [InlineData("")]
+    [InlineData("01")]
+    [InlineData("1.")]
+    [InlineData(".5")]
+    [InlineData("1.5x")]
     public void TryParsePlainDecimal_NeedsTheGeneralParser_ReturnsFalse(string text)
     {
         Assert.False(JsonNumber.TryParsePlainDecimal(Encoding.ASCII.GetBytes(text), out _));

@@ -17,28 +17,67 @@ internal static class JsonNumber
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ];
 
-    /// <summary>Parses a JSON number token without exponent; false when it needs the general parser.</summary>
+    /// <summary>Parses a whole JSON number token without exponent; false when it needs the general parser.</summary>
     public static bool TryParsePlainDecimal(ReadOnlySpan<byte> token, out double value)
     {
+        var position = 0;
+        return TryRead(token, ref position, out value) && position == token.Length;
+    }
+
+    /// <summary>
+    /// Reads the number that starts at <paramref name="position"/> in raw JSON and moves past it. The grammar is
+    /// JSON's (no leading zeros, no "1." or ".5"), without exponent. False, with the position unchanged, for
+    /// anything else: not a number, an exponent, or more digits than the exact path takes.
+    /// </summary>
+    public static bool TryRead(ReadOnlySpan<byte> json, ref int position, out double value)
+    {
         value = 0;
-        var i = 0;
-        var negative = token.Length > 0 && token[0] == (byte)'-';
+        var i = position;
+        var negative = i < json.Length && json[i] == (byte)'-';
         i += negative ? 1 : 0;
         ulong mantissa = 0;
-        var fractionDigits = -1; // -1 until the point is seen
-        for (; i < token.Length; i++)
+        var integerStart = i;
+        if (!TryReadDigits(json, ref i, ref mantissa) || i == integerStart || (json[integerStart] == (byte)'0' && i - integerStart > 1))
         {
-            var c = token[i];
-            if (c == (byte)'.' && fractionDigits < 0)
+            return false; // no digits, too many, or a leading zero ("01" is not JSON)
+        }
+
+        var fractionDigits = 0;
+        if (i < json.Length && json[i] == (byte)'.')
+        {
+            var fractionStart = ++i;
+            if (!TryReadDigits(json, ref i, ref mantissa))
             {
-                fractionDigits = 0;
-                continue;
+                return false;
             }
 
-            var digit = (uint)(c - '0');
+            fractionDigits = i - fractionStart;
+            if (fractionDigits == 0 || fractionDigits >= PowersOf10.Length)
+            {
+                return false; // "1." (not JSON), or too many decimals for an exact power of ten
+            }
+        }
+
+        if (i < json.Length && (json[i] | 0x20) == (byte)'e')
+        {
+            return false; // an exponent: the general parser's job
+        }
+
+        var result = fractionDigits > 0 ? mantissa / PowersOf10[fractionDigits] : mantissa;
+        value = negative ? -result : result;
+        position = i;
+        return true;
+    }
+
+    // False when the digits no longer fit an exact double mantissa.
+    private static bool TryReadDigits(ReadOnlySpan<byte> json, ref int i, ref ulong mantissa)
+    {
+        for (; i < json.Length; i++)
+        {
+            var digit = (uint)(json[i] - '0');
             if (digit > 9)
             {
-                return false; // an exponent, or not a number at all
+                break;
             }
 
             mantissa = (mantissa * 10) + digit;
@@ -46,17 +85,8 @@ internal static class JsonNumber
             {
                 return false;
             }
-
-            fractionDigits += fractionDigits >= 0 ? 1 : 0;
         }
 
-        if (i == (negative ? 1 : 0) || fractionDigits >= PowersOf10.Length || fractionDigits == 0)
-        {
-            return false; // empty, too many decimals for an exact power of ten, or "1." (not JSON anyway)
-        }
-
-        var result = fractionDigits > 0 ? mantissa / PowersOf10[fractionDigits] : mantissa;
-        value = negative ? -result : result;
         return true;
     }
 }

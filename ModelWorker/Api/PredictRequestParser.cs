@@ -5,10 +5,11 @@ using System.Text.Json;
 namespace ModelWorker.Api;
 
 /// <summary>
-/// Reads a /predict body with Utf8JsonReader so that every rejection can say exactly what to fix (which
-/// feature is not a number, how many were expected) instead of a serializer's generic message. Unknown
-/// fields are ignored, as pydantic does for the seeds' FastAPI service. The features go straight into a buffer
-/// the caller owns (the endpoint rents it from a pool), so a valid body costs no allocation but its request_id.
+/// Reads a /predict body. Bodies of the usual shape take <see cref="PredictBodyFastPath"/>; everything else goes
+/// through Utf8JsonReader so that every rejection can say exactly what to fix (which feature is not a number,
+/// how many were expected) instead of a serializer's generic message. Unknown fields are ignored, as pydantic
+/// does for the seeds' FastAPI service. The features go straight into a buffer the caller owns (the endpoint
+/// rents it from a pool), so a valid body costs no allocation but its request_id.
 /// </summary>
 public static class PredictRequestParser
 {
@@ -20,6 +21,33 @@ public static class PredictRequestParser
     /// </summary>
     public static bool TryParse(ReadOnlySequence<byte> body, Span<float> features, out string? requestId, out string? error)
     {
+        if (body.IsSingleSegment)
+        {
+            return TryParse(body.FirstSpan, features, out requestId, out error);
+        }
+
+        // A body that straddles the server's buffers is copied once: both readers then work on one span.
+        var copy = ArrayPool<byte>.Shared.Rent(checked((int)body.Length));
+        try
+        {
+            body.CopyTo(copy);
+            return TryParse(copy.AsSpan(0, (int)body.Length), features, out requestId, out error);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    /// <inheritdoc cref="TryParse(ReadOnlySequence{byte}, Span{float}, out string?, out string?)"/>
+    public static bool TryParse(ReadOnlySpan<byte> body, Span<float> features, out string? requestId, out string? error)
+    {
+        error = null;
+        if (PredictBodyFastPath.TryRead(body, features, out requestId))
+        {
+            return true;
+        }
+
         var reader = new Utf8JsonReader(body, ReaderOptions);
         long consumed = 0;
         requestId = null;
@@ -193,10 +221,10 @@ public static class PredictRequestParser
     };
 
     // Python's json.dumps writes NaN/Infinity as bare literals; name them rather than "invalid JSON".
-    private static bool NonFiniteLiteral(ReadOnlySequence<byte> body, long consumed)
+    private static bool NonFiniteLiteral(ReadOnlySpan<byte> body, long consumed)
     {
-        var rest = body.Slice(Math.Min(consumed, body.Length));
-        var head = Encoding.UTF8.GetString(rest.Slice(0, Math.Min(rest.Length, 32)).ToArray()).TrimStart(' ', '\t', '\r', '\n', ',', ':', '[');
+        var rest = body[(int)Math.Min(consumed, body.Length)..];
+        var head = Encoding.UTF8.GetString(rest[..Math.Min(rest.Length, 32)]).TrimStart(' ', '\t', '\r', '\n', ',', ':', '[');
         return head.StartsWith("NaN", StringComparison.Ordinal) || head.StartsWith("Infinity", StringComparison.Ordinal)
             || head.StartsWith("-Infinity", StringComparison.Ordinal);
     }

@@ -50,7 +50,9 @@ public sealed class RawHttpClient : IDisposable
         }
         catch (Exception ex) when (ex is SocketException or IOException or InvalidDataException)
         {
-            connection.Dispose();
+            // Not here: with inline socket completions this may run inside the socket's own completion, and closing
+            // a socket waits for its operations to end.
+            ThreadPool.UnsafeQueueUserWorkItem(static c => c.Dispose(), connection, preferLocal: false);
             return false;
         }
     }

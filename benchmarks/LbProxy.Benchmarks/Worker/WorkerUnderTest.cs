@@ -6,6 +6,9 @@ namespace Benchmarks.Worker;
 /// <summary>A real ModelWorker process on 127.0.0.1 with a port from the OS; killed by PID on dispose.</summary>
 public sealed partial class WorkerUnderTest : IDisposable
 {
+    /// <summary>The runtime's switch for running socket completions on the socket engine's threads.</summary>
+    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     private readonly Process _process;
     private readonly TaskCompletionSource<Uri> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Uri? _address;
@@ -15,17 +18,16 @@ public sealed partial class WorkerUnderTest : IDisposable
     public static async Task<(WorkerUnderTest Worker, Uri Address)> StartAsync(string workerDll, IEnumerable<string> args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.Environment.Remove(InlineCompletionsVariable); // the benchmark's own setting; the worker chooses its own
         foreach (var arg in new[] { workerDll, "--urls", "http://127.0.0.1:0" }.Concat(args))
         {
             info.ArgumentList.Add(arg);
         }
 
         var worker = new WorkerUnderTest(new Process { StartInfo = info });
-        worker._process.OutputDataReceived += (_, e) => worker.OnLine(e.Data);
-        worker._process.ErrorDataReceived += (_, e) => worker.OnLine(e.Data);
         worker._process.Start();
-        worker._process.BeginOutputReadLine();
-        worker._process.BeginErrorReadLine();
+        worker.StartReading(worker._process.StandardOutput);
+        worker.StartReading(worker._process.StandardError);
         return (worker, await worker._ready.Task.WaitAsync(TimeSpan.FromSeconds(60)));
     }
 
@@ -50,12 +52,20 @@ public sealed partial class WorkerUnderTest : IDisposable
         _process.Dispose();
     }
 
-    private void OnLine(string? line)
+    // Blocking reads on a thread of their own rather than BeginOutputReadLine: on Linux asynchronous pipe reads go
+    // through the socket engine, and with inline socket completions (the load generator's setting) WaitForExit on a
+    // killed worker never returned. Reading to the end also keeps the worker from blocking on a full pipe.
+    private void StartReading(StreamReader output) => new Thread(() =>
     {
-        if (line is null)
+        while (output.ReadLine() is { } line)
         {
-            return;
+            OnLine(line);
         }
+    })
+    { IsBackground = true, Name = "worker output" }.Start();
+
+    private void OnLine(string line)
+    {
 
         var match = Listening().Match(line);
         if (match.Success)
