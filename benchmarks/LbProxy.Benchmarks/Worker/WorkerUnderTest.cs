@@ -66,7 +66,6 @@ public sealed partial class WorkerUnderTest : IDisposable
 
     private void OnLine(string line)
     {
-
         var match = Listening().Match(line);
         if (match.Success)
         {
