@@ -29,6 +29,18 @@ internal static class LocalProcesses
         return process;
     }
 
+    /// <summary>Kills <paramref name="process"/> and its children if still running, waits for it, and disposes it.</summary>
+    public static async Task StopAsync(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+
     /// <summary>The repository root (where LbProxy.sln is), found upward from the working directory.</summary>
     public static string RepoRoot()
     {

@@ -173,13 +173,7 @@ internal static class PolicyLoadBenchmark
         {
             if (balancer is not null)
             {
-                if (!balancer.HasExited)
-                {
-                    balancer.Kill(entireProcessTree: true);
-                    await balancer.WaitForExitAsync();
-                }
-
-                balancer.Dispose();
+                await LocalProcesses.StopAsync(balancer);
             }
 
             await fleet.DisposeAsync();

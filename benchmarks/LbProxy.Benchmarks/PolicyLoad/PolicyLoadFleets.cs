@@ -74,13 +74,7 @@ internal sealed record ProfileScenario() : PolicyLoadScenario("profile", "one ba
         {
             foreach (var p in processes)
             {
-                if (!p.HasExited)
-                {
-                    p.Kill(entireProcessTree: true);
-                    await p.WaitForExitAsync();
-                }
-
-                p.Dispose();
+                await LocalProcesses.StopAsync(p);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Benchmarks.Local;
 
 namespace Benchmarks.ProxyCost;
 
@@ -42,12 +43,9 @@ internal sealed class ProxyTarget(string name, string url, Func<Process?> start)
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false } p)
+        if (_process is not null)
         {
-            p.Kill(entireProcessTree: true);
-            await p.WaitForExitAsync();
+            await LocalProcesses.StopAsync(_process);
         }
-
-        _process?.Dispose();
     }
 }

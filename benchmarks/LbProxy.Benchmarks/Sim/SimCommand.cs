@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Benchmarks.Local;
 using Benchmarks.Sim.Engine;
 using Benchmarks.Sim.Policies;
 using Benchmarks.Sim.Report;
@@ -19,7 +20,7 @@ public static class SimCommand
 
     public static int Run(string[] args)
     {
-        var root = RepoRoot();
+        var root = LocalProcesses.RepoRoot();
         var options = SimOptions.Parse(args, root, out var error);
         if (options is null)
         {
@@ -92,16 +93,5 @@ public static class SimCommand
         File.WriteAllText(file, markdown);
         Console.WriteLine(markdown);
         Console.WriteLine($"simulated {results.Sum(r => r.Requests):N0} requests in {results.Sum(r => r.WallTime.TotalSeconds):0.0} s; plots {watch.Elapsed.TotalSeconds:0.0} s; wrote {file}");
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(Directory.GetCurrentDirectory());
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "LbProxy.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("run from inside the repository (LbProxy.sln not found)");
     }
 }

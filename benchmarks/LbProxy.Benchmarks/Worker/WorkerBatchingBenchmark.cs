@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Benchmarks.Load;
+using Benchmarks.Local;
 using Spectre.Console;
 
 namespace Benchmarks.Worker;
@@ -42,7 +43,7 @@ public static class WorkerBatchingBenchmark
             .. batchedThreads.Select(t => new BatchingConfig($"batched 32 / 50 ms, {t}t", 32, 50, t)),
             .. batchedThreads.Select(t => new BatchingConfig($"batched 32 / 5 ms, {t}t", 32, 5, t)),
         ];
-        var root = RepoRoot();
+        var root = LocalProcesses.RepoRoot();
         var dll = Path.Combine(root, "ModelWorker", "bin", "Release", "net10.0", "linux-x64", "ModelWorker.dll");
         var model = Path.Combine(root, "ModelWorker", "models", "classifier-heavy.onnx");
         if (!File.Exists(dll))
@@ -227,16 +228,5 @@ public static class WorkerBatchingBenchmark
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(Directory.GetCurrentDirectory());
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "LbProxy.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("run from inside the repository (LbProxy.sln not found)");
     }
 }
