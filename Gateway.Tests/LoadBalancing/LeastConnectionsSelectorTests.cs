@@ -68,17 +68,43 @@ public class LeastConnectionsSelectorTests
         Assert.All(d, x => Assert.Equal(10, x.InFlight));
     }
 
-    [Theory]
-    [InlineData(2)]
-    [InlineData(7)]
-    [InlineData(33)]
-    [InlineData(1000)]
-    public void Pick_ChangingLoads_SameSequenceAsNginxLoop(int count)
+    public enum Layout
     {
-        // The selector (one lock-free pass, tie-break under the lock) against a plain transcription of nginx's
-        // ngx_http_upstream_get_least_conn_peer, over 5,000 picks with loads that move after every pick.
+        /// <summary>Counters side by side in one cluster block: read in place, four at a time.</summary>
+        ClusterBlock,
+
+        /// <summary>Each record with its own counter (made without a cluster): copied out, then four at a time.</summary>
+        Scattered,
+
+        /// <summary>Weights whose common multiple does not fit: the one-at-a-time scan.</summary>
+        HugeMultiple,
+    }
+
+    [Theory]
+    [InlineData(2, Layout.ClusterBlock)]
+    [InlineData(7, Layout.ClusterBlock)]
+    [InlineData(33, Layout.ClusterBlock)]
+    [InlineData(1000, Layout.ClusterBlock)]
+    [InlineData(7, Layout.Scattered)]
+    [InlineData(1000, Layout.Scattered)]
+    [InlineData(12, Layout.HugeMultiple)]
+    [InlineData(1000, Layout.HugeMultiple)]
+    public void Pick_ChangingLoads_SameSequenceAsNginxLoop(int count, Layout layout)
+    {
+        // The selector against a plain transcription of nginx's ngx_http_upstream_get_least_conn_peer, over 5,000
+        // picks with loads that move after every pick.
         var random = new Random(count);
-        var d = Destinations.Make(Enumerable.Range(0, count).Select(_ => 1 + random.Next(5)).ToArray());
+        int[] primes = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
+        var weightsIn = Enumerable.Range(0, count).Select(i => layout == Layout.HugeMultiple ? primes[i % primes.Length] : 1 + random.Next(5)).ToArray();
+        var cluster = layout == Layout.ClusterBlock ? new ClusterLoad() : null;
+        cluster?.Reserve(count);
+        var d = weightsIn.Select((w, i) => new DestinationStats($"d{i}", LatencyModel.Default, w, cluster: cluster)).ToArray();
+        if (cluster is not null)
+        {
+            var (block, first) = d[0].InFlightCell;
+            Assert.All(d.Select((x, i) => (x, i)), p => Assert.Equal((block, first + p.i), p.x.InFlightCell));
+        }
+
         var weights = d.Select(x => (long)x.SelectionWeight).ToArray();
         var current = new long[count];
         var selector = new LeastConnectionsSelector();
@@ -93,6 +119,34 @@ public class LeastConnectionsSelectorTests
                 finished.Abandon();
             }
         }
+    }
+
+    [Fact]
+    public void Pick_ManyThreads_TieBreakWeightsStayBalanced()
+    {
+        // nginx's tie-break gives each tied destination its weight and takes the total back from the winner, so the
+        // current weights always sum to zero. A lost update under concurrent picks would show as a non-zero sum.
+        var cluster = new ClusterLoad();
+        cluster.Reserve(100);
+        var d = Enumerable.Range(0, 100).Select(i => new DestinationStats($"d{i}", LatencyModel.Default, 1 + (i % 3), cluster: cluster)).ToArray();
+        var selector = new LeastConnectionsSelector();
+        using var start = new Barrier(4);
+        var workers = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; i < 20_000; i++)
+            {
+                var picked = d[selector.Pick(d)];
+                picked.Begin();
+                picked.Abandon();
+            }
+        })).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+
+        Assert.Equal(0, selector.CurrentWeightTotal);
+        Assert.All(d, x => Assert.Equal(0, x.InFlight));
+        Assert.Equal(0, cluster.InFlight);
     }
 
     private static int NginxLeastConn(DestinationStats[] peers, long[] weights, long[] current)

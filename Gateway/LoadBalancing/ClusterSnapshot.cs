@@ -11,6 +11,7 @@ namespace Gateway.LoadBalancing;
 public sealed class ClusterSnapshot
 {
     private ConsistentHashRing? _ring;
+    private object? _policyState;
 
     internal ClusterSnapshot(ClusterState cluster, IReadOnlyList<DestinationState> all, IReadOnlyList<DestinationState> available,
         DestinationStatsRegistry registry)
@@ -54,6 +55,23 @@ public sealed class ClusterSnapshot
     /// <summary>The hash ring over <see cref="All"/>, made on first use; kept across snapshots while membership
     /// and weights stay the same (a health change must not reshuffle keys).</summary>
     public ConsistentHashRing Ring => _ring ??= new ConsistentHashRing(All, Load);
+
+    /// <summary>
+    /// State a policy keeps for exactly this set of candidates (least connections' tie-break weights), made on first
+    /// use: kept here, a pick needs no second per-cluster lookup, and a new set starts fresh as nginx does on reload.
+    /// </summary>
+    internal T PolicyState<T>() where T : class, new()
+    {
+        var state = Volatile.Read(ref _policyState);
+        if (state is T mine)
+        {
+            return mine;
+        }
+
+        // First use, or the cluster switched policy while keeping its destinations: one state wins a race.
+        var fresh = new T();
+        return Interlocked.CompareExchange(ref _policyState, fresh, state) == state ? fresh : PolicyState<T>();
+    }
 
     internal void InheritFrom(ClusterSnapshot? previous)
     {

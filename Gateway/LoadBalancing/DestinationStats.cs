@@ -6,7 +6,8 @@ namespace Gateway.LoadBalancing;
 /// </summary>
 public sealed class DestinationStats
 {
-    private long _inFlight;
+    private readonly long[] _inFlightBlock;
+    private readonly int _inFlightSlot;
     private long _requests;
     private long _failures;
     private int _weight = 1;
@@ -24,6 +25,7 @@ public sealed class DestinationStats
         Weight = weight;
         Address = address;
         Cluster = cluster;
+        (_inFlightBlock, _inFlightSlot) = cluster?.AllocateCounter() ?? (new long[1], 0);
     }
 
     /// <summary>The cluster total this destination's in-flight count also goes into (fixed at creation, so it never drifts).</summary>
@@ -54,7 +56,15 @@ public sealed class DestinationStats
     /// <summary>When the current slow start began (a <see cref="TimeProvider"/> timestamp), 0 when not ramping.</summary>
     public long RampStart => Volatile.Read(ref _rampStart);
 
-    public long InFlight => Volatile.Read(ref _inFlight);
+    public long InFlight => Volatile.Read(ref InFlightCounter);
+
+    /// <summary>
+    /// Where the in-flight counter lives: a slot in its cluster's counter block (<see cref="ClusterLoad"/>), or a
+    /// block of its own for a record made without a cluster. Readers that scan a whole cluster read the block.
+    /// </summary>
+    internal (long[] Block, int Slot) InFlightCell => (_inFlightBlock, _inFlightSlot);
+
+    private ref long InFlightCounter => ref _inFlightBlock[_inFlightSlot];
 
     public long Requests => Volatile.Read(ref _requests);
 
@@ -66,14 +76,14 @@ public sealed class DestinationStats
     /// <summary>Marks a request as sent to this destination. Pair with <see cref="Complete"/> or <see cref="Abandon"/> in a finally.</summary>
     public void Begin()
     {
-        Interlocked.Increment(ref _inFlight);
+        Interlocked.Increment(ref InFlightCounter);
         Cluster?.Add(1);
     }
 
     /// <summary>Marks a request that was begun but produced no response worth a sample.</summary>
     public void Abandon()
     {
-        Interlocked.Decrement(ref _inFlight);
+        Interlocked.Decrement(ref InFlightCounter);
         Cluster?.Add(-1);
     }
 
@@ -104,7 +114,7 @@ public sealed class DestinationStats
     /// </summary>
     public void TimedOut(TimeSpan elapsed)
     {
-        Interlocked.Decrement(ref _inFlight);
+        Interlocked.Decrement(ref InFlightCounter);
         Cluster?.Add(-1);
         Interlocked.Increment(ref _requests);
         Interlocked.Increment(ref _failures);
@@ -117,7 +127,7 @@ public sealed class DestinationStats
     /// </summary>
     public void Complete(TimeSpan elapsed, bool failed, int reportedQueueDepth = -1)
     {
-        Interlocked.Decrement(ref _inFlight);
+        Interlocked.Decrement(ref InFlightCounter);
         Cluster?.Add(-1);
         Interlocked.Increment(ref _requests);
         var sample = elapsed.TotalSeconds;

@@ -26,8 +26,7 @@ public sealed class DestinationStatsRegistry(LatencyModel model)
     {
         if (!_entries.TryGetValue(destination, out var entry))
         {
-            var load = LoadOf(cluster);
-            entry = _entries.GetValue(destination, d => new Entry(new DestinationStats(d.DestinationId, Model, cluster: load)));
+            entry = Create(cluster, destination);
         }
 
         var current = destination.Model;
@@ -40,6 +39,49 @@ public sealed class DestinationStatsRegistry(LatencyModel model)
         }
 
         return entry.Stats;
+    }
+
+    /// <summary>
+    /// Makes the record of <paramref name="destination"/>, and with it the records of every other destination of
+    /// the cluster that has none yet, in config order: their in-flight counters then sit side by side in that
+    /// order (<see cref="ClusterLoad"/>), whichever destination a request or the status page happens to touch first.
+    /// </summary>
+    private Entry Create(ClusterState cluster, DestinationState destination)
+    {
+        var load = LoadOf(cluster);
+        lock (load)
+        {
+            if (_entries.TryGetValue(destination, out var existing))
+            {
+                return existing;
+            }
+
+            var missing = new List<DestinationState>();
+            var seen = new HashSet<DestinationState>(ReferenceEqualityComparer.Instance);
+            foreach (var id in cluster.Model?.Config.Destinations?.Keys ?? Enumerable.Empty<string>())
+            {
+                if (cluster.Destinations.TryGetValue(id, out var d) && !_entries.TryGetValue(d, out _) && seen.Add(d))
+                {
+                    missing.Add(d);
+                }
+            }
+
+            if (seen.Add(destination))
+            {
+                missing.Add(destination);
+            }
+
+            load.Reserve(missing.Count);
+            Entry? created = null;
+            foreach (var d in missing)
+            {
+                var entry = new Entry(new DestinationStats(d.DestinationId, Model, cluster: load));
+                _entries.Add(d, entry);
+                created = ReferenceEquals(d, destination) ? entry : created;
+            }
+
+            return created!;
+        }
     }
 
     /// <summary>The weight in a destination's metadata, or null when absent or not an integer >= 1.</summary>

@@ -1,21 +1,18 @@
-using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.LoadBalancing;
 
-/// <summary>YARP adapter for <see cref="LeastConnectionsSelector"/> (nginx least_conn).</summary>
+/// <summary>YARP adapter for <see cref="LeastConnectionsSelector"/> (nginx least_conn); its state lives on the cluster's snapshot.</summary>
 internal sealed class LeastConnectionsLoadBalancingPolicy(ClusterSnapshots snapshots) : ILoadBalancingPolicy
 {
-    private readonly ConditionalWeakTable<ClusterState, LeastConnectionsSelector> _selectors = [];
-
     public string Name => LoadBalancingPolicyNames.LeastConnections;
 
     public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
     {
         var snapshot = snapshots.Get(cluster, availableDestinations);
-        var index = _selectors.GetValue(cluster, static _ => new LeastConnectionsSelector()).Pick(snapshot.Candidates);
+        var index = snapshot.PolicyState<LeastConnectionsSelector>().Pick(snapshot.Candidates);
         return index < 0 ? null : snapshot.AvailableStates[index];
     }
 }

@@ -49,6 +49,8 @@ public sealed class Simulation
     /// <summary>Runs to the end; <paramref name="progress"/> gets the simulated share done, now and then.</summary>
     public SimResult Run(Action<double>? progress = null)
     {
+        // One block for the starting fleet, so its in-flight counters are read side by side as in the gateway.
+        _cluster.Load.Reserve(_scenario.Destinations.Sum(g => g.Count));
         foreach (var group in _scenario.Destinations)
         {
             AddGroup(group);
