@@ -8,8 +8,8 @@ namespace Gateway.LoadBalancing;
 /// <summary>
 /// nginx <c>least_conn</c> (ngx_http_upstream_least_conn_module.c): the destination with the fewest in-flight
 /// requests per unit of weight wins; several tied ones are broken by smooth weighted round-robin among just
-/// those, never by list order. The search is lock-free; only a tie-break takes the plan's lock, so its current
-/// weights follow nginx exactly.
+/// those, never by list order. The tie-break's current weights change only under the plan's lock, so they follow
+/// nginx exactly under concurrent picks too.
 /// <para>
 /// The comparison is exact. Each destination's ratio in-flight / weight becomes the integer key in-flight x
 /// (L / weight), L the least common multiple of the weights, so equal keys are exactly equal ratios and a scan
