@@ -78,4 +78,19 @@ public class SimulationTests(ITestOutputHelper output)
         Assert.InRange(Within("LeastConnections"), 0.985, 0.995);
         Assert.InRange(Within("Adaptive"), 0.999, 1.0);
     }
+
+    [Fact]
+    public void Run_OtherClients_QueueDepthCutsAdaptiveTail()
+    {
+        // Other clients fill two destinations to 90%: load the gateway's in-flight count cannot see. With the
+        // X-Queue-Depth the destinations report, Adaptive sees it before the latency estimate does.
+        var scenario = SimScenarios.Shipped("other-clients");
+        var plain = new Sim(scenario, "Adaptive", scenario.Seed).Run();
+        var reported = new Sim(scenario, "Adaptive+QueueDepth", scenario.Seed).Run();
+        output.WriteLine($"p99 {plain.Percentile(99) * 1000:F1} -> {reported.Percentile(99) * 1000:F1} ms, p99.9 {plain.Percentile(99.9) * 1000:F1} -> {reported.Percentile(99.9) * 1000:F1} ms");
+
+        Assert.True(reported.Percentile(99) < 0.95 * plain.Percentile(99));
+        Assert.True(reported.Percentile(99.9) < 0.8 * plain.Percentile(99.9));
+        Assert.True(reported.MeanWait < plain.MeanWait);
+    }
 }

@@ -46,7 +46,7 @@ public sealed class ArrivalProcess(SimScenario scenario, int seed)
     }
 
     /// <summary>Box-Muller; two uniforms per normal, always, so the stream never depends on a cached spare.</summary>
-    private static double Normal(Random random)
+    internal static double Normal(Random random)
     {
         var u1 = 1 - random.NextDouble();
         var u2 = random.NextDouble();

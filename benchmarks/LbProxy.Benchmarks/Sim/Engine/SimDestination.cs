@@ -42,6 +42,12 @@ public sealed class SimDestination(int index, DestinationGroup group, Destinatio
 
     public long Served { get; set; }
 
+    /// <summary>Requests per second other clients send here (scenario event <c>others</c>).</summary>
+    public double OtherRate { get; set; }
+
+    /// <summary>An arrival from other clients is scheduled (one chain per destination).</summary>
+    public bool OtherScheduled { get; set; }
+
     public int InSystem => _waiting.Count + _inService.Count;
 
     /// <summary>Requests waiting for a server: what ModelWorker reports as X-Queue-Depth (its batcher queue, not the

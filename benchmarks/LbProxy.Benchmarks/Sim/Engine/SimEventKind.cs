@@ -8,4 +8,5 @@ public enum SimEventKind
     Scenario,
     HealthChange,
     Sample,
+    OtherArrival,
 }

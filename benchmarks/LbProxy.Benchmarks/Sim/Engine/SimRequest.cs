@@ -13,4 +13,5 @@ public sealed class SimRequest
     public bool Answered { get; set; } // the client has its answer (response, error or timeout)
     public bool GatewayOpen { get; set; } // the gateway has begun it and not yet completed or abandoned it
     public bool Finished { get; set; } // the destination is done with it
+    public bool Other { get; init; } // sent by another client: takes a server and a queue place, invisible to the gateway
 }

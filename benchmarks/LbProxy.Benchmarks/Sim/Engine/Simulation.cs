@@ -27,6 +27,7 @@ public sealed class Simulation
     private readonly SimRecorder _recorder;
     private readonly RemapMeter _remap;
     private readonly long _timeout;
+    private readonly Random _others;
     private long _sequence;
     private long _handled;
 
@@ -42,6 +43,7 @@ public sealed class Simulation
         _recorder = new SimRecorder(scenario.Duration, scenario.BucketWidth, scenario.Keys?.Count ?? 0, expected);
         _remap = new RemapMeter(_cluster, _recorder);
         _timeout = SimClock.Span(scenario.Timeout);
+        _others = new Random(seed ^ 0x0ddba11);
     }
 
     public SimCluster Cluster => _cluster;
@@ -117,6 +119,9 @@ public sealed class Simulation
             case SimEventKind.Sample:
                 Sample();
                 break;
+            case SimEventKind.OtherArrival:
+                OtherArrive(_cluster.All[e.Arg]);
+                break;
         }
     }
 
@@ -169,10 +174,48 @@ public sealed class Simulation
         }
     }
 
+    /// <summary>A request from another client: it queues and is served like ours, but the gateway never sees it.</summary>
+    private void OtherArrive(SimDestination d)
+    {
+        if (d.OtherRate <= 0 || _clock.Seconds >= _scenario.Duration)
+        {
+            d.OtherScheduled = false;
+            return;
+        }
+
+        ScheduleOther(d);
+        var r = new SimRequest { Arrival = _clock.Now, Other = true, Destination = d.Index, U = 1 - _others.NextDouble() };
+        r.Z = ArrivalProcess.Normal(_others);
+        if (!d.Up || (!d.HasFreeServer && d.QueueFull))
+        {
+            return; // refused or shed: nothing stays behind
+        }
+
+        if (d.HasFreeServer)
+        {
+            StartService(d, r);
+        }
+        else
+        {
+            d.Enqueue(r);
+        }
+    }
+
+    private void ScheduleOther(SimDestination d)
+    {
+        d.OtherScheduled = true;
+        var gap = -Math.Log(1 - _others.NextDouble()) / d.OtherRate;
+        Schedule(_clock.Now + Math.Max(1, SimClock.Span(gap)), new SimEvent(SimEventKind.OtherArrival, null, d.Index));
+    }
+
     private void StartService(SimDestination d, SimRequest r)
     {
         d.StartService(r, _clock.Now);
-        _recorder.ServiceStarted((_clock.Now - r.Arrival) / (double)TimeSpan.TicksPerSecond);
+        if (!r.Other)
+        {
+            _recorder.ServiceStarted((_clock.Now - r.Arrival) / (double)TimeSpan.TicksPerSecond);
+        }
+
         var ticks = Math.Max(1, SimClock.Span(d.ServiceSeconds(r)));
         Schedule(_clock.Now + ticks, new SimEvent(SimEventKind.ServiceDone, r, 0));
     }
@@ -186,11 +229,17 @@ public sealed class Simulation
 
         var d = _cluster.All[r.Destination];
         d.EndService(r);
-        d.Served++;
         while (d.HasFreeServer && d.NextWaiting() is { } next)
         {
             StartService(d, next);
         }
+
+        if (r.Other)
+        {
+            return;
+        }
+
+        d.Served++;
 
         if (r.GatewayOpen)
         {
@@ -279,7 +328,7 @@ public sealed class Simulation
                     break;
                 case "fail" when d.Up:
                     d.Up = false;
-                    foreach (var lost in d.DropAll())
+                    foreach (var lost in d.DropAll().Where(lost => !lost.Other))
                     {
                         Fail(lost);
                     }
@@ -293,6 +342,14 @@ public sealed class Simulation
                     {
                         d.Up = true;
                         Schedule(_clock.Now + SimClock.Span(_scenario.HealthCheckDelay), new SimEvent(SimEventKind.HealthChange, null, index, true));
+                    }
+
+                    break;
+                case "others":
+                    d.OtherRate = e.Rate;
+                    if (e.Rate > 0 && !d.OtherScheduled)
+                    {
+                        ScheduleOther(d);
                     }
 
                     break;

@@ -111,9 +111,14 @@ public sealed record SimScenario
         for (var i = 0; i < Events.Count; i++)
         {
             var e = Events[i];
-            if (e.Type is not ("slow" or "fail" or "recover" or "add" or "remove"))
+            if (e.Type is not ("slow" or "fail" or "recover" or "add" or "remove" or "others"))
             {
-                yield return $"events[{i}]: type must be slow, fail, recover, add or remove, not '{e.Type}'";
+                yield return $"events[{i}]: type must be slow, fail, recover, add, remove or others, not '{e.Type}'";
+            }
+
+            if (e.Type == "others" && e.Rate < 0)
+            {
+                yield return $"events[{i}]: others needs a rate >= 0 (requests per second to each destination; 0 stops them)";
             }
 
             if (e.Type == "add" && e.Group is null)
@@ -121,7 +126,7 @@ public sealed record SimScenario
                 yield return $"events[{i}]: add needs a group (like an entry of destinations)";
             }
 
-            if (e.Type is "slow" or "fail" or "recover" or "remove" && e.Destinations.Count == 0)
+            if (e.Type is "slow" or "fail" or "recover" or "remove" or "others" && e.Destinations.Count == 0)
             {
                 yield return $"events[{i}]: {e.Type} needs destinations (indexes in creation order)";
             }
