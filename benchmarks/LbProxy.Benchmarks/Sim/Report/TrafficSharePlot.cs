@@ -50,7 +50,7 @@ public static class TrafficSharePlot
                 line.Color = SimPalette.Of(d);
             }
 
-            plot.ShowLegend(Alignment.UpperRight);
+            plot.ShowLegend(Edge.Right); // outside the data area: inside, it hid the last seconds of every line
         }
         else
         {
@@ -64,7 +64,7 @@ public static class TrafficSharePlot
                 line.Color = color;
             }
 
-            plot.ShowLegend(Alignment.UpperRight);
+            plot.ShowLegend(Edge.Right); // outside the data area: inside, it hid the last seconds of every line
         }
 
         plot.Title($"{title}: {r.Policy}", size: 13);
