@@ -30,7 +30,14 @@ public sealed class CircuitBreakers(ResilienceSettings settings, IDestinationHea
             return breaker;
         }
 
-        breaker = new DestinationCircuitBreaker(options, time, (state, period) => Report(cluster, destination, state, period));
+        return Create(cluster, destination, options);
+    }
+
+    // Apart from Get: a lambda capturing Get's parameters would make C# allocate its closure at the top of Get, on
+    // every call (every try of every request), not only when a breaker is made.
+    private DestinationCircuitBreaker Create(ClusterState cluster, DestinationState destination, CircuitBreakerOptions options)
+    {
+        var breaker = new DestinationCircuitBreaker(options, time, (state, period) => Report(cluster, destination, state, period));
         _breakers.AddOrUpdate(destination, breaker);
         return breaker;
     }

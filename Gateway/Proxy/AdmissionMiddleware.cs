@@ -19,26 +19,28 @@ internal sealed class AdmissionMiddleware(RequestDelegate next, ResilienceSettin
 {
     private readonly ConditionalWeakTable<ClusterState, LimiterHolder> _limiters = [];
 
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>
+    /// Not async: without a cap (the usual case) the request goes on with no state machine and no extra await of
+    /// its own; only a capped cluster takes the queue path.
+    /// </summary>
+    public Task InvokeAsync(HttpContext context)
     {
         var proxy = context.GetReverseProxyFeature();
         var cluster = proxy.Route.Cluster!;
         if (proxy.AvailableDestinations.Count == 0)
         {
             metrics.RecordRejection(cluster.ClusterId, "no_destination");
-            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "No destination available",
+            return Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "No destination available",
                 $"every destination of cluster '{cluster.ClusterId}' is unhealthy or draining; retry shortly.", cluster.ClusterId);
-            return;
         }
 
         var options = settings.For(cluster);
-        var cap = options.MaxConnectionsPerDestination;
-        if (cap <= 0)
-        {
-            await next(context);
-            return;
-        }
+        return options.MaxConnectionsPerDestination <= 0 ? next(context) : AdmitAsync(context, proxy, cluster, options);
+    }
 
+    private async Task AdmitAsync(HttpContext context, IReverseProxyFeature proxy, ClusterState cluster, ResilienceOptions options)
+    {
+        var cap = options.MaxConnectionsPerDestination;
         var limiter = Limiter(cluster, cap * proxy.AvailableDestinations.Count, options.QueueSize);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(TimeSpan.FromSeconds(options.QueueTimeoutSeconds));

@@ -6,15 +6,41 @@ namespace Gateway.Proxy;
 
 /// <summary>
 /// One proxied request's tries, shared (as an HttpContext feature) between the forwarding loop and the
-/// response transform that holds back a retryable answer before it reaches the client.
+/// response transform that holds back a retryable answer before it reaches the client. It also carries the
+/// request and the rest of YARP's pipeline, so a try through the circuit breaker needs no other state.
 /// </summary>
-internal sealed class AttemptState(RetryOptions options, ClusterState cluster, bool methodRetryable, long startTimestamp, TimeProvider time)
+internal sealed class AttemptState(RetryOptions options, ClusterState cluster, bool methodRetryable, long startTimestamp, TimeProvider time,
+    HttpContext context, RequestDelegate next)
 {
+    private DestinationState? _first; // most requests take one try: no list for them
+    private List<DestinationState>? _more;
+
     public RetryOptions Options { get; } = options;
 
     public ClusterState Cluster { get; } = cluster;
 
-    public List<DestinationState> Tried { get; } = new(2);
+    public HttpContext Context { get; } = context;
+
+    /// <summary>The rest of YARP's proxy pipeline (the forwarder): one try.</summary>
+    public RequestDelegate Next { get; } = next;
+
+    /// <summary>How many destinations have been tried.</summary>
+    public int TriedCount => _first is null ? 0 : 1 + (_more?.Count ?? 0);
+
+    public void AddTried(DestinationState destination)
+    {
+        if (_first is null)
+        {
+            _first = destination;
+        }
+        else
+        {
+            (_more ??= new List<DestinationState>(2)).Add(destination);
+        }
+    }
+
+    public bool WasTried(DestinationState destination) =>
+        ReferenceEquals(_first, destination) || (_more is not null && _more.Contains(destination));
 
     /// <summary>A status the transform held back for a retry (0 = none).</summary>
     public int HeldBackStatus { get; set; }
@@ -24,7 +50,7 @@ internal sealed class AttemptState(RetryOptions options, ClusterState cluster, b
 
     /// <summary>Whether a retry after this try would be allowed for <paramref name="condition"/>, the request having been sent.</summary>
     public bool MayRetry(string condition, bool sent) =>
-        Tried.Count < Options.MaxTries
+        TriedCount < Options.MaxTries
         && (!sent || methodRetryable)
         && Options.Conditions.Contains(condition)
         && (Options.TotalTimeoutSeconds <= 0 || time.GetElapsedTime(startTimestamp).TotalSeconds < Options.TotalTimeoutSeconds)
@@ -37,7 +63,7 @@ internal sealed class AttemptState(RetryOptions options, ClusterState cluster, b
         var untried = new List<DestinationState>(available.Count);
         foreach (var d in available)
         {
-            if (!Tried.Contains(d))
+            if (!WasTried(d))
             {
                 untried.Add(d);
             }
@@ -50,7 +76,7 @@ internal sealed class AttemptState(RetryOptions options, ClusterState cluster, b
     {
         foreach (var d in Cluster.DestinationsState.AvailableDestinations)
         {
-            if (!Tried.Contains(d))
+            if (!WasTried(d))
             {
                 return true;
             }

@@ -5,6 +5,7 @@ using Gateway.Health;
 using Gateway.LoadBalancing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Polly;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -35,7 +36,7 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
         var routeAllows = proxy.Route.Config.Metadata?.TryGetValue(RetryNonIdempotentMetadataKey, out var allow) == true
             && bool.TryParse(allow, out var allowed) && allowed;
         var attempt = new AttemptState(options.Retry, cluster, routeAllows || AttemptState.IsIdempotent(context.Request.Method),
-            time.GetTimestamp(), time);
+            time.GetTimestamp(), time, context, _next);
         context.Features.Set(attempt);
         if (options.Retry.MaxTries > 1 && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
         {
@@ -47,8 +48,30 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
         var holdsBudget = false;
         while (true)
         {
-            attempt.Tried.Add(destination);
-            outcome = await TryAsync(context, cluster, destination, attempt, options);
+            // One try, awaited here rather than in a helper method: one state machine less per request. What comes
+            // before and after the await is synchronous (BeginTry, EndTry).
+            attempt.AddTried(destination);
+            var (stats, breaker, start) = BeginTry(cluster, destination);
+            var ran = true;
+            try
+            {
+                if (breaker is null)
+                {
+                    await _next(context);
+                    outcome = Classify(context, attempt);
+                }
+                else
+                {
+                    (ran, outcome) = await breaker.ExecuteAsync(s_tryThroughBreaker, attempt, context.RequestAborted);
+                }
+            }
+            catch
+            {
+                stats.Abandon();
+                throw;
+            }
+
+            outcome = EndTry(context, cluster, destination, attempt, options, stats, start, ran, outcome);
             if (holdsBudget)
             {
                 budgets.Release(cluster);
@@ -99,8 +122,16 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
         await FinishAsync(context, clusterId, outcome);
     }
 
-    private async Task<ForwardOutcome> TryAsync(HttpContext context, ClusterState cluster, DestinationState destination, AttemptState attempt,
-        ResilienceOptions options)
+    /// <summary>The try as Polly runs it: the rest of YARP's pipeline, then what came of it.</summary>
+    private static readonly Func<ResilienceContext, AttemptState, ValueTask<Outcome<ForwardOutcome>>> s_tryThroughBreaker = TryThroughBreakerAsync;
+
+    private static async ValueTask<Outcome<ForwardOutcome>> TryThroughBreakerAsync(ResilienceContext _, AttemptState attempt)
+    {
+        await attempt.Next(attempt.Context);
+        return Outcome.FromResult(Classify(attempt.Context, attempt));
+    }
+
+    private (DestinationStats Stats, DestinationCircuitBreaker? Breaker, long Start) BeginTry(ClusterState cluster, DestinationState destination)
     {
         var stats = registry.Get(cluster, destination);
         // A destination whose circuit is open is only offered when the cluster is in panic (too few healthy, so
@@ -111,25 +142,12 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
         var breaker = panic ? null : breakers.Get(cluster, destination);
         var start = time.GetTimestamp();
         stats.Begin();
-        var ran = true;
-        ForwardOutcome outcome;
-        try
-        {
-            if (breaker is null)
-            {
-                outcome = await ForwardAsync((this, context, attempt));
-            }
-            else
-            {
-                (ran, outcome) = await breaker.ExecuteAsync(ForwardAsync, (this, context, attempt), context.RequestAborted);
-            }
-        }
-        catch
-        {
-            stats.Abandon();
-            throw;
-        }
+        return (stats, breaker, start);
+    }
 
+    private ForwardOutcome EndTry(HttpContext context, ClusterState cluster, DestinationState destination, AttemptState attempt,
+        ResilienceOptions options, DestinationStats stats, long start, bool ran, ForwardOutcome outcome)
+    {
         if (!ran)
         {
             // Open circuit (or a half-open trial already out): never sent, free to go elsewhere.
@@ -158,12 +176,6 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
 
         metrics.RecordRequest(cluster.ClusterId, destination.DestinationId, outcome.StatusCode, elapsed.TotalSeconds);
         return outcome;
-    }
-
-    private static async ValueTask<ForwardOutcome> ForwardAsync((ForwardingMiddleware Self, HttpContext Context, AttemptState Attempt) s)
-    {
-        await s.Self._next(s.Context);
-        return Classify(s.Context, s.Attempt);
     }
 
     private static ForwardOutcome Classify(HttpContext context, AttemptState attempt)
