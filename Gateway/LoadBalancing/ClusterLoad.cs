@@ -35,8 +35,7 @@ public sealed class ClusterLoad
         {
             if (_block.Length - _used < count)
             {
-                _block = new long[Math.Max(MinBlock, Math.Max(count, _block.Length * 2))];
-                _used = 0;
+                NewBlock(count);
             }
         }
     }
@@ -48,11 +47,17 @@ public sealed class ClusterLoad
         {
             if (_used == _block.Length)
             {
-                _block = new long[Math.Max(MinBlock, _block.Length * 2)];
-                _used = 0;
+                NewBlock(1);
             }
 
             return (_block, _used++);
         }
+    }
+
+    // Under _gate. The old block stays with the counters already in it: a slot is never moved.
+    private void NewBlock(int count)
+    {
+        _block = new long[Math.Max(MinBlock, Math.Max(count, _block.Length * 2))];
+        _used = 0;
     }
 }

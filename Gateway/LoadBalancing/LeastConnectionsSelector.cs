@@ -389,8 +389,9 @@ public sealed class LeastConnectionsSelector
             }
         }
 
-        // The tie-break's critical section is a few dozen instructions: a spin lock costs one atomic exchange to
-        // enter and a plain store to leave, against two atomics for a Lock (about 8 ns a pick here).
+        // Held for at most one pass over the candidates (under a microsecond at 1000; tens of nanoseconds at 100): a
+        // spin lock costs one atomic exchange to enter and a plain store to leave, against two atomics for a Lock
+        // (about 8 ns a pick here), and a waiter spins, then yields, for about that long.
         private SpinLock _gate = new(enableThreadOwnerTracking: false);
 
         /// <summary>Holds the plan's tie-break lock until the returned scope is disposed.</summary>
