@@ -1,6 +1,7 @@
 using Gateway.Config;
 using Gateway.Health;
 using Microsoft.Extensions.Time.Testing;
+using Polly;
 using Polly.CircuitBreaker;
 
 namespace Gateway.Tests.Health;
@@ -40,10 +41,10 @@ public sealed class DestinationCircuitBreakerTests
 
     private async Task<bool> Run(DestinationCircuitBreaker breaker, ForwardOutcome outcome)
     {
-        var (ran, result) = await breaker.ExecuteAsync(o =>
+        var (ran, result) = await breaker.ExecuteAsync((_, o) =>
         {
             Interlocked.Increment(ref _runs);
-            return ValueTask.FromResult(o);
+            return ValueTask.FromResult(Outcome.FromResult(o));
         }, outcome, CancellationToken.None);
         if (ran)
         {
@@ -178,7 +179,7 @@ public sealed class DestinationCircuitBreakerTests
         _time.Advance(Break);
         var trial = new TaskCompletionSource<ForwardOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var first = breaker.ExecuteAsync(t => new ValueTask<ForwardOutcome>(t.Task), trial, CancellationToken.None).AsTask();
+        var first = breaker.ExecuteAsync(static async (_, t) => Outcome.FromResult(await t.Task), trial, CancellationToken.None).AsTask();
         var second = await Run(breaker, Ok);
         trial.SetResult(Ok);
 

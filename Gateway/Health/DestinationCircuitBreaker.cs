@@ -73,16 +73,8 @@ public sealed class DestinationCircuitBreaker
 
     /// <summary>
     /// Runs one try through the breaker. Returns false without running it when the circuit is open (or
-    /// half-open with its trial already out): the request was not sent and can go elsewhere.
-    /// </summary>
-    public ValueTask<(bool Ran, ForwardOutcome Outcome)> ExecuteAsync<TState>(
-        Func<TState, ValueTask<ForwardOutcome>> attempt, TState state, CancellationToken cancellationToken) =>
-        ExecuteAsync(static async (_, s) => Outcome.FromResult(await s.attempt(s.state)), (attempt, state), cancellationToken);
-
-    /// <summary>
-    /// <see cref="ExecuteAsync{TState}(Func{TState, ValueTask{ForwardOutcome}}, TState, CancellationToken)"/> with the try
-    /// in Polly's own shape: the request path passes its try straight to Polly, without an async wrapper (one state
-    /// machine and one await less per request).
+    /// half-open with its trial already out): the request was not sent and can go elsewhere. The try is in Polly's
+    /// own shape, so the request path hands it straight to Polly without an async wrapper of its own.
     /// </summary>
     public async ValueTask<(bool Ran, ForwardOutcome Outcome)> ExecuteAsync<TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<ForwardOutcome>>> attempt, TState state, CancellationToken cancellationToken)
