@@ -160,18 +160,29 @@ public sealed class Simulation
         {
             Schedule(_clock.Now + SimClock.Span(RefusedSeconds), new SimEvent(SimEventKind.Refused, r, 0));
         }
-        else if (d.HasFreeServer)
+        else if (!TryAdmit(d, r))
+        {
+            Schedule(_clock.Now, new SimEvent(SimEventKind.Refused, r, 0)); // load shedding: 503 at once
+        }
+    }
+
+    /// <summary>A running destination takes a request: a free server, else a queue place; false when it sheds it.</summary>
+    private bool TryAdmit(SimDestination d, SimRequest r)
+    {
+        if (d.HasFreeServer)
         {
             StartService(d, r);
         }
         else if (d.QueueFull)
         {
-            Schedule(_clock.Now, new SimEvent(SimEventKind.Refused, r, 0)); // load shedding: 503 at once
+            return false;
         }
         else
         {
             d.Enqueue(r);
         }
+
+        return true;
     }
 
     /// <summary>A request from another client: it queues and is served like ours, but the gateway never sees it.</summary>
@@ -186,18 +197,9 @@ public sealed class Simulation
         ScheduleOther(d);
         var r = new SimRequest { Arrival = _clock.Now, Other = true, Destination = d.Index, U = 1 - _others.NextDouble() };
         r.Z = ArrivalProcess.Normal(_others);
-        if (!d.Up || (!d.HasFreeServer && d.QueueFull))
+        if (d.Up)
         {
-            return; // refused or shed: nothing stays behind
-        }
-
-        if (d.HasFreeServer)
-        {
-            StartService(d, r);
-        }
-        else
-        {
-            d.Enqueue(r);
+            TryAdmit(d, r); // refused or shed, nothing stays behind
         }
     }
 
