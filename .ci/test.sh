@@ -31,6 +31,9 @@ dotnet test LbProxy.sln -c Release --no-build --logger "console;verbosity=normal
 rc2=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] && rc=$rc2
 set -e
+# Failed tests again at the end, each with the start of its message, so a CI log that keeps only its tail
+# still says which test failed and why.
+awk '/^ +Failed [A-Za-z_][A-Za-z0-9_.]+/ {show = 25; print "FAILED:"} show > 0 {print; show--}' "$log"
 # The plain closing line CI reads: "N passed, N failed" summed over the test run summaries.
 awk '/^ +Passed: +[0-9]+$/ {p += $2} /^ +Failed: +[0-9]+$/ {f += $2} END {printf "%d passed, %d failed\n", p, f}' "$log"
 exit "$rc"
