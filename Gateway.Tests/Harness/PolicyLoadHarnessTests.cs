@@ -10,8 +10,8 @@ namespace Gateway.Tests.Harness;
 /// the full comparison is benchmarks/results/policy-load.md.
 /// </summary>
 /// <remarks>
-/// Runs alone, like a user's benchmark run: the load driver lives in this test process, and while the parallel
-/// part of the suite kept the thread pool busy its schedule fell 1.5 s behind (p50 1.6 s, 168 of 300 sent).
+/// Runs alone, like a user's benchmark run: the load driver lives in this test process and keeps a schedule, which
+/// the rest of the suite's load would put behind. (It fell 0.5-1.5 s behind even alone until TestHostThreadPool.)
 /// </remarks>
 [Collection(Name)]
 public sealed partial class PolicyLoadHarnessTests : IDisposable

@@ -63,7 +63,7 @@ public static class OpenLoopLoad
         histogram ??= NewHistogram();
         var slots = new SemaphoreSlim(maxInFlight);
         var pending = new List<Task>();
-        long succeeded = 0, failed = 0, next = -1, started = 0;
+        long succeeded = 0, failed = 0, next = -1, started = 0, maxLag = 0;
         var total = (long)(rate * duration.TotalSeconds);
         var start = Stopwatch.GetTimestamp();
         while (Stopwatch.GetElapsedTime(start) < duration) // above capacity the schedule falls behind: bounded by time
@@ -72,6 +72,11 @@ public static class OpenLoopLoad
             var index = Interlocked.Increment(ref next);
             if (index >= total || Stopwatch.GetElapsedTime(start) >= duration)
             {
+                if (index < total)
+                {
+                    RecordLag(Intended(index)); // the schedule ran out of time with this request still unsent
+                }
+
                 slots.Release();
                 break;
             }
@@ -92,7 +97,8 @@ public static class OpenLoopLoad
         await Task.WhenAll(pending);
         var elapsed = Stopwatch.GetElapsedTime(start);
         return new LoadResult(rate, succeeded + failed, succeeded, failed, elapsed,
-            Ms(50), Ms(90), Ms(99), Ms(99.9), histogram.GetMaxValue() / 1000.0);
+            Ms(50), Ms(90), Ms(99), Ms(99.9), histogram.GetMaxValue() / 1000.0,
+            Stopwatch.GetElapsedTime(0, Interlocked.Read(ref maxLag)).TotalMilliseconds);
 
         double Ms(double percentile) => histogram.GetValueAtPercentile(percentile) / 1000.0;
 
@@ -136,12 +142,25 @@ public static class OpenLoopLoad
             }
         }
 
+        // How late the client is with the request due at intendedAt (the largest is the run's MaxSendLagMs); returns now.
+        long RecordLag(long intendedAt)
+        {
+            var now = Stopwatch.GetTimestamp();
+            long seen;
+            while (now - intendedAt > (seen = Volatile.Read(ref maxLag))
+                && Interlocked.CompareExchange(ref maxLag, now - intendedAt, seen) != seen)
+            {
+            }
+
+            return now;
+        }
+
         // Latency runs from the intended time, so a request the client could not send on time is charged with the
         // wait; one sent up to Early before it (a burst after a coarse sleep) is timed from its actual send, so
         // it is not credited with the difference.
         async Task SendAsync(long index, long intendedAt)
         {
-            var from = Math.Min(intendedAt, Stopwatch.GetTimestamp());
+            var from = Math.Min(intendedAt, RecordLag(intendedAt));
             try
             {
                 var ok = await send(index, cancellationToken);

@@ -204,6 +204,11 @@ internal static class PolicyLoadBenchmark
         }
 
         text.AppendLine();
+        // Latency runs from the intended send time, so a stalled client would be charged to the balancer: say how far
+        // behind its schedule the client ever was, and which rows that makes doubtful.
+        text.AppendLine(CultureInfo.InvariantCulture, $"Client's largest lag behind its schedule: {string.Join(", ", results.Select(r =>
+            $"{r.Target.Name} {r.Load.MaxSendLagMs:0.0} ms{(r.Load.MaxSendLagMs > LoadResult.SendLagWarningMs ? " (client stalled: this row's latencies include the client's own wait)" : "")}"))}.");
+        text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"![latency CDF]({name}-cdf.png)");
         return text.ToString();
     }
