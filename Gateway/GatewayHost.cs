@@ -179,6 +179,8 @@ public sealed class GatewayHost : IAsyncDisposable
         logging.AddFilter("Yarp", LogLevel.Warning);
         // A failed probe is shown on /status (health.lastProbeError); YARP would log each with a stack trace.
         logging.AddFilter("Yarp.ReverseProxy.Health", LogLevel.Error);
+        // A failed try: ForwardingMiddleware logs it in one line; YARP would log it again with a stack trace.
+        logging.AddFilter("Yarp.ReverseProxy.Forwarder.HttpForwarder", LogLevel.Error);
         // YARP's session affinity brings data protection, which warns that its keys are not encrypted at rest.
         logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         configure?.Invoke(logging);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Gateway.Fleet;
+using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
@@ -177,29 +178,4 @@ public class EmbeddedFleetEndToEndTests(ITestOutputHelper output)
 public sealed class FleetProcesses
 {
     public const string Name = "Fleet processes";
-}
-
-/// <summary>Collects log lines so a test can read the decisions the gateway logged.</summary>
-internal sealed class ListLoggerProvider(List<string> lines) : ILoggerProvider
-{
-    public ILogger CreateLogger(string categoryName) => new ListLogger(lines);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class ListLogger(List<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (lines)
-            {
-                lines.Add(formatter(state, exception));
-            }
-        }
-    }
 }

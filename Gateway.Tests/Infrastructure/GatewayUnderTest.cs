@@ -27,7 +27,10 @@ public sealed class GatewayUnderTest : IAsyncDisposable
 
     public HttpClient Admin { get; }
 
-    public static async Task<GatewayUnderTest> StartAsync(string configJson, LogLevel minimumLevel = LogLevel.Warning)
+    /// <param name="configJson">The config file's text.</param>
+    /// <param name="minimumLevel">The gateway's minimum log level.</param>
+    /// <param name="log">When given, every line the gateway logs is also added here (see <see cref="ListLoggerProvider"/>).</param>
+    public static async Task<GatewayUnderTest> StartAsync(string configJson, LogLevel minimumLevel = LogLevel.Warning, List<string>? log = null)
     {
         var folder = Directory.CreateTempSubdirectory("lbproxy-test-").FullName;
         var path = Path.Combine(folder, "gateway.json");
@@ -39,7 +42,14 @@ public sealed class GatewayUnderTest : IAsyncDisposable
             Urls = ["http://127.0.0.1:0"],
             AdminUrls = ["http://127.0.0.1:0"],
             MeterName = meterName,
-        }, logging => logging.SetMinimumLevel(minimumLevel));
+        }, logging =>
+        {
+            logging.SetMinimumLevel(minimumLevel);
+            if (log is not null)
+            {
+                logging.AddProvider(new ListLoggerProvider(log));
+            }
+        });
         return new GatewayUnderTest(host, path, folder) { MeterName = meterName };
     }
 

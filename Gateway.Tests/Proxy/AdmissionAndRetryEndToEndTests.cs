@@ -27,6 +27,24 @@ public class AdmissionAndRetryEndToEndTests
         return root.ToJsonString();
     }
 
+    private static string[] FailedTryLines(List<string> log)
+    {
+        lock (log)
+        {
+            return log.Where(l => l.Contains("Gateway.Proxy.ForwardingMiddleware[200]", StringComparison.Ordinal)).ToArray();
+        }
+    }
+
+    /// <summary>No line came with an exception (a stack trace on the console), and YARP did not log the try again.</summary>
+    private static void AssertNoStackTraces(List<string> log)
+    {
+        lock (log)
+        {
+            Assert.DoesNotContain(log, l => l.Contains("(exception:", StringComparison.Ordinal));
+            Assert.DoesNotContain(log, l => l.Contains("Yarp.ReverseProxy.Forwarder.HttpForwarder", StringComparison.Ordinal));
+        }
+    }
+
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
     {
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -174,11 +192,47 @@ public class AdmissionAndRetryEndToEndTests
             b.Delay = TimeSpan.FromSeconds(5);
         }
 
+        var log = new List<string>();
         await using var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, r =>
-            r["Retry"] = new JsonObject { ["MaxTries"] = 3, ["TryTimeoutSeconds"] = 0.3, ["TotalTimeoutSeconds"] = 0.2 }));
+            r["Retry"] = new JsonObject { ["MaxTries"] = 3, ["TryTimeoutSeconds"] = 0.3, ["TotalTimeoutSeconds"] = 0.2 }), log: log);
         using var response = await gateway.Proxy.GetAsync("/");
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Contains("timed out", (await ProblemAsync(response)).GetProperty("title").GetString(), StringComparison.Ordinal);
         Assert.Equal(1, backends.All.Sum(b => b.Hits));
+
+        // The operator's one line: which destination, why, and that the client got the failure.
+        var tried = backends.All.Single(b => b.Hits == 1);
+        var line = Assert.Single(FailedTryLines(log));
+        Assert.StartsWith("Warning ", line, StringComparison.Ordinal);
+        Assert.Contains($"Cluster backends: try 1 to {tried.Name} ({tried.Url}", line, StringComparison.Ordinal);
+        var expected = "RequestTimedOut: no response within 0.3 s (Retry:TryTimeoutSeconds); not retried.";
+        Assert.True(line.Contains(expected, StringComparison.Ordinal), $"expected \"{expected}\" in\n{line}");
+        AssertNoStackTraces(log);
+    }
+
+    [Fact]
+    public async Task Retry_ConnectionRefused_OneLogLineNamesTheDestinationTheCauseAndWhereItWent()
+    {
+        await using var backends = await Backends.StartAsync(1);
+        int deadPort;
+        using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            deadPort = ((IPEndPoint)listener.LocalEndpoint).Port; // nothing listens there once the listener stops
+        }
+
+        var dead = $"http://127.0.0.1:{deadPort}/";
+        var log = new List<string>();
+        var config = ResilienceConfig.Build(LoadBalancingPolicyNames.RoundRobin, [("dead", dead), ("a", backends["a"].Url)],
+            ResilienceConfig.FastResilience(), activeHealth: false);
+        await using var gateway = await GatewayUnderTest.StartAsync(config, log: log);
+
+        Assert.Equal(["a", "a"], await gateway.GetSequentialAsync(2)); // round-robin sends one of the two to dead
+
+        var line = Assert.Single(FailedTryLines(log));
+        Assert.StartsWith("Warning ", line, StringComparison.Ordinal);
+        var expected = $"Cluster backends: try 1 to dead ({dead}) failed, Request: Connection refused; retried on a.";
+        Assert.True(line.Contains(expected, StringComparison.Ordinal), $"expected \"{expected}\" in\n{line}");
+        AssertNoStackTraces(log);
     }
 }

@@ -5,6 +5,7 @@ using Gateway.Health;
 using Gateway.LoadBalancing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 using Polly;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
@@ -19,9 +20,13 @@ namespace Gateway.Proxy;
 /// the route allows it or the request was never sent, within the cluster's retry budget). A response whose
 /// first byte reached the client is never retried. When no try produced a response the client gets a
 /// problem+json: 503 (nothing could take it), 502 (connection failed), or 504 (timeout).
+/// A try that failed without an answer (refused, reset, timed out) is logged here, one line naming the destination,
+/// the cause and whether the request went elsewhere, as nginx's error log does; YARP's own log of it (a warning with
+/// the whole stack trace, per try) is filtered out in GatewayHost.
 /// </summary>
-internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStatsRegistry registry, CircuitBreakers breakers,
-    ResilienceSettings settings, PolicyLookup policies, RetryBudgets budgets, GatewayMetrics metrics, TimeProvider time)
+internal sealed partial class ForwardingMiddleware(RequestDelegate next, DestinationStatsRegistry registry, CircuitBreakers breakers,
+    ResilienceSettings settings, PolicyLookup policies, RetryBudgets budgets, GatewayMetrics metrics, TimeProvider time,
+    ILogger<ForwardingMiddleware> logger)
 {
     public const string RetryNonIdempotentMetadataKey = "RetryNonIdempotent";
 
@@ -72,6 +77,7 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
             }
 
             outcome = EndTry(context, cluster, destination, attempt, options, stats, start, ran, outcome);
+            var failure = ran ? FailedTry(context, outcome) : null;
             if (holdsBudget)
             {
                 budgets.Release(cluster);
@@ -88,12 +94,14 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
             if (condition is null || context.Response.HasStarted
                 || (condition != "held" && !attempt.MayRetry(condition, sent: outcome.Kind != ForwardOutcomeKind.NotSent)))
             {
+                LogFailedTry(failure, clusterId, destination, attempt, null);
                 break;
             }
 
             var nextDestination = PickNext(context, cluster, attempt);
             if (nextDestination is null)
             {
+                LogFailedTry(failure, clusterId, destination, attempt, null);
                 break;
             }
 
@@ -107,6 +115,7 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
                 if (!budgets.TryAcquire(cluster, options.Retry))
                 {
                     metrics.RecordRejection(clusterId, "retry_budget");
+                    LogFailedTry(failure, clusterId, destination, attempt, null);
                     break;
                 }
 
@@ -114,6 +123,7 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
             }
 
             metrics.RecordRetry(clusterId, condition == "held" ? AttemptState.StatusCondition(outcome.StatusCode) : condition);
+            LogFailedTry(failure, clusterId, destination, attempt, nextDestination);
             ResetForRetry(context);
             destination = nextDestination;
             proxy.AvailableDestinations = destination;
@@ -201,6 +211,42 @@ internal sealed class ForwardingMiddleware(RequestDelegate next, DestinationStat
             _ => new ForwardOutcome(ForwardOutcomeKind.TransportError, StatusCodes.Status502BadGateway),
         };
     }
+
+    /// <summary>The forwarder's error when the try got no answer (not a status, not the client leaving); else null.</summary>
+    private static IForwarderErrorFeature? FailedTry(HttpContext context, ForwardOutcome outcome) =>
+        outcome.Kind is ForwardOutcomeKind.NotSent or ForwardOutcomeKind.TransportError or ForwardOutcomeKind.Timeout
+            ? context.GetForwarderErrorFeature()
+            : null;
+
+    private void LogFailedTry(IForwarderErrorFeature? failure, string clusterId, DestinationState destination, AttemptState attempt,
+        DestinationState? retriedOn)
+    {
+        if (failure is null || !logger.IsEnabled(LogLevel.Warning))
+        {
+            return;
+        }
+
+        var cause = failure.Error == ForwarderError.RequestTimedOut
+            ? $"no response within {attempt.Options.TryTimeoutSeconds} s (Retry:TryTimeoutSeconds)"
+            : Innermost(failure.Exception)?.Message ?? failure.Error.ToString();
+        var next = retriedOn is null ? "not retried" : $"retried on {retriedOn.DestinationId}";
+        LogTryFailed(logger, clusterId, attempt.TriedCount, destination.DestinationId, destination.Model.Config.Address, failure.Error, cause, next);
+    }
+
+    private static Exception? Innermost(Exception? exception)
+    {
+        while (exception?.InnerException is not null)
+        {
+            exception = exception.InnerException;
+        }
+
+        return exception;
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Warning,
+        Message = "Cluster {Cluster}: try {Try} to {Destination} ({Address}) failed, {Error}: {Cause}; {Next}.")]
+    private static partial void LogTryFailed(ILogger logger, string cluster, int @try, string destination, string address, ForwarderError error,
+        string cause, string next);
 
     private static bool IsConnectFailure(Exception? exception)
     {
