@@ -39,6 +39,18 @@ public sealed class DestinationCircuitBreakerTests
             }
         });
 
+    /// <summary>
+    /// The changes reported so far, copied under the lock: Polly may report one from another thread (the Open that
+    /// follows an isolation arrived while a test enumerated the list).
+    /// </summary>
+    private List<(CircuitState State, TimeSpan Period)> Changes()
+    {
+        lock (_changes)
+        {
+            return [.. _changes];
+        }
+    }
+
     private async Task<bool> Run(DestinationCircuitBreaker breaker, ForwardOutcome outcome)
     {
         var (ran, result) = await breaker.ExecuteAsync((_, o) =>
@@ -78,7 +90,7 @@ public sealed class DestinationCircuitBreakerTests
         await Run(breaker, Failed); // 10 sampled, 5 failed: ratio 0.5 (Polly decides on a failure)
 
         Assert.Equal(CircuitState.Open, breaker.State);
-        Assert.Equal((CircuitState.Open, Break), _changes[^1]);
+        Assert.Equal((CircuitState.Open, Break), Changes()[^1]);
         Assert.Equal(1, breaker.Opened);
     }
 
@@ -92,7 +104,7 @@ public sealed class DestinationCircuitBreakerTests
         }
 
         Assert.Equal(CircuitState.Closed, breaker.State);
-        Assert.Empty(_changes);
+        Assert.Empty(Changes());
     }
 
     [Fact]
@@ -121,7 +133,7 @@ public sealed class DestinationCircuitBreakerTests
         await Run(breaker, Failed);
 
         Assert.Equal(CircuitState.Isolated, breaker.State);
-        Assert.Contains((CircuitState.Isolated, Break), _changes);
+        Assert.Contains((CircuitState.Isolated, Break), Changes());
         Assert.Equal(1, breaker.Opened);
     }
 
@@ -150,7 +162,7 @@ public sealed class DestinationCircuitBreakerTests
         Assert.True(await Run(breaker, Ok));
 
         Assert.Equal(CircuitState.Closed, breaker.State);
-        Assert.Equal(CircuitState.Closed, _changes[^1].State);
+        Assert.Equal(CircuitState.Closed, Changes()[^1].State);
         Assert.True(await Run(breaker, Ok));
     }
 
@@ -164,7 +176,7 @@ public sealed class DestinationCircuitBreakerTests
         Assert.True(await Run(breaker, Failed));
 
         Assert.Equal(CircuitState.Open, breaker.State);
-        Assert.Equal((CircuitState.Open, Break), _changes[^1]);
+        Assert.Equal((CircuitState.Open, Break), Changes()[^1]);
         Assert.False(await Run(breaker, Ok));
         _time.Advance(Break);
         Assert.True(await Run(breaker, Ok));
