@@ -226,8 +226,12 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             return;
         }
 
+        // The try timeout is YARP's activity timeout, which Retry:TryTimeoutSeconds sets unless the cluster's own
+        // HttpRequest:ActivityTimeout does.
         var cause = failure.Error == ForwarderError.RequestTimedOut
-            ? $"no response within {attempt.Options.TryTimeoutSeconds} s (Retry:TryTimeoutSeconds)"
+            ? attempt.Cluster.Model.Config.HttpRequest?.ActivityTimeout is { } activity && activity != TimeSpan.FromSeconds(attempt.Options.TryTimeoutSeconds)
+                ? $"nothing received for {activity.TotalSeconds} s (HttpRequest:ActivityTimeout)"
+                : $"nothing received for {attempt.Options.TryTimeoutSeconds} s (Retry:TryTimeoutSeconds)"
             : Innermost(failure.Exception)?.Message ?? failure.Error.ToString();
         var next = retriedOn is null ? "not retried" : $"retried on {retriedOn.DestinationId}";
         LogTryFailed(logger, clusterId, attempt.TriedCount, destination.DestinationId, destination.Model.Config.Address, failure.Error, cause, next);
