@@ -15,6 +15,7 @@ namespace Gateway.Health;
 public sealed class CircuitBreakers(ResilienceSettings settings, IDestinationHealthUpdater health, TimeProvider time)
 {
     private readonly ConditionalWeakTable<DestinationState, DestinationCircuitBreaker> _breakers = [];
+    private readonly Lock _create = new();
 
     /// <summary>The breaker of <paramref name="destination"/>, or null when the cluster turns breakers off.</summary>
     public DestinationCircuitBreaker? Get(ClusterState cluster, DestinationState destination)
@@ -35,11 +36,21 @@ public sealed class CircuitBreakers(ResilienceSettings settings, IDestinationHea
 
     // Apart from Get: a lambda capturing Get's parameters would make C# allocate its closure at the top of Get, on
     // every call (every try of every request), not only when a breaker is made.
+    // Under a lock, checking again: the first requests to a destination arrive together, and each making its own
+    // breaker would leave all but the last one's outcomes uncounted.
     private DestinationCircuitBreaker Create(ClusterState cluster, DestinationState destination, CircuitBreakerOptions options)
     {
-        var breaker = new DestinationCircuitBreaker(options, time, (state, period) => Report(cluster, destination, state, period));
-        _breakers.AddOrUpdate(destination, breaker);
-        return breaker;
+        lock (_create)
+        {
+            if (_breakers.TryGetValue(destination, out var existing) && existing.Options == options)
+            {
+                return existing;
+            }
+
+            var breaker = new DestinationCircuitBreaker(options, time, (state, period) => Report(cluster, destination, state, period));
+            _breakers.AddOrUpdate(destination, breaker);
+            return breaker;
+        }
     }
 
     /// <summary>The breaker if one exists, for status and metrics.</summary>
