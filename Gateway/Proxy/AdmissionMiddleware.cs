@@ -109,17 +109,25 @@ internal sealed class AdmissionMiddleware(RequestDelegate next, ResilienceSettin
     {
         var holder = _limiters.GetValue(cluster, static _ => new LimiterHolder());
         var current = holder.Current;
-        if (current is null || current.Permits != permits || current.Queue != queue)
+        while (current is null || current.Permits != permits || current.Queue != queue)
         {
             // Capacity changed (destinations came or went): new requests use a new limiter; leases on the old
-            // one finish there.
-            current = new LimiterState(permits, queue, new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+            // one finish there. One replacement wins; requests that raced it use the winner's limiter, so the
+            // cap is never two limiters' worth.
+            var replacement = new LimiterState(permits, queue, new ConcurrencyLimiter(new ConcurrencyLimiterOptions
             {
                 PermitLimit = permits,
                 QueueLimit = queue,
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             }));
-            holder.Current = current;
+            var seen = holder.Replace(current, replacement);
+            if (ReferenceEquals(seen, current))
+            {
+                return replacement.Limiter;
+            }
+
+            replacement.Limiter.Dispose();
+            current = seen;
         }
 
         return current.Limiter;
@@ -129,12 +137,12 @@ internal sealed class AdmissionMiddleware(RequestDelegate next, ResilienceSettin
 
     private sealed class LimiterHolder
     {
-        private volatile LimiterState? _current;
+        private LimiterState? _current;
 
-        public LimiterState? Current
-        {
-            get => _current;
-            set => _current = value;
-        }
+        public LimiterState? Current => Volatile.Read(ref _current);
+
+        /// <summary>Puts <paramref name="replacement"/> in if <paramref name="expected"/> is still there; returns what was there.</summary>
+        public LimiterState? Replace(LimiterState? expected, LimiterState replacement) =>
+            Interlocked.CompareExchange(ref _current, replacement, expected);
     }
 }
