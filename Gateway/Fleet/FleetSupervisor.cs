@@ -145,7 +145,7 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
 
         // 2. Too few: start more (respecting the backoff after failures).
         var live = Snapshot().Count(w => w.State != SlotState.Draining);
-        if (live < Target && DateTimeOffset.UtcNow >= _nextStartAllowed)
+        if (live < Target && DateTimeOffset.UtcNow >= NextStartAllowed())
         {
             var starts = Enumerable.Range(0, Target - live).Select(_ => StartOneAsync(ct)).ToList();
             await Task.WhenAll(starts);
@@ -197,7 +197,11 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
                     process.Device = await DeviceAsync(process, ct);
                     slot.State = SlotState.Ready;
                     Publish();
-                    _backoff = TimeSpan.FromSeconds(1);
+                    lock (_lock)
+                    {
+                        _backoff = TimeSpan.FromSeconds(1);
+                    }
+
                     LogReady(logger, id, process.Pid, process.Port, process.Device);
                     return;
                 }
@@ -291,10 +295,20 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
             {
                 LogCrashLoop(logger, _recentRestarts.Count, _backoff.TotalSeconds);
             }
-        }
 
-        _nextStartAllowed = now + _backoff;
-        _backoff = TimeSpan.FromSeconds(Math.Min(30, _backoff.TotalSeconds * 2));
+            // Under the lock: several starts may fail at once (Task.WhenAll), and a DateTimeOffset is not written
+            // atomically.
+            _nextStartAllowed = now + _backoff;
+            _backoff = TimeSpan.FromSeconds(Math.Min(30, _backoff.TotalSeconds * 2));
+        }
+    }
+
+    private DateTimeOffset NextStartAllowed()
+    {
+        lock (_lock)
+        {
+            return _nextStartAllowed;
+        }
     }
 
     private void Publish()
