@@ -50,7 +50,8 @@ public sealed class DestinationCircuitBreaker
                 },
                 OnClosed = _ =>
                 {
-                    // Set before the change is reported, so whoever sees "closed" also sees the streak it starts with.
+                    // Set before the change is reported, so whoever is told "closed" also sees the streak it starts with
+                    // (a manual close, the end of an isolation, set it before closing: see CloseHalfOpenAsync).
                     Interlocked.Exchange(ref _consecutiveFailures, Interlocked.Exchange(ref _probation, 0) == 1 ? options.ConsecutiveFailures - 1 : 0);
                     _onChange(CircuitState.Closed, TimeSpan.Zero);
                     return ValueTask.CompletedTask;
@@ -145,7 +146,14 @@ public sealed class DestinationCircuitBreaker
 
     private Task CloseHalfOpenAsync()
     {
+        // Polly reports a manual close from its own executor thread after the state already reads Closed; set the
+        // probation streak first, so a try finishing in between is counted against it.
         Interlocked.Exchange(ref _probation, 1);
+        if (Options.ConsecutiveFailures > 0)
+        {
+            Interlocked.Exchange(ref _consecutiveFailures, Options.ConsecutiveFailures - 1);
+        }
+
         return _manual.CloseAsync();
     }
 }
