@@ -13,6 +13,9 @@ namespace ModelWorker.Batching;
 /// </summary>
 public sealed class Batcher
 {
+    // A re-armed wait may end this much after max wait: on a real clock every read differs by a little.
+    private static readonly TimeSpan RearmTolerance = TimeSpan.FromMilliseconds(1);
+
     private readonly Channel<PendingRequest> _queue;
     private readonly IBatchModel _model;
     private readonly BatcherOptions _options;
@@ -194,11 +197,24 @@ public sealed class Batcher
                 return true;
             }
 
-            // The timer is relative to when it is created: if the clock moved on meanwhile, close now.
+            // The timer counts from when it is created (or re-armed), not from when `remaining` was read: while the
+            // clock moved on in between, re-arm it from the time now, or close now if max wait has passed.
             using var deadline = new CancellationTokenSource(remaining, _time);
-            if (_time.GetElapsedTime(firstQueuedAt) >= _options.MaxWait)
+            for (var armedAt = _options.MaxWait - remaining; ;)
             {
-                return false;
+                var elapsed = _time.GetElapsedTime(firstQueuedAt);
+                if (elapsed >= _options.MaxWait)
+                {
+                    return false;
+                }
+
+                if (elapsed - armedAt < RearmTolerance)
+                {
+                    break;
+                }
+
+                deadline.CancelAfter(_options.MaxWait - elapsed);
+                armedAt = elapsed;
             }
 
             // The deadline cancels the wait; SuppressThrowing keeps the common "max wait passed" path free of exceptions.
