@@ -77,7 +77,6 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             }
 
             outcome = EndTry(context, cluster, destination, attempt, options, stats, start, ran, outcome);
-            var failure = ran ? FailedTry(context, outcome) : null;
             if (holdsBudget)
             {
                 budgets.Release(cluster);
@@ -94,14 +93,12 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             if (condition is null || context.Response.HasStarted
                 || (condition != "held" && !attempt.MayRetry(condition, sent: outcome.Kind != ForwardOutcomeKind.NotSent)))
             {
-                LogFailedTry(failure, clusterId, destination, attempt, null);
                 break;
             }
 
             var nextDestination = PickNext(context, cluster, attempt);
             if (nextDestination is null)
             {
-                LogFailedTry(failure, clusterId, destination, attempt, null);
                 break;
             }
 
@@ -115,7 +112,6 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
                 if (!budgets.TryAcquire(cluster, options.Retry))
                 {
                     metrics.RecordRejection(clusterId, "retry_budget");
-                    LogFailedTry(failure, clusterId, destination, attempt, null);
                     break;
                 }
 
@@ -123,12 +119,13 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             }
 
             metrics.RecordRetry(clusterId, condition == "held" ? AttemptState.StatusCondition(outcome.StatusCode) : condition);
-            LogFailedTry(failure, clusterId, destination, attempt, nextDestination);
+            LogFailedTry(context, outcome, clusterId, destination, attempt, nextDestination);
             ResetForRetry(context);
             destination = nextDestination;
             proxy.AvailableDestinations = destination;
         }
 
+        LogFailedTry(context, outcome, clusterId, destination, attempt, retriedOn: null); // the last try
         await FinishAsync(context, clusterId, outcome);
     }
 
@@ -212,16 +209,15 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         };
     }
 
-    /// <summary>The forwarder's error when the try got no answer (not a status, not the client leaving); else null.</summary>
-    private static IForwarderErrorFeature? FailedTry(HttpContext context, ForwardOutcome outcome) =>
-        outcome.Kind is ForwardOutcomeKind.NotSent or ForwardOutcomeKind.TransportError or ForwardOutcomeKind.Timeout
-            ? context.GetForwarderErrorFeature()
-            : null;
-
-    private void LogFailedTry(IForwarderErrorFeature? failure, string clusterId, DestinationState destination, AttemptState attempt,
+    /// <summary>
+    /// One line when the try got no answer (not a status, not the client leaving; an open circuit leaves no forwarder
+    /// error, so it is not logged either), saying where the request went next.
+    /// </summary>
+    private void LogFailedTry(HttpContext context, ForwardOutcome outcome, string clusterId, DestinationState destination, AttemptState attempt,
         DestinationState? retriedOn)
     {
-        if (failure is null || !logger.IsEnabled(LogLevel.Warning))
+        if (outcome.Kind is not (ForwardOutcomeKind.NotSent or ForwardOutcomeKind.TransportError or ForwardOutcomeKind.Timeout)
+            || context.GetForwarderErrorFeature() is not { } failure || !logger.IsEnabled(LogLevel.Warning))
         {
             return;
         }
@@ -232,19 +228,9 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             ? attempt.Cluster.Model.Config.HttpRequest?.ActivityTimeout is { } activity && activity != TimeSpan.FromSeconds(attempt.Options.TryTimeoutSeconds)
                 ? $"nothing received for {activity.TotalSeconds} s (HttpRequest:ActivityTimeout)"
                 : $"nothing received for {attempt.Options.TryTimeoutSeconds} s (Retry:TryTimeoutSeconds)"
-            : Innermost(failure.Exception)?.Message ?? failure.Error.ToString();
+            : failure.Exception?.GetBaseException().Message ?? failure.Error.ToString();
         var next = retriedOn is null ? "not retried" : $"retried on {retriedOn.DestinationId}";
         LogTryFailed(logger, clusterId, attempt.TriedCount, destination.DestinationId, destination.Model.Config.Address, failure.Error, cause, next);
-    }
-
-    private static Exception? Innermost(Exception? exception)
-    {
-        while (exception?.InnerException is not null)
-        {
-            exception = exception.InnerException;
-        }
-
-        return exception;
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning,
