@@ -31,18 +31,25 @@ public sealed partial class PolicyLoadHarnessTests : IDisposable
         Assert.Equal(balancers.Order(), rows.Keys.Order());
         foreach (var (name, row) in rows)
         {
-            // 100 req/s for 3 s against ~600 req/s of backend capacity: most of the schedule is sent and most requests
-            // are answered in time even when the rest of the suite loads the 2 cores (the quality of each balancer is
-            // the full benchmark's business, not this test's); every backend took part and the shares add up.
+            // 100 req/s for 3 s against ~600 req/s of backend capacity: the schedule is kept and most requests are
+            // answered in time (the quality of each balancer is the full benchmark's business, not this test's);
+            // every backend took part and the shares add up.
             var sent = long.Parse(row.Groups["sent"].Value, CultureInfo.InvariantCulture);
             var within = double.Parse(row.Groups["within"].Value, CultureInfo.InvariantCulture);
             var shares = row.Groups["share"].Captures.Select(c => double.Parse(c.Value, CultureInfo.InvariantCulture)).ToArray();
-            Assert.InRange(sent, 200, 300); // open loop bounded by time: a loaded suite can put the schedule behind
+            Assert.InRange(sent, 270, 300);
             Assert.True(within >= 50, $"{name}: {within}% within the timeout\n{table}");
             Assert.Equal(3, shares.Length);
             Assert.All(shares, share => Assert.True(share > 0, $"{name}: a backend got no requests\n{table}"));
             Assert.InRange(shares.Sum(), 99.5, 100.5);
         }
+
+        // The client kept its schedule: a stall of the test process (the thread pool's 0.5-1 s starvation waits, see
+        // TestHostThreadPool) would be charged to the balancers as latency. Seen: 5-16 ms.
+        var lags = ClientLag().Matches(table).ToDictionary(m => m.Groups["name"].Value,
+            m => double.Parse(m.Groups["ms"].Value, CultureInfo.InvariantCulture));
+        Assert.Equal(balancers.Order(), lags.Keys.Order());
+        Assert.All(lags, lag => Assert.True(lag.Value < 250, $"{lag.Key}: the client fell {lag.Value} ms behind its schedule\n{table}"));
 
         Assert.True(new FileInfo(Path.Combine(_out, "policy-load-cdf.png")).Length > 1000);
     }
@@ -53,6 +60,9 @@ public sealed partial class PolicyLoadHarnessTests : IDisposable
 
     [GeneratedRegex(@"^\| (?<name>[^|]+?) \| (?<sent>\d+) \| (?<within>[\d.]+)% \|(?: [\d.]+ \|){4}(?: (?<share>[\d.]+)% \|)+$", RegexOptions.Multiline)]
     private static partial Regex TableRow();
+
+    [GeneratedRegex(@"(?<=(?:schedule: |, ))(?<name>(?:gateway|nginx) [^,]+?) (?<ms>[\d.]+) ms")]
+    private static partial Regex ClientLag();
 }
 
 [CollectionDefinition(PolicyLoadHarnessTests.Name, DisableParallelization = true)]
