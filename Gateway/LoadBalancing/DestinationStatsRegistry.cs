@@ -56,17 +56,18 @@ public sealed class DestinationStatsRegistry(LatencyModel model)
                 return existing;
             }
 
+            // Config keys are unique, so each destination is listed once; the one asked for is missing from the list
+            // only when the config no longer names it (a reload removed it).
             var missing = new List<DestinationState>();
-            var seen = new HashSet<DestinationState>(ReferenceEqualityComparer.Instance);
             foreach (var id in cluster.Model?.Config.Destinations?.Keys ?? Enumerable.Empty<string>())
             {
-                if (cluster.Destinations.TryGetValue(id, out var d) && !_entries.TryGetValue(d, out _) && seen.Add(d))
+                if (cluster.Destinations.TryGetValue(id, out var d) && !_entries.TryGetValue(d, out _))
                 {
                     missing.Add(d);
                 }
             }
 
-            if (seen.Add(destination))
+            if (!missing.Contains(destination))
             {
                 missing.Add(destination);
             }
