@@ -214,13 +214,7 @@ public class AdmissionAndRetryEndToEndTests
     public async Task Retry_ConnectionRefused_OneLogLineNamesTheDestinationTheCauseAndWhereItWent()
     {
         await using var backends = await Backends.StartAsync(1);
-        int deadPort;
-        using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            deadPort = ((IPEndPoint)listener.LocalEndpoint).Port; // nothing listens there once the listener stops
-        }
-
+        var deadPort = Benchmarks.Local.LocalProcesses.FreePort(); // nothing listens there
         var dead = $"http://127.0.0.1:{deadPort}/";
         var log = new List<string>();
         var config = ResilienceConfig.Build(LoadBalancingPolicyNames.RoundRobin, [("dead", dead), ("a", backends["a"].Url)],
