@@ -32,6 +32,9 @@ public sealed class TestBackend : IAsyncDisposable
 
     public int? QueueDepth { get; set; }
 
+    /// <summary>Answer with "name:body" (the request body as received) instead of the name alone.</summary>
+    public bool EchoBody { get; set; }
+
     /// <summary>While set and not completed, requests wait on it.</summary>
     public TaskCompletionSource? Gate { get; set; }
 
@@ -89,6 +92,13 @@ public sealed class TestBackend : IAsyncDisposable
             await context.Response.Body.FlushAsync(context.RequestAborted);
             await Task.Delay(200, context.RequestAborted); // long enough for the proxy to pass it on to its client
             context.Abort();
+            return;
+        }
+
+        if (EchoBody)
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            await context.Response.WriteAsync($"{Name}:{await reader.ReadToEndAsync(context.RequestAborted)}", context.RequestAborted);
             return;
         }
 

@@ -166,6 +166,35 @@ public class AdmissionAndRetryEndToEndTests
     }
 
     [Fact]
+    public async Task Retry_BodyWithinTheBufferLimit_SentAgainWhole()
+    {
+        await using var backends = await Backends.StartAsync(2);
+        backends["a"].StatusCode = 503;
+        backends["b"].EchoBody = true;
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, r => r["Retry"]!["BufferBodyLimitBytes"] = 4096));
+        var body = "{\"features\":[" + string.Join(",", Enumerable.Range(0, 300)) + "]}";
+        using var post = await gateway.Proxy.PostAsync("/", new StringContent(body));
+        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+        Assert.Equal("b:" + body, await post.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Retry_BodyOverTheBufferLimit_NotRetriedOnceSent()
+    {
+        await using var backends = await Backends.StartAsync(2);
+        backends["a"].StatusCode = 503;
+        backends["a"].EchoBody = true; // reads the whole body, so it was surely sent
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, r => r["Retry"]!["BufferBodyLimitBytes"] = 16));
+        using var post = await gateway.Proxy.PostAsync("/", new StringContent("{\"features\":[1,2,3,4,5,6,7,8,9,10]}"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, post.StatusCode); // a's own answer, passed on
+        Assert.Equal((1, 0), (backends["a"].Hits, backends["b"].Hits));
+
+        // A GET has no body to keep: still retried.
+        backends["a"].ResetHits();
+        Assert.Equal("b", (await gateway.GetSequentialAsync(1))[0]);
+    }
+
+    [Fact]
     public async Task Retry_ResponseAlreadyStarted_NeverRetried()
     {
         await using var backends = await Backends.StartAsync(2);
