@@ -13,6 +13,8 @@ public sealed class TestBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _hits;
+    private int _concurrent;
+    private int _maxConcurrent;
 
     private TestBackend(string name, WebApplication app)
     {
@@ -25,6 +27,9 @@ public sealed class TestBackend : IAsyncDisposable
     public string Url => _app.Urls.First();
 
     public int Hits => Volatile.Read(ref _hits);
+
+    /// <summary>The most requests (health probes included) this backend has held at once.</summary>
+    public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
 
     public TimeSpan Delay { get; set; }
 
@@ -64,6 +69,24 @@ public sealed class TestBackend : IAsyncDisposable
     public void ResetHits() => Interlocked.Exchange(ref _hits, 0);
 
     private async Task HandleAsync(HttpContext context)
+    {
+        var now = Interlocked.Increment(ref _concurrent);
+        for (var max = Volatile.Read(ref _maxConcurrent); now > max; max = Volatile.Read(ref _maxConcurrent))
+        {
+            Interlocked.CompareExchange(ref _maxConcurrent, now, max);
+        }
+
+        try
+        {
+            await ServeAsync(context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _concurrent);
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context)
     {
         Interlocked.Increment(ref _hits);
         if (Clock is { } clock && context.Request.Path != ProbePath)

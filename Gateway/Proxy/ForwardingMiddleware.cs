@@ -291,13 +291,23 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
     private DestinationState? PickNext(HttpContext context, ClusterState cluster, AttemptState attempt)
     {
         var untried = attempt.Untried();
-        if (untried.Count <= 1)
+        var lease = context.Features.Get<CapLease>();
+        if (lease is not null)
         {
-            return untried.Count == 0 ? null : untried[0];
+            // Under a per-destination cap a retry goes only where there is room, and takes its place there.
+            for (var i = untried.Count - 1; i >= 0; i--)
+            {
+                if (registry.Get(cluster, untried[i]).CapSlots >= lease.Cap)
+                {
+                    untried.RemoveAt(i);
+                }
+            }
         }
 
-        var policy = policies.Find(cluster.Model.Config.LoadBalancingPolicy);
-        return policy?.PickDestination(context, cluster, untried) ?? untried[0];
+        var next = untried.Count <= 1
+            ? untried.Count == 0 ? null : untried[0]
+            : policies.Find(cluster.Model.Config.LoadBalancingPolicy)?.PickDestination(context, cluster, untried) ?? untried[0];
+        return next is null || lease is null || lease.TryMoveTo(registry.Get(cluster, next)) ? next : null;
     }
 
     private static void ResetForRetry(HttpContext context, AttemptState attempt)
