@@ -37,6 +37,11 @@ public sealed class TestBackend : IAsyncDisposable
 
     public int? QueueDepth { get; set; }
 
+    /// <summary>When above 0, the answer is the name, then this many chunks ("." each) <see cref="ChunkInterval"/> apart.</summary>
+    public int ChunkCount { get; set; }
+
+    public TimeSpan ChunkInterval { get; set; }
+
     /// <summary>Answer with "name:body" (the request body as received) instead of the name alone.</summary>
     public bool EchoBody { get; set; }
 
@@ -115,6 +120,20 @@ public sealed class TestBackend : IAsyncDisposable
             await context.Response.Body.FlushAsync(context.RequestAborted);
             await Task.Delay(200, context.RequestAborted); // long enough for the proxy to pass it on to its client
             context.Abort();
+            return;
+        }
+
+        if (ChunkCount > 0)
+        {
+            await context.Response.WriteAsync(Name, context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            for (var i = 0; i < ChunkCount; i++)
+            {
+                await Task.Delay(ChunkInterval, context.RequestAborted);
+                await context.Response.WriteAsync(".", context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+            }
+
             return;
         }
 

@@ -310,7 +310,7 @@ public class AdmissionAndRetryEndToEndTests
         var line = Assert.Single(FailedTryLines(log));
         Assert.StartsWith("Warning ", line, StringComparison.Ordinal);
         Assert.Contains($"Cluster backends: try 1 to {tried.Name} ({tried.Url}", line, StringComparison.Ordinal);
-        var expected = "RequestTimedOut: nothing received for 0.3 s (Retry:TryTimeoutSeconds); not retried.";
+        var expected = "RequestTimedOut: no response within 0.3 s (Retry:TryTimeoutSeconds); not retried.";
         Assert.True(line.Contains(expected, StringComparison.Ordinal), $"expected \"{expected}\" in\n{line}");
         AssertNoStackTraces(log);
     }

@@ -14,6 +14,8 @@ public sealed record ResilienceOptions
 
     public SlowStartOptions SlowStart { get; init; } = new();
 
+    public TimeoutOptions Timeouts { get; init; } = new();
+
     /// <summary>Per-destination cap on requests in flight (nginx <c>max_conns</c>, HAProxy <c>maxconn</c>); 0 = none.</summary>
     public int MaxConnectionsPerDestination { get; init; }
 
@@ -111,4 +113,18 @@ public sealed record SlowStartOptions
 
     /// <summary>Envoy's aggression: 1 = linear; larger = faster at first.</summary>
     public double Aggression { get; init; } = 1;
+}
+
+/// <summary>
+/// Envoy's request deadlines besides the per-try one (<see cref="RetryOptions.TryTimeoutSeconds"/>, to the first response
+/// byte): the route timeout for the whole request and the idle timeout between two reads or writes (nginx
+/// <c>proxy_read_timeout</c> / <c>proxy_send_timeout</c>, YARP ActivityTimeout).
+/// </summary>
+public sealed record TimeoutOptions
+{
+    /// <summary>From the request's arrival to its last byte, all tries together (Envoy route timeout); 0 = none.</summary>
+    public double RouteSeconds { get; init; }
+
+    /// <summary>Longest silence while a try sends or receives, body streaming included; a stream is never cut while it moves.</summary>
+    public double IdleSeconds { get; init; } = 60;
 }

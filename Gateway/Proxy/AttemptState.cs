@@ -55,6 +55,9 @@ internal sealed class AttemptState(RetryOptions options, ClusterState cluster, b
     /// <summary>Whether a retry could resend the request after it was sent (see <see cref="RequestBody"/>).</summary>
     public bool MethodRetryable => methodRetryable;
 
+    /// <summary>The request's per-try and route deadlines.</summary>
+    public RequestDeadline? Deadline { get; set; }
+
     /// <summary>The request's body as the forwarder reads it; null when the request has none.</summary>
     public RequestBody? Body { get; set; }
 
@@ -63,6 +66,7 @@ internal sealed class AttemptState(RetryOptions options, ClusterState cluster, b
         TriedCount < Options.MaxTries
         && (!sent || methodRetryable)
         && (Body is null || Body.CanReplay)
+        && Deadline?.RouteExpired != true
         && Options.Conditions.Contains(condition)
         && (Options.TotalTimeoutSeconds <= 0 || time.GetElapsedTime(startTimestamp).TotalSeconds < Options.TotalTimeoutSeconds)
         && HasUntried();

@@ -30,6 +30,9 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
 {
     public const string RetryNonIdempotentMetadataKey = "RetryNonIdempotent";
 
+    /// <summary>Route metadata: this route's own deadline in seconds (overrides Timeouts.RouteSeconds; 0 = none).</summary>
+    public const string RouteTimeoutMetadataKey = "TimeoutSeconds";
+
     private readonly RequestDelegate _next = next;
 
     public async Task InvokeAsync(HttpContext context)
@@ -53,6 +56,10 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         var attempt = new AttemptState(options.Retry, cluster, routeAllows || AttemptState.IsIdempotent(context.Request.Method),
             time.GetTimestamp(), time, context, _next) { PassQueueDepthHeader = options.PassQueueDepthHeader };
         context.Features.Set(attempt);
+        var lifetime = context.Features.Get<IHttpRequestLifetimeFeature>()!;
+        using var deadline = new RequestDeadline(lifetime, time, time.GetTimestamp(), RouteTimeout(proxy.Route.Config, options));
+        context.Features.Set<IHttpRequestLifetimeFeature>(deadline);
+        attempt.Deadline = deadline;
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
         {
             // Kept for a retry only where one may send it again after it was sent; always watched for delivery.
@@ -70,6 +77,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             // One try, awaited here rather than in a helper method: one state machine less per request. What comes
             // before and after the await is synchronous (BeginTry, EndTry).
             attempt.AddTried(destination);
+            deadline.StartTry(TimeSpan.FromSeconds(options.Retry.TryTimeoutSeconds));
             var (stats, breaker, start) = BeginTry(cluster, destination);
             var ran = true;
             try
@@ -88,6 +96,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             {
                 stats.Abandon();
                 attempt.Body?.Finish();
+                context.Features.Set(lifetime);
                 throw;
             }
 
@@ -142,7 +151,8 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
 
         LogFailedTry(context, outcome, clusterId, destination, attempt, retriedOn: null); // the last try
         attempt.Body?.Finish();
-        await FinishAsync(context, clusterId, outcome);
+        context.Features.Set(lifetime); // the answer below belongs to the client's own lifetime, not a spent deadline
+        await FinishAsync(context, clusterId, outcome, deadline.Fired);
     }
 
     /// <summary>The try as Polly runs it: the rest of YARP's pipeline, then what came of it.</summary>
@@ -208,8 +218,21 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         return outcome;
     }
 
+    /// <summary>The route's deadline: its own <c>Metadata.TimeoutSeconds</c>, else the cluster's Timeouts.RouteSeconds.</summary>
+    private static TimeSpan RouteTimeout(Yarp.ReverseProxy.Configuration.RouteConfig route, ResilienceOptions options) =>
+        TimeSpan.FromSeconds(route.Metadata?.TryGetValue(RouteTimeoutMetadataKey, out var text) == true
+            && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? seconds
+            : options.Timeouts.RouteSeconds);
+
     private static ForwardOutcome Classify(HttpContext context, AttemptState attempt)
     {
+        if (attempt.Deadline is { Fired: not DeadlineKind.None } && context.GetForwarderErrorFeature() is { Error: not ForwarderError.None })
+        {
+            // Our deadline stopped the try through the token the forwarder watches: it reads as a cancel, it was a timeout.
+            return new ForwardOutcome(ForwardOutcomeKind.Timeout, StatusCodes.Status504GatewayTimeout);
+        }
+
         var outcome = ClassifyError(context, attempt);
         // A client that leaves before it delivered its body (stalled, or cut off mid-upload) may surface as a plain
         // cancel; the time waited was the client's, not the destination's.
@@ -261,13 +284,17 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
 
         // The try timeout is YARP's activity timeout, which Retry:TryTimeoutSeconds sets unless the cluster's own
         // HttpRequest:ActivityTimeout does.
-        var cause = failure.Error == ForwarderError.RequestTimedOut
-            ? attempt.Cluster.Model.Config.HttpRequest?.ActivityTimeout is { } activity && activity != TimeSpan.FromSeconds(attempt.Options.TryTimeoutSeconds)
-                ? $"nothing received for {activity.TotalSeconds} s (HttpRequest:ActivityTimeout)"
-                : $"nothing received for {attempt.Options.TryTimeoutSeconds} s (Retry:TryTimeoutSeconds)"
-            : failure.Exception?.GetBaseException().Message ?? failure.Error.ToString();
+        var cause = attempt.Deadline?.Fired switch
+        {
+            DeadlineKind.Try => $"no response within {attempt.Options.TryTimeoutSeconds} s (Retry:TryTimeoutSeconds)",
+            DeadlineKind.Route => "the route's deadline passed (Timeouts:RouteSeconds)",
+            _ when failure.Error == ForwarderError.RequestTimedOut =>
+                $"nothing received for {attempt.Cluster.Model.Config.HttpRequest?.ActivityTimeout?.TotalSeconds} s (Timeouts:IdleSeconds)",
+            _ => failure.Exception?.GetBaseException().Message ?? failure.Error.ToString(),
+        };
+        var error = attempt.Deadline?.Fired is DeadlineKind.Try or DeadlineKind.Route ? ForwarderError.RequestTimedOut : failure.Error;
         var next = retriedOn is null ? "not retried" : $"retried on {retriedOn.DestinationId}";
-        LogTryFailed(logger, clusterId, attempt.TriedCount, destination.DestinationId, destination.Model.Config.Address, failure.Error, cause, next);
+        LogTryFailed(logger, clusterId, attempt.TriedCount, destination.DestinationId, destination.Model.Config.Address, error, cause, next);
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning,
@@ -320,7 +347,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         attempt.Body?.Rewind(); // MayRetry checked that it can
     }
 
-    private static Task FinishAsync(HttpContext context, string clusterId, ForwardOutcome outcome) => outcome.Kind switch
+    private static Task FinishAsync(HttpContext context, string clusterId, ForwardOutcome outcome, DeadlineKind fired) => outcome.Kind switch
     {
         _ when context.Response.HasStarted => Task.CompletedTask,
         ForwardOutcomeKind.RetryableStatus => Problems.WriteAsync(context, outcome.StatusCode, "Every destination tried failed",
@@ -333,7 +360,12 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             $"the request could not be sent on as it came ({context.GetForwarderErrorFeature()?.Exception?.GetBaseException().Message ?? "its body was incomplete"}); fix the request and send it again.",
             clusterId, retryAfterSeconds: null),
         ForwardOutcomeKind.Timeout => Problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Destination timed out",
-            "no response within the try timeout (LbProxy Retry.TryTimeoutSeconds) and no retry was allowed.", clusterId),
+            fired == DeadlineKind.Route
+                ? "the route's deadline (LbProxy Timeouts.RouteSeconds, or the route's Metadata.TimeoutSeconds) passed before the response was complete."
+                : fired == DeadlineKind.Try
+                    ? "no response within the try timeout (LbProxy Retry.TryTimeoutSeconds) and no retry was allowed."
+                    : "the destination went silent for longer than the idle timeout (LbProxy Timeouts.IdleSeconds) and no retry was allowed.",
+            clusterId),
         _ => Task.CompletedTask,
     };
 }

@@ -22,6 +22,8 @@ internal static class RetryResponseTransform
             return ValueTask.CompletedTask;
         }
 
+        attempt.Deadline?.FirstByte(); // the per-try timeout is met
+
         // NonValidated: no parsing and no allocation for a header read on every response.
         attempt.ReportedQueueDepth = response.Headers.NonValidated.TryGetValues(QueueDepthHeader, out var values)
             && values.Count > 0
