@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Gateway.Discovery;
 
@@ -13,12 +14,13 @@ public static class DiscoveryServiceCollectionExtensions
         services.TryAddSingleton(resolver ?? SystemHostResolver.Instance);
         foreach (var (clusterId, options) in clusters)
         {
-            services.AddHostedService(sp =>
+            // Not AddHostedService: it keeps one registration per implementation type, and each cluster needs its own.
+            services.AddSingleton<IHostedService>(sp =>
             {
                 sp.GetRequiredService<DiscoveryState>().Expect(clusterId);
                 return options.Source == DiscoverySource.Dns
                     ? ActivatorUtilities.CreateInstance<DnsDiscovery>(sp, clusterId, options)
-                    : (Microsoft.Extensions.Hosting.IHostedService)ActivatorUtilities.CreateInstance<EndpointSliceDiscovery>(sp, clusterId, options);
+                    : (IHostedService)ActivatorUtilities.CreateInstance<EndpointSliceDiscovery>(sp, clusterId, options);
             });
         }
 

@@ -19,6 +19,9 @@ namespace Gateway.Discovery;
 internal sealed class EndpointSliceDiscovery(string clusterId, DiscoveryOptions options, ConfigState config, DiscoveryState state,
     TimeProvider time, ILogger<EndpointSliceDiscovery> logger) : BackgroundService
 {
+    /// <summary>The server ends each watch after this long (a clean end, resumed at once), well inside HTTP timeouts.</summary>
+    private const int WatchTimeoutSeconds = 300;
+
     private static readonly TimeSpan s_firstRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_maxRetry = TimeSpan.FromSeconds(30);
 
@@ -47,7 +50,7 @@ internal sealed class EndpointSliceDiscovery(string clusterId, DiscoveryOptions 
         var retry = s_firstRetry;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var operation = resourceVersion is null ? "list" : "watch";
+            var operation = "list";
             try
             {
                 if (resourceVersion is null)
@@ -64,9 +67,10 @@ internal sealed class EndpointSliceDiscovery(string clusterId, DiscoveryOptions 
                     state.MarkSynced(clusterId);
                 }
 
+                operation = "watch";
                 var gone = false;
                 var events = client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync(ns, labelSelector: selector, resourceVersion: resourceVersion,
-                    allowWatchBookmarks: true, onError: ex => gone |= IsGone(ex), cancellationToken: stoppingToken);
+                    allowWatchBookmarks: true, timeoutSeconds: WatchTimeoutSeconds, onError: ex => gone |= IsGone(ex), cancellationToken: stoppingToken);
                 await foreach (var (type, slice) in events)
                 {
                     Apply(type, slice);

@@ -1,0 +1,43 @@
+using System.Net;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Discovery;
+
+/// <summary>DNS discovery end to end: the real gateway, a real backend on 127.0.0.1, lookups answered by the test.</summary>
+public sealed class DnsDiscoveryEndToEndTests
+{
+    [Fact]
+    public async Task Refresh_AddressRemovedWithRequestInFlight_RequestFinishesNewOnesFindNoDestination()
+    {
+        await using var backend = await TestBackend.StartAsync("a");
+        var port = new Uri(backend.Url).Port;
+        var resolver = new FakeHostResolver();
+        resolver.Answer("127.0.0.1");
+        await using var gateway = await DiscoveryGateway.StartAsync(
+            $$"""{ "Source": "Dns", "Host": "workers.default.svc.cluster.local", "Port": {{port}}, "RefreshSeconds": 0.2 }""", resolver);
+        await gateway.WaitForDestinationsAsync($"127.0.0.1:{port}");
+        Assert.Equal(["a"], await gateway.GetAsync(1));
+
+        backend.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inFlight = gateway.Proxy.GetAsync("/");
+        while (backend.Hits < 2)
+        {
+            await Task.Delay(10);
+        }
+
+        resolver.Answer();
+        await gateway.WaitForDestinationsAsync();
+        using (var none = await gateway.Proxy.GetAsync("/"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, none.StatusCode);
+        }
+
+        backend.Gate.SetResult();
+        using var drained = await inFlight;
+        Assert.Equal(HttpStatusCode.OK, drained.StatusCode);
+
+        resolver.Answer("127.0.0.1");
+        await gateway.WaitForDestinationsAsync($"127.0.0.1:{port}");
+        Assert.Equal(["a"], await gateway.GetAsync(1));
+    }
+}
