@@ -20,10 +20,12 @@ public sealed class DnsDiscoveryEndToEndTests
 
         backend.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var inFlight = gateway.Proxy.GetAsync("/");
-        while (backend.Hits < 2)
+        for (var i = 0; i < 1500 && backend.Hits < 2; i++)
         {
             await Task.Delay(10);
         }
+
+        Assert.Equal(2, backend.Hits);
 
         resolver.Answer();
         await gateway.WaitForDestinationsAsync();

@@ -67,4 +67,8 @@ internal static class DiscoveryRules
 
         return result;
     }
+
+    /// <summary>The same clusters with the same settings (discovery is read at start-up, so a change needs a restart).</summary>
+    public static bool Same(IReadOnlyDictionary<string, DiscoveryOptions> a, IReadOnlyDictionary<string, DiscoveryOptions> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var other) && kv.Value == other);
 }

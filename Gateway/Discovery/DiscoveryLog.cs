@@ -24,4 +24,7 @@ internal static partial class DiscoveryLog
 
     [LoggerMessage(EventId = 606, Level = LogLevel.Warning, Message = "Discovery: cluster {Cluster}: EndpointSlice {Slice} has no port matching {Wanted}; its endpoints are skipped.")]
     public static partial void NoMatchingPort(ILogger logger, string cluster, string slice, string wanted);
+
+    [LoggerMessage(EventId = 607, Level = LogLevel.Warning, Message = "Discovery: cluster {Cluster}: the EndpointSlice watch sent an error or an unreadable event ({Error}).")]
+    public static partial void WatchEventError(ILogger logger, string cluster, string error);
 }

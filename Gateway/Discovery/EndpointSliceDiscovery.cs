@@ -70,7 +70,7 @@ internal sealed class EndpointSliceDiscovery(string clusterId, DiscoveryOptions 
                 operation = "watch";
                 var gone = false;
                 var events = client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync(ns, labelSelector: selector, resourceVersion: resourceVersion,
-                    allowWatchBookmarks: true, timeoutSeconds: WatchTimeoutSeconds, onError: ex => gone |= IsGone(ex), cancellationToken: stoppingToken);
+                    allowWatchBookmarks: true, timeoutSeconds: WatchTimeoutSeconds, onError: ex => gone |= OnWatchError(ex), cancellationToken: stoppingToken);
                 await foreach (var (type, slice) in events)
                 {
                     Apply(type, slice);
@@ -134,6 +134,18 @@ internal sealed class EndpointSliceDiscovery(string clusterId, DiscoveryOptions 
             DiscoveryLog.Published(logger, clusterId, destinations.Count, $"EndpointSlices of {options.Service}",
                 string.Join(", ", destinations.Select(d => $"{d.Key}={d.Value.Address}").Order(StringComparer.Ordinal)));
         }
+    }
+
+    /// <summary>An ERROR event or an event the client could not read; true when it says the resourceVersion is gone.</summary>
+    private bool OnWatchError(Exception ex)
+    {
+        if (IsGone(ex))
+        {
+            return true;
+        }
+
+        DiscoveryLog.WatchEventError(logger, clusterId, ex.Message);
+        return false;
     }
 
     private static bool IsGone(Exception ex) => ex switch
