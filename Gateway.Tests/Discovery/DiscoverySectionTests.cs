@@ -61,13 +61,14 @@ public sealed class DiscoverySectionTests
     [InlineData("\"RefreshSeconds\": 2", "\"RefreshSeconds\": 0", 12, "RefreshSeconds is 0")]
     [InlineData("\"Source\": \"Dns\"", "\"Source\": \"Consul\"", 12, "could not be converted")]
     [InlineData("\"PortName\": \"http\"", "\"PortNmae\": \"http\"", 11, "could not be mapped")]
-    [InlineData("\"dns\": { \"Source\"", "\"nope\": { \"Source\"", 12, "cluster 'nope', which is not defined")]
+    [InlineData("\"dns\": { }", "\"other\": { \"Destinations\": { \"d\": { \"Address\": \"http://127.0.0.1:1\" } } }", 12, "cluster 'dns', which is not defined")]
     public async Task Parse_BadDiscoveryValue_NamesFileLineAndFix(string find, string replace, int line, string problem)
     {
         var (config, errors) = await Parse(WithDiscovery.Replace(find, replace, StringComparison.Ordinal));
 
         Assert.Null(config);
-        var error = Assert.Single(errors, e => e.Problem.Contains(problem, StringComparison.Ordinal));
+        var error = Assert.Single(errors); // and no "cluster has no destinations" besides it
+        Assert.Contains(problem, error.Problem, StringComparison.Ordinal);
         Assert.Equal("gw.json", error.File);
         Assert.Equal(line, error.Line);
         Assert.False(string.IsNullOrWhiteSpace(error.Fix));

@@ -92,7 +92,7 @@ public static class ConfigFileParser
             var before = errors.Count;
             ClusterRules.Validate(cluster, path, Report,
                 fedByFleet: (fleet is not null && string.Equals(cluster.ClusterId, fleet.ClusterId, StringComparison.OrdinalIgnoreCase))
-                    || options.Discovery.ContainsKey(cluster.ClusterId));
+                    || (dto.LbProxy?.Discovery?.Keys.Contains(cluster.ClusterId, StringComparer.OrdinalIgnoreCase) ?? false));
             if (errors.Count == before && yarpValidator is not null)
             {
                 AddYarpErrors(await yarpValidator.ValidateClusterAsync(cluster), path, Report);
