@@ -1,5 +1,7 @@
 using System.Net;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Gateway.Tests.Discovery;
 
@@ -41,5 +43,26 @@ public sealed class DnsDiscoveryEndToEndTests
         resolver.Answer("127.0.0.1");
         await gateway.WaitForDestinationsAsync($"127.0.0.1:{port}");
         Assert.Equal(["a"], await gateway.GetAsync(1));
+    }
+
+    [Fact]
+    public async Task Readyz_FirstAnswerThenShutdown_ReadyThen503()
+    {
+        var resolver = new FakeHostResolver();
+        resolver.Answer("127.0.0.1");
+        await using var gateway = await DiscoveryGateway.StartAsync(
+            """{ "Source": "Dns", "Host": "workers.default.svc.cluster.local", "Port": 8000 }""", resolver);
+        await gateway.WaitForDestinationsAsync("127.0.0.1:8000");
+
+        using (var ready = await gateway.Admin.GetAsync("/readyz"))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        }
+
+        // SIGTERM's first effect: the application is stopping. The Service must stop sending before the drain ends.
+        gateway.Host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        using var stopping = await gateway.Admin.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, stopping.StatusCode);
+        Assert.Equal("stopping\n", await stopping.Content.ReadAsStringAsync());
     }
 }

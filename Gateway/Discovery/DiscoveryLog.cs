@@ -13,7 +13,7 @@ internal static partial class DiscoveryLog
     [LoggerMessage(EventId = 602, Level = LogLevel.Warning, Message = "Discovery: cluster {Cluster}: EndpointSlice {Operation} failed ({Error}); keeping the last {Count} destination(s), retrying in {DelaySeconds} s.")]
     public static partial void KubernetesFailed(ILogger logger, string cluster, string operation, string error, int count, double delaySeconds);
 
-    [LoggerMessage(EventId = 603, Level = LogLevel.Information, Message = "Discovery: cluster {Cluster}: the EndpointSlice watch ended; resuming from resourceVersion {ResourceVersion}.")]
+    [LoggerMessage(EventId = 603, Level = LogLevel.Debug, Message = "Discovery: cluster {Cluster}: the EndpointSlice watch ended; resuming from resourceVersion {ResourceVersion}.")]
     public static partial void WatchResumed(ILogger logger, string cluster, string resourceVersion);
 
     [LoggerMessage(EventId = 604, Level = LogLevel.Information, Message = "Discovery: cluster {Cluster}: resourceVersion {ResourceVersion} is gone (410); listing the EndpointSlices again.")]

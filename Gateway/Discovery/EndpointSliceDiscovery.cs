@@ -65,6 +65,7 @@ internal sealed class EndpointSliceDiscovery(string clusterId, DiscoveryOptions 
                     resourceVersion = list.Metadata.ResourceVersion;
                     Publish();
                     state.MarkSynced(clusterId);
+                    retry = s_firstRetry;
                 }
 
                 operation = "watch";
