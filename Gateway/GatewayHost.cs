@@ -113,6 +113,7 @@ public sealed class GatewayHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, logging);
+        builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
         builder.WebHost.UseUrls([.. options.Urls]);
         builder.Services.AddLbProxyGateway(options);
         if (options.ConfigPath is { } path)
@@ -153,13 +154,14 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(options.MeterName)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        builder.Services.AddStatusPage(proxyServices);
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/status", () => Results.Json(StatusReport.Build(
             proxyServices.GetRequiredService<GatewayStateReader>(), proxyServices.GetRequiredService<ConfigState>(),
             proxyServices.GetRequiredService<GatewayMetrics>(), proxyServices.GetService<FleetSupervisor>(),
             proxyServices.GetService<FleetAutoscaler>())));
-        app.MapGet("/", () => Results.Text("LbProxy admin: GET /status (JSON), GET /metrics (Prometheus)\n"));
+        app.MapStatusPage(proxyServices); // GET / (or /ui): the live status page
         return app;
     }
 
