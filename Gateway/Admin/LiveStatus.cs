@@ -76,12 +76,13 @@ internal static class LiveStatus
     private static Row ToRow(DestinationView v, DestinationHistory? history, long now)
     {
         var samples = history?.Samples() ?? [];
-        var recent = samples.TakeLast(StatusSampler.P95WindowSeconds).ToArray();
+        // A destination that left its cluster serves nothing now: its last rates are history, not current figures.
+        var recent = history?.GoneAt is null ? samples.TakeLast(StatusSampler.P95WindowSeconds).ToArray() : [];
         var rps = recent.Length == 0 ? 0 : recent.Average(s => s.Rps);
         var errors = recent.Sum(s => double.IsNaN(s.ErrorRate) ? 0 : s.ErrorRate * s.Rps);
         var (state, reason) = StateOf(v, history?.GoneAt is not null);
         return new Row(v.ClusterId, v.Policy, v, state, reason, rps, rps > 0 ? errors / rps : null,
-            samples.Length == 0 ? null : samples[^1].P95Seconds, v.Stats.LatencyEstimate(now), samples, history?.GoneAt);
+            recent.Length == 0 ? null : recent[^1].P95Seconds, v.Stats.LatencyEstimate(now), samples, history?.GoneAt);
     }
 
     /// <summary>up, draining or down, and why; a destination that left its cluster is down ("removed").</summary>

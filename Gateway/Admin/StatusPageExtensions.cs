@@ -19,7 +19,10 @@ internal static class StatusPageExtensions
         return services;
     }
 
-    /// <summary>GET / and /ui: the page; /ui/{file}: its script and style; /ui/state: the JSON it polls.</summary>
+    /// <summary>
+    /// GET / and /ui: the page; /ui/{file}: its script and style; /ui/state: the JSON it polls; /sd/workers: the
+    /// local fleet as Prometheus HTTP service discovery (k8s/prometheus/prometheus.yml uses it).
+    /// </summary>
     public static IEndpointRouteBuilder MapStatusPage(this IEndpointRouteBuilder endpoints, IServiceProvider proxyServices)
     {
         endpoints.MapGet("/", (HttpContext context) => StatusPageAssets.Serve("index.html", context));
@@ -33,6 +36,7 @@ internal static class StatusPageExtensions
                 context.RequestServices.GetRequiredService<StatusSampler>(), proxyServices.GetRequiredService<OpsEventLog>(),
                 proxyServices.GetService<FleetSupervisor>(), proxyServices.GetRequiredService<TimeProvider>()));
         });
+        endpoints.MapGet("/sd/workers", () => WorkerTargets.Get(proxyServices.GetService<FleetSupervisor>()));
         return endpoints;
     }
 }
