@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages whose programs the tests start for real (command -> package).
-declare -A needs=([nginx]=nginx-light)
+declare -A needs=([nginx]=nginx-light [chromium]=chromium [prometheus]=prometheus [locust]=python3-locust)
 missing=()
 for cmd in "${!needs[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${needs[$cmd]}")
