@@ -71,6 +71,8 @@ public class StatusPageBrowserTests(ITestOutputHelper output)
 
         // The event log shows the exit, fed by the supervisor's own log line.
         await page.WaitForSelectorAsync($"#events tr[data-kind='worker-exited']:has-text('{victim.Id}')", new PageWaitForSelectorOptions { Timeout = 5_000 });
+        // Taken out of the cluster by the supervisor by now, it stays listed as down (with its history) for a minute.
+        Assert.Equal(1, await page.Locator($"tr[data-destination='{victim.Id}'][data-state='down']").CountAsync());
         var screenshot = Path.Combine(OpsArtifacts.Folder, "status-page.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
         output.WriteLine($"screenshot: {screenshot}");

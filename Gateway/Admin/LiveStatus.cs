@@ -20,11 +20,14 @@ internal static class LiveStatus
         var now = state.Registry.Model.Time.GetTimestamp();
         var live = state.Destinations().ToList();
         var liveKeys = live.Select(v => (v.ClusterId, v.Destination.DestinationId)).ToHashSet();
-        var gone = sampler.Histories.Where(kv => !liveKeys.Contains(kv.Key) && kv.Value.GoneAt is not null && kv.Value.Last is not null)
-            .Select(kv => (View: kv.Value.Last!, History: (DestinationHistory?)kv.Value));
-        var rows = live.Select(v => (View: v, History: sampler.Histories.GetValueOrDefault((v.ClusterId, v.Destination.DestinationId))))
+        // A local worker whose process is gone is down now, not at the supervisor's next tick (up to 1 s) that takes it out.
+        var exited = fleet?.ReadyProcesses().Where(p => p.HasExited).Select(p => (fleet.Options.ClusterId, p.Id)).ToHashSet() ?? [];
+        // Sampled before but no longer in its cluster: gone, even before the sampler's next tick notices.
+        var gone = sampler.Histories.Where(kv => !liveKeys.Contains(kv.Key) && kv.Value.Last is not null)
+            .Select(kv => (View: kv.Value.Last!, History: (DestinationHistory?)kv.Value, Gone: true));
+        var rows = live.Select(v => (View: v, History: sampler.Histories.GetValueOrDefault((v.ClusterId, v.Destination.DestinationId)), Gone: false))
             .Concat(gone)
-            .Select(r => ToRow(r.View, r.History, now))
+            .Select(r => ToRow(r.View, r.History, r.Gone, now, exited.Contains((r.View.ClusterId, r.View.Destination.DestinationId))))
             .ToList();
         var status = config.Status;
         return new
@@ -73,16 +76,16 @@ internal static class LiveStatus
         };
     }
 
-    private static Row ToRow(DestinationView v, DestinationHistory? history, long now)
+    private static Row ToRow(DestinationView v, DestinationHistory? history, bool gone, long now, bool processExited)
     {
         var samples = history?.Samples() ?? [];
         // A destination that left its cluster serves nothing now: its last rates are history, not current figures.
-        var recent = history?.GoneAt is null ? samples.TakeLast(StatusSampler.P95WindowSeconds).ToArray() : [];
+        var recent = gone ? [] : samples.TakeLast(StatusSampler.P95WindowSeconds).ToArray();
         var rps = recent.Length == 0 ? 0 : recent.Average(s => s.Rps);
         var errors = recent.Sum(s => double.IsNaN(s.ErrorRate) ? 0 : s.ErrorRate * s.Rps);
-        var (state, reason) = StateOf(v, history?.GoneAt is not null);
+        var (state, reason) = processExited ? ("down", "worker process exited") : StateOf(v, gone);
         return new Row(v.ClusterId, v.Policy, v, state, reason, rps, rps > 0 ? errors / rps : null,
-            recent.Length == 0 ? null : recent[^1].P95Seconds, v.Stats.LatencyEstimate(now), samples, history?.GoneAt);
+            recent.Length == 0 ? null : recent[^1].P95Seconds, v.Stats.LatencyEstimate(now), samples, gone, history?.GoneAt);
     }
 
     /// <summary>up, draining or down, and why; a destination that left its cluster is down ("removed").</summary>
@@ -114,7 +117,7 @@ internal static class LiveStatus
     private static double? Round(double value, int digits = 2) => double.IsFinite(value) ? Math.Round(value, digits) : null;
 
     private sealed record Row(string Cluster, string Policy, DestinationView View, string State, string? Reason, double Rps, double? ErrorRate,
-        double? P95Seconds, double LatencySeconds, HistorySample[] Samples, DateTimeOffset? GoneAt)
+        double? P95Seconds, double LatencySeconds, HistorySample[] Samples, bool Gone, DateTimeOffset? GoneAt)
     {
         public object ToJson(double clusterRps) => new
         {
@@ -122,9 +125,9 @@ internal static class LiveStatus
             address = View.Stats.Address,
             state = State,
             reason = Reason,
-            goneAt = GoneAt,
+            goneAt = Gone ? GoneAt : null,
             weight = View.Stats.Weight,
-            inFlight = GoneAt is null ? View.Stats.InFlight : 0,
+            inFlight = Gone ? 0 : View.Stats.InFlight,
             requests = View.Stats.Requests,
             failures = View.Stats.Failures,
             latencyEstimateMs = Round(LatencySeconds * 1000),

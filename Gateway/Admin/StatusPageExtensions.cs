@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Admin;
 
@@ -14,7 +15,8 @@ internal static class StatusPageExtensions
     public static IServiceCollection AddStatusPage(this IServiceCollection services, IServiceProvider proxyServices)
     {
         services.AddSingleton(sp => new StatusSampler(proxyServices.GetRequiredService<GatewayStateReader>(),
-            proxyServices.GetRequiredService<TimeProvider>(), new InProcessScrape(sp).GetAsync, proxyServices.GetService<FleetAutoscaler>()));
+            proxyServices.GetRequiredService<TimeProvider>(), new InProcessScrape(sp).GetAsync, sp.GetRequiredService<ILogger<StatusSampler>>(),
+            proxyServices.GetService<FleetAutoscaler>()));
         services.AddHostedService(sp => sp.GetRequiredService<StatusSampler>());
         return services;
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Gateway.Fleet;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Admin;
 
@@ -10,8 +11,8 @@ namespace Gateway.Admin;
 /// decisions. A destination that leaves its cluster (a worker that died, a reload that dropped it) stays listed,
 /// marked gone, for <see cref="GoneKeepSeconds"/>.
 /// </summary>
-internal sealed class StatusSampler(GatewayStateReader state, TimeProvider time, Func<CancellationToken, Task<string>> scrapeMetrics,
-    FleetAutoscaler? autoscaler = null) : BackgroundService
+internal sealed partial class StatusSampler(GatewayStateReader state, TimeProvider time, Func<CancellationToken, Task<string>> scrapeMetrics,
+    ILogger<StatusSampler> logger, FleetAutoscaler? autoscaler = null) : BackgroundService
 {
     public const int HistorySeconds = 180;
     public const int P95WindowSeconds = 5;
@@ -38,10 +39,21 @@ internal sealed class StatusSampler(GatewayStateReader state, TimeProvider time,
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         do
         {
-            await SampleAsync(stoppingToken);
+            try
+            {
+                await SampleAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A hosted service that throws stops its host: a page's history is not worth the admin port.
+                LogSampleFailed(logger, ex);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Status page: sampling the destinations failed; trying again in 1 s.")]
+    private static partial void LogSampleFailed(ILogger logger, Exception exception);
 
     internal async Task SampleAsync(CancellationToken cancellationToken)
     {
