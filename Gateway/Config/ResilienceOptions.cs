@@ -24,6 +24,12 @@ public sealed record ResilienceOptions
     public double QueueTimeoutSeconds { get; init; } = 1;
 
     /// <summary>
+    /// Pass the destinations' <c>X-Queue-Depth</c> on to clients. Off by default: the gateway consumes it (Adaptive's
+    /// load signal), and a client has no use for one worker's queue.
+    /// </summary>
+    public bool PassQueueDepthHeader { get; init; }
+
+    /// <summary>
     /// Below this percent of healthy destinations the cluster panics and balances over all of them (Envoy's
     /// healthy_panic_threshold). 0 = YARP's HealthyOrPanic: panic only when none is healthy.
     /// </summary>
@@ -78,6 +84,14 @@ public sealed record RetryOptions
 
     /// <summary>One try's time to first response byte before it counts as a timeout (Envoy per_try_timeout).</summary>
     public double TryTimeoutSeconds { get; init; } = 30;
+
+    /// <summary>
+    /// A request body is kept in memory for a retry up to this many bytes, and only where a retry may send it again
+    /// (idempotent method, or a route that allows it); a longer body streams and is not retried once sent. 0 = keep none.
+    /// </summary>
+    public int BufferBodyLimitBytes { get; init; } = DefaultBufferBodyLimitBytes;
+
+    public const int DefaultBufferBodyLimitBytes = 1024 * 1024;
 
     /// <summary>Retries in flight may be at most this percent of the cluster's active requests (Envoy retry budget)...</summary>
     public double BudgetPercent { get; init; } = 20;
