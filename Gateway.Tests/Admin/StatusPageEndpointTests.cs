@@ -46,12 +46,15 @@ public class StatusPageEndpointTests
         await using var backends = await Backends.StartAsync(2);
         var config = ConfigFiles.Cluster(LoadBalancingPolicyNames.RoundRobin, backends.All);
         await using var gateway = await GatewayUnderTest.StartAsync(config);
-        await gateway.GetSequentialAsync(10);
 
-        // Once a second the sampler turns the records into history: a's row gets requests/s points.
-        await FleetGateway.WaitUntilAsync(async () => Destination(await StateAsync(gateway), "a")
-            .GetProperty("history").GetProperty("rps").EnumerateArray().Any(v => v.ValueKind == JsonValueKind.Number && v.GetDouble() > 0),
-            TimeSpan.FromSeconds(10), "a requests/s point in a's history");
+        // Once a second the sampler turns the records into history: a's row gets requests/s points. Requests keep
+        // coming while waiting, since the sampler's first reading of a destination is only its baseline.
+        await FleetGateway.WaitUntilAsync(async () =>
+        {
+            await gateway.GetSequentialAsync(4);
+            return Destination(await StateAsync(gateway), "a").GetProperty("history").GetProperty("rps").EnumerateArray()
+                .Any(v => v.ValueKind == JsonValueKind.Number && v.GetDouble() > 0);
+        }, TimeSpan.FromSeconds(15), "a requests/s point in a's history");
 
         // b answers 503: every try on it is retried on a, and five in a row open b's circuit (an ejection).
         backends["b"].StatusCode = 503;
