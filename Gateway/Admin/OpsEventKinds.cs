@@ -1,7 +1,7 @@
 namespace Gateway.Admin;
 
 /// <summary>The kinds of <see cref="OpsEvent"/>, as the page shows and colours them.</summary>
-public static class OpsEventKinds
+internal static class OpsEventKinds
 {
     public const string Ejected = "ejected";
     public const string Recovered = "recovered";

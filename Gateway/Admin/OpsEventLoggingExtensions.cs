@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Gateway.Admin;
 
-public static class OpsEventLoggingExtensions
+internal static class OpsEventLoggingExtensions
 {
     /// <summary>
     /// Feeds the status page's event log from the fleet's and the config watcher's log lines. The provider's own
