@@ -115,6 +115,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var fleet = lbProxy.Fleet;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, logging);
+        builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
         builder.WebHost.UseUrls([.. options.Urls]);
         builder.Services.AddLbProxyGateway(options);
         if (options.ConfigPath is { } path)
@@ -157,6 +158,7 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(options.MeterName)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        builder.Services.AddStatusPage(proxyServices);
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/status", () => Results.Json(StatusReport.Build(
@@ -172,7 +174,7 @@ public sealed class GatewayHost : IAsyncDisposable
             ? Results.Text("stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable)
             : discovery.AllSynced ? Results.Text("ready\n")
             : Results.Text($"waiting for discovery: {string.Join(", ", discovery.Pending)}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
-        app.MapGet("/", () => Results.Text("LbProxy admin: GET /status (JSON), GET /metrics (Prometheus)\n"));
+        app.MapStatusPage(proxyServices); // GET / (or /ui): the live status page
         return app;
     }
 
