@@ -17,7 +17,6 @@ namespace Benchmarks.Micro;
 /// it back. The gateway's real middleware with its real services; the rest of the pipeline is a completed task.
 /// </summary>
 [MemoryDiagnoser]
-[ShortRunJob]
 public class AdmissionBenchmark
 {
     private AdmissionMiddleware _free = null!;
