@@ -64,6 +64,7 @@ public class AdmissionAndRetryEndToEndTests
             r["MaxConnectionsPerDestination"] = 1;
             r["QueueSize"] = 1;
             r["QueueTimeoutSeconds"] = 10;
+            r["Retry"]!["TryTimeoutSeconds"] = 30; // held at the backend on purpose: no try timeout meanwhile
         }));
 
         var held = gateway.Proxy.GetAsync("/");      // at the backend
@@ -106,6 +107,7 @@ public class AdmissionAndRetryEndToEndTests
         {
             r["MaxConnectionsPerDestination"] = 1;
             r["QueueTimeoutSeconds"] = 0.3;
+            r["Retry"]!["TryTimeoutSeconds"] = 30;
         }));
         var held = gateway.Proxy.GetAsync("/");
         while (backends["a"].Hits < 1)
@@ -204,7 +206,11 @@ public class AdmissionAndRetryEndToEndTests
         await using var backends = await Backends.StartAsync(2);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         backends["a"].Gate = gate;
-        await using var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, r => r["MaxConnectionsPerDestination"] = 1));
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, r =>
+        {
+            r["MaxConnectionsPerDestination"] = 1;
+            r["Retry"]!["TryTimeoutSeconds"] = 30;
+        }));
         var held = gateway.Proxy.GetAsync("/"); // round-robin starts at a, which holds it
         while (backends["a"].Hits < 1)
         {
