@@ -24,6 +24,11 @@ public static class LoadBalancingBuilderExtensions
         services.AddSingleton<ILoadBalancingPolicy, LeastConnectionsLoadBalancingPolicy>();
         services.AddSingleton<ILoadBalancingPolicy, ConsistentHashLoadBalancingPolicy>();
         services.AddSingleton<ILoadBalancingPolicy, AdaptiveLoadBalancingPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, IpHashLoadBalancingPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, HashLoadBalancingPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, HashConsistentLoadBalancingPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, RandomWeightedLoadBalancingPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, RandomTwoLoadBalancingPolicy>();
         return builder;
     }
 
