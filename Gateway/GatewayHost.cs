@@ -130,7 +130,13 @@ public sealed class GatewayHost : IAsyncDisposable
             builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<FleetMetrics>(sp, options.MeterName));
         }
 
+        if (options.NginxConfPath is not null)
+        {
+            builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<Config.Nginx.NginxReloader>(sp, options));
+        }
+
         var app = builder.Build();
+        app.UseMiddleware<Config.Nginx.NginxFrontMiddleware>(); // nginx.conf's servers and locations; a no-op otherwise
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseSessionAffinity();

@@ -16,6 +16,9 @@ public sealed record LbProxyOptions
     /// <summary>A local fleet of ModelWorker processes feeding one cluster (the embedded default has one).</summary>
     public Fleet.FleetOptions? Fleet { get; init; }
 
+    /// <summary>When the config was translated from nginx.conf: servers, locations and what else YARP routes cannot hold.</summary>
+    public Nginx.NginxSite? Nginx { get; init; }
+
     public ResilienceOptions For(string clusterId) => Clusters.GetValueOrDefault(clusterId) ?? Resilience;
 }
 
