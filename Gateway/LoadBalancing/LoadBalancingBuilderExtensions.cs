@@ -29,6 +29,8 @@ public static class LoadBalancingBuilderExtensions
         services.AddSingleton<ILoadBalancingPolicy, HashConsistentLoadBalancingPolicy>();
         services.AddSingleton<ILoadBalancingPolicy, RandomWeightedLoadBalancingPolicy>();
         services.AddSingleton<ILoadBalancingPolicy, RandomTwoLoadBalancingPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, NginxRoundRobinLoadBalancingPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, NginxLeastConnLoadBalancingPolicy>();
         return builder;
     }
 

@@ -15,6 +15,8 @@ public static class LoadBalancingPolicyNames
     public const string HashConsistent = "HashConsistent";
     public const string RandomWeighted = "RandomWeighted";
     public const string RandomTwo = "RandomTwo";
+    public const string NginxRoundRobin = "NginxRoundRobin";
+    public const string NginxLeastConn = "NginxLeastConn";
 
     // YARP's built-ins that stay selectable as baselines.
     public const string PowerOfTwoChoices = "PowerOfTwoChoices";
@@ -25,7 +27,7 @@ public static class LoadBalancingPolicyNames
     public static readonly IReadOnlyList<string> All =
     [
         RoundRobin, Weighted, LeastConnections, ConsistentHash, Adaptive,
-        IpHash, Hash, HashConsistent, RandomWeighted, RandomTwo,
+        IpHash, Hash, HashConsistent, RandomWeighted, RandomTwo, NginxRoundRobin, NginxLeastConn,
         PowerOfTwoChoices, LeastRequests, Random, FirstAlphabetical,
     ];
 }

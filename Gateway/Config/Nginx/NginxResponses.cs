@@ -18,8 +18,14 @@ public static class NginxResponses
 
         var response = context.Response;
         response.StatusCode = ret.Code;
-        AddHeaders(context, state, level.AddHeaders);
         var text = ret.Text?.Evaluate(state);
+        if (text is not null && ret.Code is not (301 or 302 or 303 or 307 or 308))
+        {
+            // Set before add_header: nginx sends default_type and an added Content-Type both.
+            response.ContentType = level.DefaultType;
+        }
+
+        AddHeaders(context, state, level.AddHeaders);
         if (ret.Code is 301 or 302 or 303 or 307 or 308)
         {
             if (text is not null)
@@ -35,7 +41,6 @@ public static class NginxResponses
             return ret.Code >= 400 ? ErrorPageAsync(context, ret.Code) : Task.CompletedTask;
         }
 
-        response.ContentType = level.DefaultType;
         return response.WriteAsync(text);
     }
 

@@ -29,6 +29,8 @@ internal sealed class NginxTransformProvider : ITransformProvider
 
         context.UseDefaultForwarders = false;
         context.CopyRequestHeaders = true;
+        // Keeps YARP from dropping a Host that happens to equal the client's: Host is ours to set (below).
+        context.AddOriginalHost(true);
         context.AddRequestTransform(Request);
         context.AddResponseTransform(Response);
     }
@@ -43,7 +45,7 @@ internal sealed class NginxTransformProvider : ITransformProvider
         var location = state.Location!;
         var outgoing = ctx.ProxyRequest;
         var host = proxy.ProxyHost;
-        foreach (var header in location.ProxySetHeaders)
+        foreach (var header in Effective(location.ProxySetHeaders))
         {
             var value = header.Value.Evaluate(state);
             if (header.Name.Equals("Host", StringComparison.OrdinalIgnoreCase))
@@ -52,11 +54,25 @@ internal sealed class NginxTransformProvider : ITransformProvider
                 continue;
             }
 
-            outgoing.Headers.Remove(header.Name);
-            outgoing.Content?.Headers.Remove(header.Name);
-            if (value.Length > 0 && !outgoing.Headers.TryAddWithoutValidation(header.Name, value))
+            if (header.Name.Equals("Connection", StringComparison.OrdinalIgnoreCase) && value.Equals("close", StringComparison.OrdinalIgnoreCase))
             {
-                outgoing.Content?.Headers.TryAddWithoutValidation(header.Name, value);
+                outgoing.Headers.ConnectionClose = true; // nginx's default: one upstream connection per request
+                continue;
+            }
+
+            var content = IsContentHeader(header.Name);
+            if (content)
+            {
+                outgoing.Content?.Headers.Remove(header.Name);
+            }
+            else
+            {
+                outgoing.Headers.Remove(header.Name);
+            }
+
+            if (value.Length > 0)
+            {
+                _ = content ? outgoing.Content?.Headers.TryAddWithoutValidation(header.Name, value) : outgoing.Headers.TryAddWithoutValidation(header.Name, value);
             }
         }
 
@@ -64,6 +80,33 @@ internal sealed class NginxTransformProvider : ITransformProvider
         outgoing.RequestUri = new Uri(ctx.DestinationPrefix.TrimEnd('/') + UpstreamUri(state, location, proxy));
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>
+    /// nginx's built-in proxy headers (Host $proxy_host, Connection close, and no Keep-Alive, Expect, Upgrade or TE from
+    /// the client) with the location's proxy_set_header over them by name.
+    /// </summary>
+    private static IEnumerable<NginxHeader> Effective(IReadOnlyList<NginxHeader> configured)
+    {
+        foreach (var builtIn in s_defaults)
+        {
+            if (!configured.Any(h => h.Name.Equals(builtIn.Name, StringComparison.OrdinalIgnoreCase)))
+            {
+                yield return builtIn;
+            }
+        }
+
+        foreach (var header in configured)
+        {
+            yield return header;
+        }
+    }
+
+    private static readonly NginxHeader[] s_defaults = [.. new[] { ("Connection", "close"), ("Keep-Alive", ""), ("Expect", ""), ("Upgrade", ""), ("TE", "") }
+        .Select(p => new NginxHeader(p.Item1, NginxTemplate.Parse(p.Item2, new NginxDirective("proxy_set_header", [], null, "built-in", 0))))];
+
+    private static bool IsContentHeader(string name) => name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Expires", StringComparison.OrdinalIgnoreCase) || name.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Allow", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>nginx's proxy_pass URI rule.</summary>
     internal static string UpstreamUri(NginxRequestState state, NginxLocation location, NginxProxyTarget proxy)

@@ -427,7 +427,7 @@ public static class NginxTranslator
             }
 
             var server = new NginxUpstreamServer(hostPort, host, port);
-            upstream = new NginxUpstream(hostPort, [server], Gateway.LoadBalancing.LoadBalancingPolicyNames.Weighted, null, d);
+            upstream = new NginxUpstream(hostPort, [server], Gateway.LoadBalancing.LoadBalancingPolicyNames.NginxRoundRobin, null, d);
             proxyHost = port == 80 ? host : $"{host}:{port}";
             proxyPort = port.ToString(CultureInfo.InvariantCulture);
         }

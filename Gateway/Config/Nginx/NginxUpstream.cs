@@ -36,8 +36,8 @@ public sealed record NginxUpstream(string Name, IReadOnlyList<NginxUpstreamServe
             throw NginxConfigException.At(block, "no servers are inside upstream");
         }
 
-        policy ??= LoadBalancingPolicyNames.Weighted; // nginx's default: smooth weighted round-robin
-        if (policy is not (LoadBalancingPolicyNames.Weighted or LoadBalancingPolicyNames.LeastConnections or LoadBalancingPolicyNames.RandomWeighted
+        policy ??= LoadBalancingPolicyNames.NginxRoundRobin; // nginx's default: smooth weighted round-robin
+        if (policy is not (LoadBalancingPolicyNames.NginxRoundRobin or LoadBalancingPolicyNames.NginxLeastConn or LoadBalancingPolicyNames.RandomWeighted
             or LoadBalancingPolicyNames.RandomTwo) && servers.FirstOrDefault(s => s.Backup) is not null)
         {
             throw NginxConfigException.At(block, "invalid parameter \"backup\"");
@@ -48,7 +48,7 @@ public sealed record NginxUpstream(string Name, IReadOnlyList<NginxUpstreamServe
 
     private static (string, NginxTemplate?) ReadMethod(NginxDirective d) => d.Name switch
     {
-        "least_conn" => (LoadBalancingPolicyNames.LeastConnections, null),
+        "least_conn" => (LoadBalancingPolicyNames.NginxLeastConn, null),
         "ip_hash" => (LoadBalancingPolicyNames.IpHash, null),
         "hash" when d.Args.Count == 1 => (LoadBalancingPolicyNames.Hash, NginxTemplate.Parse(d.Args[0], d)),
         "hash" when d.Args[1] == "consistent" => (LoadBalancingPolicyNames.HashConsistent, NginxTemplate.Parse(d.Args[0], d)),
