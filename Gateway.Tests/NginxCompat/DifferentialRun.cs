@@ -100,7 +100,7 @@ public sealed class DifferentialRun : IAsyncDisposable
                     clients[key] = client = Client(request.SourceIp);
                 }
 
-                var observation = await SendAsync(client, proxy, request);
+                var observation = Normalize(await SendAsync(client, proxy, request), proxy);
                 lock (seen)
                 {
                     seen.Add(observation.ToString());
@@ -122,6 +122,18 @@ public sealed class DifferentialRun : IAsyncDisposable
         }
 
         return seen;
+    }
+
+    /// <summary>The two proxies listen on different ports: where one shows up (Location, Host), name it by listen.</summary>
+    private static Observation Normalize(Observation observation, ProxyProcess proxy)
+    {
+        var text = observation.Text;
+        for (var i = 0; i < proxy.Ports.Count; i++)
+        {
+            text = text.Replace($":{proxy.Ports[i]}", $":LISTEN{i}", StringComparison.Ordinal);
+        }
+
+        return observation with { Text = text };
     }
 
     private async Task<Observation> SendAsync(HttpClient client, ProxyProcess proxy, ProbeRequest r)

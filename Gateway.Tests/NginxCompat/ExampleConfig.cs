@@ -60,9 +60,9 @@ public sealed partial class ExampleConfig
     [GeneratedRegex(@"\bupstream\s+([^\s{]+)\s*\{")]
     private static partial Regex UpstreamName();
 
-    [GeneratedRegex(@"(?m)^\s*server\s+([^\s;{]+)|proxy_pass\s+http://([^/\s;$]+)")]
+    [GeneratedRegex(@"(?m)(?:^|[{;])\s*server\s+([^\s;{]+)|proxy_pass\s+http://([^/\s;$]+)")]
     private static partial Regex ServerOrProxy();
 
-    [GeneratedRegex(@"\blisten\s+([^\s;]+)")]
+    [GeneratedRegex(@"(?m)^\s*listen\s+([^\s;]+)")]
     private static partial Regex Listen();
 }

@@ -95,8 +95,11 @@ public sealed partial class ProxyProcess : IAsyncDisposable
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
                 var why = process.HasExited ? $"exited with {process.ExitCode}" : "not ready in 20 s";
+                var log = Path.Combine(prefix, "logs", "error.log");
+                var errors = File.Exists(log) ? File.ReadAllText(log) : "";
+                var config = File.ReadAllText(Path.Combine(prefix, "nginx.conf"));
                 await proxy.DisposeAsync();
-                throw new InvalidOperationException($"{kind} {why}: {proxy.Output}");
+                throw new InvalidOperationException($"{kind} {why}: {proxy.Output}\n{errors}\nconfig:\n{config}");
             }
 
             await Task.Delay(25);

@@ -38,7 +38,7 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
         state.Location = server.Level;
         if (NginxRewriter.Run(server.Level.Rewrites, state) is { } serverReturn)
         {
-            return NginxResponses.ReturnAsync(context, state, serverReturn, server.Level);
+            return NginxResponses.ReturnAsync(context, state, serverReturn, server.Level, site.Types);
         }
 
         var (location, match) = NginxLocationMatcher.Find(server.Locations, state.Uri);
@@ -47,12 +47,7 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
         state.Captures = match?.Groups;
         if (!ReferenceEquals(location, server.Level) && NginxRewriter.Run(location.Rewrites, state) is { } locationReturn)
         {
-            return NginxResponses.ReturnAsync(context, state, locationReturn, location);
-        }
-
-        if (location.Return is { } ret)
-        {
-            return NginxResponses.ReturnAsync(context, state, ret, location);
+            return NginxResponses.ReturnAsync(context, state, locationReturn, location, site.Types);
         }
 
         if (location.Proxy is not { } proxy)

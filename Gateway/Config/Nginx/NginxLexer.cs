@@ -63,12 +63,20 @@ internal sealed class NginxLexer(string text, string file)
                     continue;
                 }
 
-                return ch switch
+                switch (ch)
                 {
-                    ';' => new NginxToken(NginxTokenKind.Semicolon, ";", _line),
-                    '{' => new NginxToken(NginxTokenKind.OpenBrace, "{", _line),
-                    _ => throw new NginxConfigException($"unexpected \"{ch}\"", file, _line),
-                };
+                    case ';':
+                        return new NginxToken(NginxTokenKind.Semicolon, ";", _line);
+                    case '{':
+                        return new NginxToken(NginxTokenKind.OpenBrace, "{", _line);
+                    case ')':
+                        // if ($a = "b") : the ')' after a quote starts a word of its own, as in nginx.
+                        lastSpace = true;
+                        needSpace = false;
+                        break;
+                    default:
+                        throw new NginxConfigException($"unexpected \"{ch}\"", file, _line);
+                }
             }
 
             if (lastSpace)

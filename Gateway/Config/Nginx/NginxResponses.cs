@@ -8,7 +8,8 @@ public static class NginxResponses
 {
     private static readonly HashSet<int> s_addHeaderStatuses = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308];
 
-    public static Task ReturnAsync(HttpContext context, NginxRequestState state, NginxReturn ret, NginxLocation level)
+    public static Task ReturnAsync(HttpContext context, NginxRequestState state, NginxReturn ret, NginxLocation level,
+        IReadOnlyDictionary<string, string> types)
     {
         if (ret.Code == 444)
         {
@@ -22,7 +23,7 @@ public static class NginxResponses
         if (text is not null && ret.Code is not (301 or 302 or 303 or 307 or 308))
         {
             // Set before add_header: nginx sends default_type and an added Content-Type both.
-            response.ContentType = level.DefaultType;
+            response.ContentType = TypeOf(state.Uri, types) ?? level.DefaultType;
         }
 
         AddHeaders(context, state, level.AddHeaders);
@@ -42,6 +43,14 @@ public static class NginxResponses
         }
 
         return response.WriteAsync(text);
+    }
+
+    /// <summary>nginx's ngx_http_set_content_type: the type of the URI's extension (after the last '.' of the last segment).</summary>
+    private static string? TypeOf(string uri, IReadOnlyDictionary<string, string> types)
+    {
+        var slash = uri.LastIndexOf('/');
+        var dot = uri.LastIndexOf('.');
+        return dot > slash && dot < uri.Length - 1 ? types.GetValueOrDefault(uri[(dot + 1)..].ToLowerInvariant()) : null;
     }
 
     /// <summary>nginx's own page for a status, as it sends it (text/html).</summary>

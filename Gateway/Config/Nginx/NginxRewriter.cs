@@ -13,20 +13,20 @@ public static class NginxRewriter
                 continue;
             }
 
+            if (!step.IsIf)
+            {
+                return step.Return; // a plain return ends the phase
+            }
+
             if (!Holds(step, state))
             {
                 continue;
             }
 
-            // nginx runs the if block's directives in order; its return ends the phase.
-            foreach (var inner in step.Then)
+            // nginx runs the if block's directives in order; a return there ends the phase.
+            if (Run(step.Then, state) is { } inner)
             {
-                state.Set[inner.SetVariable!] = inner.SetValue!.Evaluate(state);
-            }
-
-            if (step.Return is not null)
-            {
-                return step.Return;
+                return inner;
             }
         }
 

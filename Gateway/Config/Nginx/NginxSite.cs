@@ -18,6 +18,9 @@ public sealed class NginxSite
     /// <summary>Main-context <c>error_log</c> file (absolute), or null for stderr.</summary>
     public string? ErrorLog { get; init; }
 
+    /// <summary>MIME types by lower-case extension (http-level <c>types</c>, or nginx's built-in html, gif, jpg).</summary>
+    public IReadOnlyDictionary<string, string> Types { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Upstream key expressions of <c>hash KEY</c> clusters, by cluster id.</summary>
     public IReadOnlyDictionary<string, NginxTemplate> HashKeys { get; init; } = new Dictionary<string, NginxTemplate>();
 }

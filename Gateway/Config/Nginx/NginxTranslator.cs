@@ -59,6 +59,7 @@ public static class NginxTranslator
 
         var site = new NginxSite
         {
+            Types = Types(http),
             Servers = servers,
             ListenUrls = servers.SelectMany(s => s.Listens).Select(l => l.Url).Distinct(StringComparer.Ordinal).ToList(),
             PidFile = main.LastOrDefault(d => d.Name == "pid") is { } pid ? Rooted(pid.Args[0], prefix) : null,
@@ -66,6 +67,25 @@ public static class NginxTranslator
         };
         var options = new LbProxyOptions { Clusters = builder.Options, Nginx = site };
         return new GatewayConfig(routes, [.. builder.Clusters], options, file);
+    }
+
+    /// <summary>http-level <c>types</c> blocks (mime.types), else nginx's built-in three.</summary>
+    private static Dictionary<string, string> Types(NginxDirective? http)
+    {
+        var types = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var block in http?.Children("types") ?? [])
+        {
+            foreach (var d in block.Block!)
+            {
+                foreach (var ext in d.Args)
+                {
+                    types[ext.ToLowerInvariant()] = d.Name;
+                }
+            }
+        }
+
+        return types.Count > 0 || http?.Child("types") is not null ? types
+            : new Dictionary<string, string>(StringComparer.Ordinal) { ["html"] = "text/html", ["gif"] = "image/gif", ["jpg"] = "image/jpeg" };
     }
 
     private sealed record Context(IReadOnlyDictionary<string, NginxUpstream> Upstreams, NginxClusterBuilder Builder, List<RouteConfig> Routes,
@@ -308,6 +328,10 @@ public static class NginxTranslator
             else if (d.Name == "if")
             {
                 steps.Add(If(d, context));
+            }
+            else if (d.Name == "return")
+            {
+                steps.Add(new NginxRewriteStep { Return = Return(d) });
             }
         }
 
