@@ -8,6 +8,9 @@ public sealed record NginxDirective(string Name, IReadOnlyList<string> Args, IRe
 {
     public string Where => $"{File}:{Line}";
 
+    /// <summary>The line of a block's closing brace (nginx reports some block errors there).</summary>
+    public int EndLine { get; init; }
+
     /// <summary>The directives of the block named <paramref name="name"/> (none when there is no block).</summary>
     public IEnumerable<NginxDirective> Children(string name) =>
         (Block ?? []).Where(d => string.Equals(d.Name, name, StringComparison.Ordinal));

@@ -18,6 +18,9 @@ internal sealed class NginxLexer(string text, string file)
     /// <summary>Set after a closing quote: nginx wants white space, ';' or '{' next.</summary>
     private bool _needSpace;
 
+    /// <summary>The line the lexer is on (after a '}' token: that brace's line).</summary>
+    public int Line => _line;
+
     public NginxToken Next()
     {
         var lastSpace = true;

@@ -77,7 +77,7 @@ public static class NginxParser
                     }
 
                     var children = ParseBlock(lexer, file, confPrefix, inBlock: true, depth);
-                    directives.Add(new NginxDirective(words[0], words.Skip(1).ToArray(), children, file, line));
+                    directives.Add(new NginxDirective(words[0], words.Skip(1).ToArray(), children, file, line) { EndLine = lexer.Line });
                     words.Clear();
                     break;
                 case NginxTokenKind.CloseBrace:

@@ -17,7 +17,7 @@ public static class NginxProgram
         {
             if (config is null)
             {
-                await Console.Error.WriteLineAsync($"nginx: [emerg] {error}");
+                await Console.Error.WriteLineAsync(Emerg(error!));
                 if (commandLine.TestOnly)
                 {
                     await Console.Error.WriteLineAsync($"nginx: configuration file {path} test failed");
@@ -59,7 +59,7 @@ public static class NginxProgram
         }
         catch (IOException ex)
         {
-            await Console.Error.WriteLineAsync($"nginx: [emerg] bind() failed ({ex.Message})");
+            await Console.Error.WriteLineAsync(Emerg($"bind() failed ({ex.Message})"));
             return 1;
         }
 
@@ -80,6 +80,10 @@ public static class NginxProgram
 
         return 0;
     }
+
+    /// <summary>An [emerg] line as Debian's nginx prints it on stderr (its error log): time, level, pid#tid, message.</summary>
+    public static string Emerg(string message) =>
+        $"{DateTime.Now:yyyy/MM/dd HH:mm:ss} [emerg] {Environment.ProcessId}#{Environment.ProcessId}: {message}";
 
     private static async Task<(GatewayConfig? Config, string? Error)> LoadAsync(CommandLine commandLine, string path)
     {

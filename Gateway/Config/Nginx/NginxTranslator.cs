@@ -304,7 +304,7 @@ public static class NginxTranslator
                 {
                     if (!NginxVariables.IsKnown(v, setVariables))
                     {
-                        throw NginxConfigException.At(d, $"unknown \"{v}\" variable");
+                        throw new NginxConfigException($"unknown \"{v}\" variable"); // nginx names no file here
                     }
                 }
             }

@@ -18,14 +18,16 @@ public sealed record NginxUpstream(string Name, IReadOnlyList<NginxUpstreamServe
             switch (d.Name)
             {
                 case "server":
-                    servers.Add(ReadServer(d, resolves));
-                    break;
-                case "least_conn" or "ip_hash" or "hash" or "random":
-                    if (policy is not null)
+                    var server = ReadServer(d, resolves);
+                    if (server.Backup && policy is LoadBalancingPolicyNames.IpHash or LoadBalancingPolicyNames.Hash or LoadBalancingPolicyNames.HashConsistent)
                     {
-                        throw NginxConfigException.At(d, "load balancing method redefined");
+                        throw NginxConfigException.At(d, "balancing method does not support parameter \"backup\"");
                     }
 
+                    servers.Add(server);
+                    break;
+                case "least_conn" or "ip_hash" or "hash" or "random":
+                    // nginx warns "load balancing method redefined" and the later one holds.
                     (policy, key) = ReadMethod(d);
                     break;
             }
@@ -33,7 +35,7 @@ public sealed record NginxUpstream(string Name, IReadOnlyList<NginxUpstreamServe
 
         if (servers.Count == 0)
         {
-            throw NginxConfigException.At(block, "no servers are inside upstream");
+            throw new NginxConfigException("no servers are inside upstream", block.File, block.EndLine);
         }
 
         policy ??= LoadBalancingPolicyNames.NginxRoundRobin; // nginx's default: smooth weighted round-robin
