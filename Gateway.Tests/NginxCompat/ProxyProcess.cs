@@ -69,6 +69,10 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         return StartAsync("lbproxy-nginx", prefix, ports, Launcher, "-p", prefix, "-c", conf);
     }
 
+    /// <summary>The launcher on a config file the test wrote into <paramref name="prefix"/> (its pid file at prefix/nginx.pid).</summary>
+    public static Task<ProxyProcess> StartLauncherAsync(string prefix, string conf, IReadOnlyList<int> ports) =>
+        StartAsync("lbproxy-nginx", prefix, ports, Launcher, "-p", prefix, "-c", conf);
+
     public static string Launcher => Path.Combine(LocalProcesses.RepoRoot(), "nginx-compat", "lbproxy-nginx");
 
     private static async Task<ProxyProcess> StartAsync(string kind, string prefix, IReadOnlyList<int> ports, string file, params string[] args)
