@@ -35,4 +35,16 @@ public sealed class ProxyExampleTests
         ];
         await run.AssertSameAsync([.. targets.Select(t => new ProbeRequest(t))]);
     }
+
+    [Fact]
+    public async Task RealIp_TrustedForwardedFor_ClientAddressAsNginx()
+    {
+        await using var run = await DifferentialRun.StartAsync("realip.conf", backendHeaders: ["X-Real-IP", "X-Forwarded-For"]);
+
+        string[] chains = ["203.0.113.5", "198.51.100.1, 10.1.2.3", "192.0.2.44, 10.0.0.9, 127.0.0.1", "not-an-ip", "", "10.9.9.9"];
+        await run.AssertSameAsync([
+            .. chains.Select(c => new ProbeRequest("/addr", Headers: c.Length > 0 ? [("X-Forwarded-For", c)] : null)),
+            .. chains.SelectMany(c => Enumerable.Range(0, 2).Select(i => new ProbeRequest($"/p{i}", Headers: c.Length > 0 ? [("X-Forwarded-For", c)] : null))),
+            .. Enumerable.Range(0, 20).Select(i => new ProbeRequest($"/h{i}", Headers: [("X-Forwarded-For", $"198.{i}.{i * 3}.7")]))]);
+    }
 }

@@ -35,6 +35,12 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
         }
 
         state.Server = server;
+        if (server.RealIp is { } realIp
+            && realIp.ClientAddress(context.Connection.RemoteIpAddress, request.Headers[realIp.Header].ToString()) is { } client)
+        {
+            context.Connection.RemoteIpAddress = client;
+        }
+
         state.Location = server.Level;
         if (NginxRewriter.Run(server.Level.Rewrites, state) is { } serverReturn)
         {

@@ -12,6 +12,9 @@ public sealed class NginxServer
 
     public IReadOnlyList<Regex> Regexes { get; init; } = [];
 
+    /// <summary>realip settings of the http and server levels, or null.</summary>
+    public NginxRealIp? RealIp { get; init; }
+
     public string FirstName => Names.Count > 0 ? Names[0] : "";
 
     /// <summary>The server's own level: used when no location matches; its rewrites run before location matching.</summary>

@@ -53,7 +53,7 @@ public static class NginxTranslator
             var context = new Context(upstreams, builder, routes, setVariables, resolves);
             foreach (var s in http.Children("server"))
             {
-                servers.Add(Server(s, httpScope, context, servers.Count));
+                servers.Add(Server(s, httpScope, context, servers.Count, http));
             }
         }
 
@@ -122,7 +122,7 @@ public static class NginxTranslator
         return names;
     }
 
-    private static NginxServer Server(NginxDirective s, NginxScope outer, Context context, int index)
+    private static NginxServer Server(NginxDirective s, NginxScope outer, Context context, int index, NginxDirective http)
     {
         var listens = s.Children("listen").Select(Listen).ToList();
         if (listens.Count == 0)
@@ -150,6 +150,7 @@ public static class NginxTranslator
             Listens = listens,
             Names = names.Count > 0 ? names : [""],
             Regexes = regexes,
+            RealIp = NginxRealIp.Read(http.Block!, s.Block!),
             Level = level,
             Locations = locations.Where(l => l.Kind != NginxLocationKind.Named).ToList(),
             Named = named,
