@@ -53,10 +53,10 @@ public sealed class DifferentialRun : IAsyncDisposable
 
     /// <summary>The script under nginx, then under the launcher; <paramref name="reset"/> runs before each.</summary>
     public async Task<(List<string> Nginx, List<string> Gateway)> CompareAsync(Func<Func<ProbeRequest, Task<Observation>>, Task> script,
-        Action? reset = null)
+        Action? reset = null, Func<ProxyProcess, Task<IEnumerable<string>>>? after = null)
     {
-        var nginx = await UnderAsync(ProxyProcess.StartNginxAsync, script, reset);
-        var gateway = await UnderAsync(ProxyProcess.StartLauncherAsync, script, reset);
+        var nginx = await UnderAsync(ProxyProcess.StartNginxAsync, script, reset, after);
+        var gateway = await UnderAsync(ProxyProcess.StartLauncherAsync, script, reset, after);
         return (nginx, gateway);
     }
 
@@ -84,7 +84,7 @@ public sealed class DifferentialRun : IAsyncDisposable
     }
 
     private async Task<List<string>> UnderAsync(Func<ExampleConfig, IReadOnlyList<string>, Task<ProxyProcess>> start,
-        Func<Func<ProbeRequest, Task<Observation>>, Task> script, Action? reset)
+        Func<Func<ProbeRequest, Task<Observation>>, Task> script, Action? reset, Func<ProxyProcess, Task<IEnumerable<string>>>? after)
     {
         reset?.Invoke();
         await using var proxy = await start(_example, _addresses);
@@ -108,6 +108,10 @@ public sealed class DifferentialRun : IAsyncDisposable
 
                 return observation;
             });
+            if (after is not null)
+            {
+                seen.AddRange(await after(proxy));
+            }
         }
         catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
         {

@@ -57,4 +57,47 @@ public sealed class LocationExampleTests
             .. hosts.Select(h => new ProbeRequest("/", Host: h)),
             .. hosts.Select(h => new ProbeRequest("/", Host: h, Listen: 1))]);
     }
+
+    [Fact]
+    public async Task AccessLog_FormatsInheritanceAndOff_SameLinesAsNginx()
+    {
+        await using var run = await DifferentialRun.StartAsync("access-log.conf");
+        ProbeRequest[] requests =
+        [
+            new("/?q=1", Headers: [("User-Agent", "probe \"quoted\" agent")]), new("/quiet"), new("/app/x?q=%20"), new("/both"),
+            new("/", Method: "HEAD"),
+        ];
+
+        var (nginx, gateway) = await run.CompareAsync(async send =>
+        {
+            foreach (var r in requests)
+            {
+                await send(r);
+            }
+        }, after: async proxy =>
+        {
+            var probe = await LinesAsync(Path.Combine(proxy.Prefix, "logs", "probe.log"), 4);
+            var combined = await LinesAsync(Path.Combine(proxy.Prefix, "logs", "combined.log"), 1);
+            // combined has the time: keep what is before and after it.
+            return probe.Concat(combined.Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"\[[^\]]+\]", "[time]")));
+        });
+
+        DifferentialRun.AssertSame(nginx, gateway);
+    }
+
+    /// <summary>The log's lines once it has <paramref name="count"/> (both write after the response; give them a moment).</summary>
+    private static async Task<string[]> LinesAsync(string path, int count)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (File.Exists(path) && (await File.ReadAllLinesAsync(path)).Length >= count)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return File.Exists(path) ? await File.ReadAllLinesAsync(path) : ["(no file)"];
+    }
 }

@@ -148,8 +148,9 @@ public static class NginxDirectiveTable
             + "open_file_cache_min_uses open_file_cache_errors gzip_vary gzip_comp_level gzip_min_length gzip_http_version "
             + "gzip gzip_buffers gzip_disable gzip_proxied gzip_types", H, 1, -1, ignored: true);
         Add("keepalive_timeout large_client_header_buffers proxy_buffers output_buffers open_file_cache ssl_protocols resolver "
-            + "open_log_file_cache access_log", H, 1, -1, ignored: true);
-        Add("log_format", NginxContext.Http, 2, -1, ignored: true);
+            + "open_log_file_cache", H, 1, -1, ignored: true);
+        Add("access_log", H, 1, -1);
+        Add("log_format", NginxContext.Http, 2, -1);
         Add("proxy_temp_path client_body_temp_path fastcgi_temp_path uwsgi_temp_path scgi_temp_path", H, 1, 4, ignored: true);
         return specs;
     }

@@ -27,6 +27,22 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
         var state = new NginxRequestState(context, host, MergeSlashes((request.PathBase + request.Path).Value ?? "/"),
             request.QueryString.HasValue ? request.QueryString.Value![1..] : "", time.GetTimestamp());
         context.Features.Set(state);
+        if (site.HasAccessLogs)
+        {
+            var counting = new CountingStream(context.Response.Body);
+            context.Response.Body = counting;
+            context.Response.OnCompleted(() =>
+            {
+                state.BodyBytesSent = counting.Written;
+                foreach (var log in state.Location?.AccessLogs ?? [])
+                {
+                    log.Write(state);
+                }
+
+                return Task.CompletedTask;
+            });
+        }
+
         var server = NginxServerSelector.Select(site, context.Connection.LocalIpAddress, context.Connection.LocalPort, host);
         if (server is null)
         {

@@ -29,6 +29,9 @@ public sealed class NginxLocation
 
     public string DefaultType { get; init; } = "text/plain";
 
+    /// <summary>Where this level's requests are logged (access_log, inherited when the level has none); empty = off.</summary>
+    public IReadOnlyList<NginxAccessLog> AccessLogs { get; init; } = [];
+
     public string Where { get; init; } = "";
 
     public override string ToString() => Kind switch

@@ -36,5 +36,8 @@ public sealed class NginxRequestState(HttpContext context, string host, string u
 
     public string UpstreamTime { get; set; } = "";
 
+    /// <summary>Response body bytes written so far (nginx $body_bytes_sent).</summary>
+    public long BodyBytesSent { get; set; }
+
     public TimeSpan Elapsed => TimeProvider.System.GetElapsedTime(StartTimestamp);
 }

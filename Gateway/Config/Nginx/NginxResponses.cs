@@ -42,6 +42,12 @@ public static class NginxResponses
             return ret.Code >= 400 ? ErrorPageAsync(context, ret.Code) : Task.CompletedTask;
         }
 
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            response.ContentLength = System.Text.Encoding.UTF8.GetByteCount(text); // nginx sends the headers only
+            return Task.CompletedTask;
+        }
+
         return response.WriteAsync(text);
     }
 

@@ -27,6 +27,14 @@ public sealed record NginxScope
 
     public string DefaultType { get; init; } = "text/plain";
 
+    /// <summary>log_format definitions (http level), by name; "combined" is built in.</summary>
+    public IReadOnlyDictionary<string, NginxTemplate> LogFormats { get; init; } = new Dictionary<string, NginxTemplate>(StringComparer.Ordinal);
+
+    public IReadOnlyList<NginxAccessLog> AccessLogs { get; init; } = [];
+
+    /// <summary>The prefix relative access_log paths are taken from.</summary>
+    public string Prefix { get; init; } = "";
+
     /// <summary>The settings that decide a cluster's retry and timeout behaviour, as one comparable string.</summary>
     public string ClusterKey => string.Join('|', string.Join(',', NextUpstream), Tries, NextUpstreamTimeoutSeconds, ReadTimeoutSeconds,
         ConnectTimeoutSeconds, HttpVersion);
@@ -36,6 +44,9 @@ public sealed record NginxScope
         var scope = this;
         var setHeaders = new List<NginxHeader>();
         var addHeaders = new List<NginxHeader>();
+        var formats = new Dictionary<string, NginxTemplate>(LogFormats, StringComparer.Ordinal);
+        var accessLogs = new List<NginxAccessLog>();
+        var logsOff = false;
         foreach (var d in block)
         {
             switch (d.Name)
@@ -65,6 +76,23 @@ public sealed record NginxScope
                             : throw NginxConfigException.At(d, $"invalid value \"{d.Args[0]}\" in \"proxy_http_version\" directive, it must be \"1.0\" or \"1.1\""),
                     };
                     break;
+                case "log_format":
+                    var escapeArgs = d.Args.Skip(1).SkipWhile(a => a.StartsWith("escape=", StringComparison.Ordinal));
+                    formats[d.Args[0]] = NginxTemplate.Parse(string.Concat(escapeArgs), d);
+                    break;
+                case "access_log":
+                    if (d.Args[0] == "off")
+                    {
+                        logsOff = true;
+                        break;
+                    }
+
+                    var formatName = d.Args.Count > 1 ? d.Args[1] : "combined";
+                    var format = formatName == "combined" && !formats.ContainsKey("combined") ? NginxTemplate.Parse(NginxAccessLog.Combined, d)
+                        : formats.GetValueOrDefault(formatName) ?? throw NginxConfigException.At(d, $"unknown log format \"{formatName}\"");
+                    var path = Path.IsPathRooted(d.Args[0]) ? d.Args[0] : Path.GetFullPath(Path.Combine(Prefix, d.Args[0]));
+                    accessLogs.Add(new NginxAccessLog(path, format));
+                    break;
                 case "default_type":
                     scope = scope with { DefaultType = d.Args[0] };
                     break;
@@ -84,6 +112,8 @@ public sealed record NginxScope
 
         return scope with
         {
+            LogFormats = formats,
+            AccessLogs = logsOff ? [] : accessLogs.Count > 0 ? accessLogs : scope.AccessLogs,
             ProxySetHeaders = setHeaders.Count > 0 ? setHeaders : scope.ProxySetHeaders,
             AddHeaders = addHeaders.Count > 0 ? addHeaders : scope.AddHeaders,
         };

@@ -21,6 +21,9 @@ public sealed class NginxSite
     /// <summary>MIME types by lower-case extension (http-level <c>types</c>, or nginx's built-in html, gif, jpg).</summary>
     public IReadOnlyDictionary<string, string> Types { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Whether any level has an access_log (then response bytes are counted).</summary>
+    public bool HasAccessLogs { get; init; }
+
     /// <summary>Upstream key expressions of <c>hash KEY</c> clusters, by cluster id.</summary>
     public IReadOnlyDictionary<string, NginxTemplate> HashKeys { get; init; } = new Dictionary<string, NginxTemplate>();
 }

@@ -88,7 +88,10 @@ public sealed class NginxTemplate
         return new NginxTemplate([.. parts], text);
     }
 
-    public string Evaluate(NginxRequestState request)
+    public string Evaluate(NginxRequestState request) => Evaluate(request, null);
+
+    /// <summary>Evaluates with <paramref name="escape"/> applied to each variable's value (access logs).</summary>
+    public string Evaluate(NginxRequestState request, Func<string, string>? escape)
     {
         if (_parts.Length == 1 && !_parts[0].IsVariable)
         {
@@ -98,7 +101,7 @@ public sealed class NginxTemplate
         var sb = new StringBuilder();
         foreach (var (text, isVariable) in _parts)
         {
-            sb.Append(isVariable ? NginxVariables.Get(text, request) : text);
+            sb.Append(!isVariable ? text : escape is null ? NginxVariables.Get(text, request) : escape(NginxVariables.Get(text, request)));
         }
 
         return sb.ToString();

@@ -49,7 +49,8 @@ public static class NginxTranslator
             }
 
             var setVariables = CollectSetVariables(http);
-            var httpScope = new NginxScope().With(http.Block!);
+            // Without an access_log directive nothing is logged (nginx would write logs/access.log; see the README).
+            var httpScope = new NginxScope { Prefix = prefix }.With(http.Block!);
             var context = new Context(upstreams, builder, routes, setVariables, resolves);
             foreach (var s in http.Children("server"))
             {
@@ -60,6 +61,7 @@ public static class NginxTranslator
         var site = new NginxSite
         {
             Types = Types(http),
+            HasAccessLogs = servers.Any(s => HasLogs(s.Level) || s.Locations.Any(HasLogs)),
             Servers = servers,
             ListenUrls = servers.SelectMany(s => s.Listens).Select(l => l.Url).Distinct(StringComparer.Ordinal).ToList(),
             PidFile = main.LastOrDefault(d => d.Name == "pid") is { } pid ? Rooted(pid.Args[0], prefix) : null,
@@ -87,6 +89,8 @@ public static class NginxTranslator
         return types.Count > 0 || http?.Child("types") is not null ? types
             : new Dictionary<string, string>(StringComparer.Ordinal) { ["html"] = "text/html", ["gif"] = "image/gif", ["jpg"] = "image/jpeg" };
     }
+
+    private static bool HasLogs(NginxLocation l) => l.AccessLogs.Count > 0 || l.Children.Any(HasLogs);
 
     private sealed record Context(IReadOnlyDictionary<string, NginxUpstream> Upstreams, NginxClusterBuilder Builder, List<RouteConfig> Routes,
         IReadOnlySet<string> SetVariables, Func<string, bool> Resolves);
@@ -281,6 +285,7 @@ public static class NginxTranslator
             ProxySetHeaders = scope.ProxySetHeaders,
             AddHeaders = scope.AddHeaders,
             DefaultType = scope.DefaultType,
+            AccessLogs = scope.AccessLogs,
             Rewrites = Rewrites(d.Block!, context),
         };
     }

@@ -13,7 +13,7 @@ public static class NginxVariables
         "https", "request_uri", "uri", "document_uri", "args", "query_string", "is_args", "request_method", "request",
         "proxy_add_x_forwarded_for", "proxy_host", "proxy_port", "content_type", "content_length", "time_local", "time_iso8601",
         "msec", "request_time", "status", "upstream_addr", "upstream_status", "upstream_connect_time", "upstream_header_time",
-        "upstream_response_time", "body_bytes_sent", "bytes_sent", "request_id", "connection", "nginx_version", "pid",
+        "upstream_response_time", "body_bytes_sent", "bytes_sent", "request_id", "connection", "nginx_version", "pid", "remote_user",
     };
 
     /// <summary>Prefixed families: $http_NAME, $arg_NAME, $cookie_NAME, $sent_http_NAME, $upstream_http_NAME.</summary>
@@ -95,7 +95,9 @@ public static class NginxVariables
             case "upstream_connect_time" or "upstream_header_time" or "upstream_response_time":
                 return state.UpstreamTime;
             case "body_bytes_sent" or "bytes_sent":
-                return "0";
+                return state.BodyBytesSent.ToString(CultureInfo.InvariantCulture);
+            case "remote_user":
+                return "";
             case "request_id":
                 return context.TraceIdentifier;
             case "connection":
