@@ -90,9 +90,19 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
             context.Features.Set(new LoadBalancing.RequestHashKeyFeature(key.Evaluate(state)));
         }
 
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade
+            && !SendsUpgrade(location, state))
+        {
+            context.Features.Set<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>(new NoUpgradeFeature(upgrade));
+        }
+
         context.SetEndpoint(endpoint);
         return next(context);
     }
+
+    private static bool SendsUpgrade(NginxLocation location, NginxRequestState state) =>
+        location.ProxySetHeaders.LastOrDefault(h => h.Name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase)) is { } sent
+        && sent.Value.Evaluate(state).Length > 0;
 
     private RouteIndex Index()
     {
