@@ -57,6 +57,7 @@ public sealed class LauncherSignalTests(ITestOutputHelper output)
         await launcher.SignalAsync("TERM");
 
         Assert.True(await launcher.WaitForExitAsync(TimeSpan.FromSeconds(10)), "SIGTERM did not stop it");
+        Assert.False(File.Exists(Path.Combine(prefix, "nginx.pid")));
     }
 
     [Fact]

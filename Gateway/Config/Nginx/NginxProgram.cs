@@ -67,6 +67,8 @@ public static class NginxProgram
         {
             Directory.CreateDirectory(Path.GetDirectoryName(pidFile)!);
             await File.WriteAllTextAsync(pidFile, Environment.ProcessId + "\n");
+            // A fast stop (SIGTERM) exits without unwinding: remove the pid file on the way out too.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(pidFile);
             try
             {
                 Console.WriteLine($"lbproxy-nginx: {path} running, listening on {string.Join(' ', host.ProxyUrls)}, admin {string.Join(' ', host.AdminUrls)}, pid {Environment.ProcessId}");
