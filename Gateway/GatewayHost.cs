@@ -114,6 +114,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, logging);
         builder.WebHost.UseUrls([.. options.Urls]);
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineScheduling);
         builder.Services.AddLbProxyGateway(options);
         if (options.ConfigPath is { } path)
         {

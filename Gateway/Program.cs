@@ -7,8 +7,19 @@ namespace Gateway;
 
 public static class Program
 {
+    /// <summary>LBPROXY_INLINE_SCHEDULING=0 turns inline scheduling off (see <see cref="GatewayHostOptions.InlineScheduling"/>).</summary>
+    public const string InlineSchedulingVariable = "LBPROXY_INLINE_SCHEDULING";
+
     public static async Task<int> Main(string[] args)
     {
+        // The runtime reads this once, when the first socket is made: it must be set before anything networks.
+        // Socket completions then run on the epoll thread, where Kestrel's inline scheduling wants them.
+        var inline = Environment.GetEnvironmentVariable(InlineSchedulingVariable) != "0";
+        if (inline && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+        {
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        }
+
         var commandLine = CommandLine.Parse(args, out var error);
         if (commandLine is null || commandLine.Help)
         {
@@ -35,6 +46,7 @@ public static class Program
                 Config = commandLine.ConfigPath is null ? EmbeddedConfig.Create(commandLine.FleetOptions()) : null,
                 Urls = commandLine.Urls,
                 AdminUrls = commandLine.AdminUrls,
+                InlineScheduling = inline,
             });
         }
         catch (ConfigException ex)
