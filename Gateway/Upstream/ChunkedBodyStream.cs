@@ -69,10 +69,14 @@ internal sealed class ChunkedBodyStream(LeanConnection connection, bool keepAliv
                 throw new HttpIOException(HttpRequestError.InvalidResponse, "A chunk header or trailer line exceeded the limit.");
             }
 
-            if (await Connection.FillAsync(MaxLineLength + 2, cancellationToken) <= 0)
+            var space = Connection.ReadSpace(MaxLineLength + 2);
+            var received = space.IsEmpty ? 0 : await Connection.ReceiveAsync(space, cancellationToken);
+            if (received <= 0)
             {
                 throw Premature();
             }
+
+            Connection.Commit(received);
         }
     }
 

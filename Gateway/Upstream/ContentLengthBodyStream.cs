@@ -5,6 +5,7 @@ internal sealed class ContentLengthBodyStream(LeanConnection connection, bool ke
 {
     private long _remaining = length;
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     protected override async ValueTask<int> ReadBodyAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         if (_remaining == 0)

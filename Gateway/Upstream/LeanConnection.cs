@@ -107,8 +107,11 @@ internal sealed class LeanConnection : IDisposable
         }
     }
 
-    /// <summary>Receives more bytes after the buffered ones, growing the buffer up to <paramref name="limit"/> bytes buffered; 0 at end of stream.</summary>
-    public async ValueTask<int> FillAsync(int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Free space after the buffered bytes, compacting or growing the buffer (up to <paramref name="limit"/> bytes
+    /// buffered); empty when the limit is reached. Receive into it with <see cref="ReceiveAsync"/>, then <see cref="Commit"/>.
+    /// </summary>
+    public Memory<byte> ReadSpace(int limit)
     {
         if (_readEnd == _read.Length)
         {
@@ -126,22 +129,33 @@ internal sealed class LeanConnection : IDisposable
             }
             else
             {
-                return -1; // full and may not grow: the caller's limit was reached
+                return Memory<byte>.Empty;
             }
 
             _readStart = 0;
             _readEnd = buffered;
         }
 
-        var received = await ReceiveAsync(_read.AsMemory(_readEnd), cancellationToken);
+        return _read.AsMemory(_readEnd);
+    }
+
+    /// <summary>Counts bytes received into <see cref="ReadSpace"/> as buffered.</summary>
+    public void Commit(int received)
+    {
         _readEnd += received;
         if (received > 0)
         {
             ReceivedAny = true;
         }
-
-        return received;
     }
+
+    /// <summary>
+    /// The socket's own receive, not wrapped in an async method of ours: the socket's ValueTask completes without
+    /// allocating, an extra async layer would allocate its state machine every time the receive waits. Socket errors
+    /// come out as SocketException (see <see cref="TransportError"/>).
+    /// </summary>
+    public ValueTask<int> ReceiveAsync(Memory<byte> destination, CancellationToken cancellationToken) =>
+        _socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken);
 
     /// <summary>Body bytes: buffered ones first, then straight from the socket into the caller's memory.</summary>
     public ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken)
@@ -158,21 +172,13 @@ internal sealed class LeanConnection : IDisposable
         return ReceiveAsync(destination, cancellationToken);
     }
 
-    private async ValueTask<int> ReceiveAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    /// <summary>A socket failure as NetworkStream reports it (IOException around the SocketException); other exceptions as they are.</summary>
+    public static Exception TransportError(Exception e) => e switch
     {
-        try
-        {
-            return await _socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken);
-        }
-        catch (SocketException e)
-        {
-            throw new IOException($"Unable to read data from the transport connection: {e.Message}.", e);
-        }
-        catch (ObjectDisposedException e)
-        {
-            throw new IOException("Unable to read data from the transport connection: the connection was closed.", e);
-        }
-    }
+        SocketException s => new IOException($"Unable to read data from the transport connection: {s.Message}.", s),
+        ObjectDisposedException d => new IOException("Unable to read data from the transport connection: the connection was closed.", d),
+        _ => e,
+    };
 
     /// <summary>
     /// Whether an idle connection can take a request: nothing may be readable on it (readable with nothing expected

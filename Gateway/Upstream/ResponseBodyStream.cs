@@ -44,10 +44,16 @@ internal abstract class ResponseBodyStream(LeanConnection connection, bool keepA
         {
             return await ReadBodyAsync(buffer, cancellationToken);
         }
-        catch
+        catch (Exception e)
         {
             Abort();
-            throw;
+            var mapped = LeanConnection.TransportError(e);
+            if (mapped == e)
+            {
+                throw;
+            }
+
+            throw mapped;
         }
     }
 
