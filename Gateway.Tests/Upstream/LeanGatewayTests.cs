@@ -81,6 +81,17 @@ public class LeanGatewayTests
     }
 
     [Fact]
+    public async Task Proxy_DestinationNeverAnswers_TryTimesOutAnd504()
+    {
+        await using var silent = RawBackend.Start(_ => new RawReply("")); // reads the request, answers nothing, keeps the connection
+        await using var gateway = await GatewayUnderTest.StartAsync(Config([("a", silent.Url)]));
+        using var response = await gateway.Proxy.GetAsync("/");
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode); // YARP's try timeout (0.5 s here) cancelled the lean read
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Single(silent.Requests);
+    }
+
+    [Fact]
     public async Task Proxy_ChunkedResponseWithTrailers_ReachesTheClient()
     {
         await using var backend = RawBackend.Always("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");

@@ -16,7 +16,7 @@ namespace Benchmarks.ProxyCost;
 /// </summary>
 internal static class ProxyCostBenchmark
 {
-    public const string Usage = "proxy-cost [--seconds 8] [--rounds 3] [--connections 64] [--latency-seconds 5] [--policies Weighted|all] [--out benchmarks/results]  proxy cost vs direct, nginx, HAProxy, stock YARP (needs nginx, haproxy, wrk)";
+    public const string Usage = "proxy-cost [--seconds 8] [--rounds 3] [--connections 64] [--latency-seconds 5] [--policies Weighted|all] [--targets nginx,YARP,lean,...] [--out benchmarks/results]  proxy cost vs direct, nginx, HAProxy, stock YARP (needs nginx, haproxy, wrk)";
 
     private static readonly string[] s_allPolicies = ["RoundRobin", "Weighted", "LeastConnections", "ConsistentHash", "Adaptive", "PowerOfTwoChoices"];
 
@@ -80,6 +80,13 @@ internal static class ProxyCostBenchmark
                     () => ProxyProcess.Start(environment, "dotnet", gatewayDll, "--config", config, "--urls", $"http://127.0.0.1:{port}",
                         "--admin-urls", $"http://127.0.0.1:{LocalProcesses.FreePort()}")));
             }
+        }
+
+        // --targets: only targets whose name contains one of these (direct and haproxy stay: the ratios need them).
+        if (args.SkipWhile(a => a != "--targets").Skip(1).FirstOrDefault() is { } only)
+        {
+            var keep = only.Split(',');
+            targets.RemoveAll(t => t.Name is not ("direct" or "haproxy") && !keep.Any(k => t.Name.Contains(k, StringComparison.OrdinalIgnoreCase)));
         }
 
         var results = targets.ToDictionary(t => t.Name, _ => new List<(WrkResult Wrk, double CpuUsPerRequest)>());
