@@ -12,12 +12,10 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
-        // The runtime reads this once, when the first socket is made: it must be set before anything networks.
-        // Socket completions then run on the epoll thread, where Kestrel's inline scheduling wants them.
         var inline = Environment.GetEnvironmentVariable(InlineSchedulingVariable) != "0";
-        if (inline && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+        if (inline && Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
         {
-            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+            await EnableInlineCompletionsAsync();
         }
 
         var commandLine = CommandLine.Parse(args, out var error);
@@ -87,6 +85,33 @@ public static class Program
         }
 
         return 0;
+    }
+
+    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    /// <summary>
+    /// Socket completions on the epoll thread, where Kestrel's inline scheduling wants them. The runtime reads the
+    /// variable once, at the first asynchronous socket operation, and there is no AppContext switch for it: so it is
+    /// set, one loopback connection makes the runtime read it, and it is removed again so the local fleet's workers
+    /// (child processes inherit the environment) keep their own default.
+    /// </summary>
+    private static async Task EnableInlineCompletionsAsync()
+    {
+        Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+        try
+        {
+            using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            listener.Listen(1);
+            var accepting = listener.AcceptAsync();
+            using var client = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            await client.ConnectAsync(listener.LocalEndPoint!);
+            using var accepted = await accepting;
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(InlineCompletionsVariable, null);
+        }
     }
 
     /// <summary>nginx -t: parse and validate, print every problem, exit 0 only when the file is usable.</summary>
