@@ -117,6 +117,7 @@ public sealed class GatewayHost : IAsyncDisposable
         ConfigureLogging(builder.Logging, logging);
         builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
         builder.WebHost.UseUrls([.. options.Urls]);
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineScheduling);
         builder.Services.AddLbProxyGateway(options);
         if (options.ConfigPath is { } path)
         {

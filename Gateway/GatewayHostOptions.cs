@@ -36,4 +36,12 @@ public sealed record GatewayHostOptions
     /// two gateways in one process (tests) keep their numbers apart by using different names.
     /// </summary>
     public string MeterName { get; init; } = Admin.GatewayMetrics.DefaultMeterName;
+
+    /// <summary>
+    /// Kestrel's UnsafePreferInlineScheduling on the proxy listener: requests run on the thread that read them
+    /// instead of hopping to the thread pool. Safe here because nothing on the proxy's request path blocks a thread
+    /// (admission queues, retries and the upstream clients all await). Program sets it (and
+    /// DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 for its own process only) from LBPROXY_INLINE_SCHEDULING, on unless it is 0.
+    /// </summary>
+    public bool InlineScheduling { get; init; } = true;
 }

@@ -3,7 +3,9 @@ using Gateway.Config;
 using Gateway.Health;
 using Gateway.LoadBalancing;
 using Gateway.Proxy;
+using Gateway.Upstream;
 using Microsoft.Extensions.DependencyInjection;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Transforms;
 
@@ -32,6 +34,9 @@ public static class GatewayServiceCollectionExtensions
         services.AddReverseProxy().LoadFromMemory([], []).AddLbProxyLoadBalancing()
             .AddTransforms(transforms => transforms.AddResponseTransform(RetryResponseTransform.Apply))
             .AddTransforms<Config.Nginx.NginxTransformProvider>();
+        // The lean HTTP/1.1 client per cluster (Metadata "UpstreamClient"), in place of YARP's factory (Gateway/Upstream).
+        services.AddSingleton<LeanConnectionPools>();
+        services.AddSingleton<IForwarderHttpClientFactory, LeanForwarderHttpClientFactory>();
         return services;
     }
 }

@@ -7,8 +7,17 @@ namespace Gateway;
 
 public static class Program
 {
+    /// <summary>LBPROXY_INLINE_SCHEDULING=0 turns inline scheduling off (see <see cref="GatewayHostOptions.InlineScheduling"/>).</summary>
+    public const string InlineSchedulingVariable = "LBPROXY_INLINE_SCHEDULING";
+
     public static async Task<int> Main(string[] args)
     {
+        var inline = Environment.GetEnvironmentVariable(InlineSchedulingVariable) != "0";
+        if (inline && Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
+        {
+            await EnableInlineCompletionsAsync();
+        }
+
         var commandLine = CommandLine.Parse(args, out var error);
         if (commandLine is null || commandLine.Help)
         {
@@ -40,6 +49,7 @@ public static class Program
                 Config = commandLine.ConfigPath is null ? EmbeddedConfig.Create(commandLine.FleetOptions()) : null,
                 Urls = commandLine.Urls,
                 AdminUrls = commandLine.AdminUrls,
+                InlineScheduling = inline,
             });
         }
         catch (ConfigException ex)
@@ -80,6 +90,33 @@ public static class Program
         }
 
         return 0;
+    }
+
+    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    /// <summary>
+    /// Socket completions on the epoll thread, where Kestrel's inline scheduling wants them. The runtime reads the
+    /// variable once, at the first asynchronous socket operation, and there is no AppContext switch for it: so it is
+    /// set, one loopback connection makes the runtime read it, and it is removed again so the local fleet's workers
+    /// (child processes inherit the environment) keep their own default.
+    /// </summary>
+    private static async Task EnableInlineCompletionsAsync()
+    {
+        Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+        try
+        {
+            using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            listener.Listen(1);
+            var accepting = listener.AcceptAsync();
+            using var client = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            await client.ConnectAsync(listener.LocalEndPoint!);
+            using var accepted = await accepting;
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(InlineCompletionsVariable, null);
+        }
     }
 
     /// <summary>nginx -t: parse and validate, print every problem, exit 0 only when the file is usable.</summary>

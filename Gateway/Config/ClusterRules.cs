@@ -42,6 +42,8 @@ internal static class ClusterRules
                 "use an integer percent above 100 (125 = no destination above 1.25x the mean load), or 0 for no bound.");
         }
 
+        Upstream.UpstreamClientChoice.Validate(cluster, path, report);
+
         if (cluster.Destinations is null || cluster.Destinations.Count == 0)
         {
             if (fedByFleet)

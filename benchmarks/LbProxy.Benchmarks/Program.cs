@@ -27,6 +27,8 @@ public static class Program
                 return await ProxyCost.PlainYarp.RunAsync(rest);
             case "proxy-cost":
                 return await ProxyCost.ProxyCostBenchmark.RunAsync(rest);
+            case "proxy-alloc":
+                return await ProxyCost.ProxyAllocations.RunAsync(rest);
             case "sim":
                 return Sim.SimCommand.Run(rest);
             default:
@@ -36,6 +38,7 @@ public static class Program
                 Console.WriteLine("  " + Sim.SimOptions.Usage);
                 Console.WriteLine("  " + ProxyCost.ProxyCostBenchmark.Usage);
                 Console.WriteLine("  " + ProxyCost.PlainYarp.Usage);
+                Console.WriteLine("  " + ProxyCost.ProxyAllocations.Usage);
                 Console.WriteLine("  " + PolicyLoad.PolicyLoadBenchmark.Usage);
                 return verb == "help" ? 0 : 2;
         }

@@ -68,7 +68,7 @@ internal static class ProxyConfigs
     /// The gateway with one policy and everything on (metrics, breakers, retries), no active probes; ConsistentHash
     /// keys on <paramref name="hashKey"/>.
     /// </summary>
-    public static string Gateway(string policy, IReadOnlyList<int> backends, string hashKey = "path")
+    public static string Gateway(string policy, IReadOnlyList<int> backends, string hashKey = "path", string? upstreamClient = null)
     {
         var destinations = new JsonObject();
         for (var i = 0; i < backends.Count; i++)
@@ -77,9 +77,20 @@ internal static class ProxyConfigs
         }
 
         var cluster = new JsonObject { ["LoadBalancingPolicy"] = policy, ["Destinations"] = destinations };
+        var metadata = new JsonObject();
         if (policy == "ConsistentHash")
         {
-            cluster["Metadata"] = new JsonObject { ["HashKey"] = hashKey };
+            metadata["HashKey"] = hashKey;
+        }
+
+        if (upstreamClient is not null)
+        {
+            metadata["UpstreamClient"] = upstreamClient; // Gateway/Upstream: Lean (the default) or Sockets
+        }
+
+        if (metadata.Count > 0)
+        {
+            cluster["Metadata"] = metadata;
         }
 
         return new JsonObject

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Benchmarks.Load;
 using Benchmarks.Local;
 using Spectre.Console;
 
@@ -8,20 +9,33 @@ namespace Benchmarks.ProxyCost;
 
 /// <summary>
 /// What the proxy itself costs: wrk at a fixed concurrency against trivial backends (one nginx process on three
-/// ports), direct and through nginx, HAProxy and the gateway with each policy, measured in interleaved rounds
-/// of one run and reported as ratios to direct (medians). All on 127.0.0.1.
+/// ports), direct and through nginx, HAProxy, stock YARP and the gateway (with its lean upstream client and inline
+/// scheduling, and with SocketsHttpHandler and thread-pool scheduling as stock YARP has them), measured in
+/// interleaved rounds of one run and reported as ratios to HAProxy (medians). Then latency at half of each
+/// one's own capacity, open-loop, minus the backend's latency at the same rate. All on 127.0.0.1.
 /// </summary>
 internal static class ProxyCostBenchmark
 {
-    public const string Usage = "proxy-cost [--seconds 8] [--rounds 3] [--connections 64] [--out benchmarks/results]  proxy cost vs direct, nginx, HAProxy (needs nginx, haproxy, wrk)";
+    public const string Usage = "proxy-cost [--seconds 8] [--rounds 3] [--connections 64] [--latency-seconds 5] [--policies Weighted|all] [--targets nginx,YARP,lean,...] [--out benchmarks/results]  proxy cost vs direct, nginx, HAProxy, stock YARP (needs nginx, haproxy, wrk)";
 
-    private static readonly string[] s_policies = ["RoundRobin", "Weighted", "LeastConnections", "ConsistentHash", "Adaptive", "PowerOfTwoChoices"];
+    private static readonly string[] s_allPolicies = ["RoundRobin", "Weighted", "LeastConnections", "ConsistentHash", "Adaptive", "PowerOfTwoChoices"];
+
+    /// <summary>The gateway variants: (label, cluster Metadata UpstreamClient, LBPROXY_INLINE_SCHEDULING).</summary>
+    private static readonly (string Label, string Client, bool Inline)[] s_variants =
+    [
+        ("lean+inline", "Lean", true),
+        ("lean", "Lean", false),
+        ("sockets", "Sockets", false),
+    ];
 
     public static async Task<int> RunAsync(string[] args)
     {
         var seconds = Option(args, "--seconds", 8);
         var rounds = Option(args, "--rounds", 3);
         var connections = Option(args, "--connections", 64);
+        var latencySeconds = Option(args, "--latency-seconds", 5);
+        var policyArg = args.SkipWhile(a => a != "--policies").Skip(1).FirstOrDefault() ?? "Weighted";
+        var policies = policyArg == "all" ? s_allPolicies : policyArg.Split(',');
         var outDir = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("benchmarks", "results");
         foreach (var tool in new[] { "/usr/sbin/nginx", "/usr/sbin/haproxy", "/usr/bin/wrk" })
         {
@@ -39,7 +53,8 @@ internal static class ProxyCostBenchmark
             () => LocalProcesses.Start("/usr/sbin/nginx", "-p", dir, "-c", Path.Combine(dir, "backends.conf"), "-g", "daemon off;"));
         await backends.StartAsync();
 
-        var targets = new List<ProxyTarget> { new("direct", $"http://127.0.0.1:{backendPorts[0]}/", () => null) };
+        var direct = new ProxyTarget("direct", $"http://127.0.0.1:{backendPorts[0]}/", () => null);
+        var targets = new List<ProxyTarget> { direct };
         var nginxPort = LocalProcesses.FreePort();
         await File.WriteAllTextAsync(Path.Combine(dir, "proxy.conf"), ProxyConfigs.NginxProxy(dir, nginxPort, backendPorts));
         targets.Add(new("nginx", $"http://127.0.0.1:{nginxPort}/",
@@ -50,24 +65,37 @@ internal static class ProxyCostBenchmark
         var yarpPort = LocalProcesses.FreePort();
         var yarpConfig = Path.Combine(dir, "yarp-plain.json");
         await File.WriteAllTextAsync(yarpConfig, ProxyConfigs.Gateway("RoundRobin", backendPorts));
-        targets.Add(new("plain YARP", $"http://127.0.0.1:{yarpPort}/", () => LocalProcesses.Start("dotnet",
+        targets.Add(new("stock YARP", $"http://127.0.0.1:{yarpPort}/", () => LocalProcesses.Start("dotnet",
             Path.Combine(AppContext.BaseDirectory, "LbProxy.Benchmarks.dll"), "yarp-plain", "--config", yarpConfig, "--urls", $"http://127.0.0.1:{yarpPort}")));
         var gatewayDll = Path.Combine(AppContext.BaseDirectory, "Gateway.dll");
-        foreach (var policy in s_policies)
+        foreach (var policy in policies)
         {
-            var port = LocalProcesses.FreePort();
-            var config = Path.Combine(dir, $"gateway-{policy}.json");
-            await File.WriteAllTextAsync(config, ProxyConfigs.Gateway(policy, backendPorts));
-            targets.Add(new($"gateway {policy}", $"http://127.0.0.1:{port}/",
-                () => LocalProcesses.Start("dotnet", gatewayDll, "--config", config, "--urls", $"http://127.0.0.1:{port}", "--admin-urls", $"http://127.0.0.1:{LocalProcesses.FreePort()}")));
+            foreach (var (label, client, inline) in s_variants)
+            {
+                var port = LocalProcesses.FreePort();
+                var config = Path.Combine(dir, $"gateway-{policy}-{client}.json");
+                await File.WriteAllTextAsync(config, ProxyConfigs.Gateway(policy, backendPorts, upstreamClient: client));
+                var environment = new Dictionary<string, string> { ["LBPROXY_INLINE_SCHEDULING"] = inline ? "1" : "0" };
+                targets.Add(new($"gateway {policy} {label}", $"http://127.0.0.1:{port}/",
+                    () => ProxyProcess.Start(environment, "dotnet", gatewayDll, "--config", config, "--urls", $"http://127.0.0.1:{port}",
+                        "--admin-urls", $"http://127.0.0.1:{LocalProcesses.FreePort()}")));
+            }
+        }
+
+        // --targets: only targets whose name contains one of these (direct and haproxy stay: the ratios need them).
+        if (args.SkipWhile(a => a != "--targets").Skip(1).FirstOrDefault() is { } only)
+        {
+            var keep = only.Split(',');
+            targets.RemoveAll(t => t.Name is not ("direct" or "haproxy") && !keep.Any(k => t.Name.Contains(k, StringComparison.OrdinalIgnoreCase)));
         }
 
         var results = targets.ToDictionary(t => t.Name, _ => new List<(WrkResult Wrk, double CpuUsPerRequest)>());
+        var latency = targets.ToDictionary(t => t.Name, _ => new List<(LoadResult Proxy, LoadResult Direct)>());
         try
         {
             await AnsiConsole.Progress().StartAsync(async progress =>
             {
-                var task = progress.AddTask("proxy cost", maxValue: rounds * targets.Count);
+                var task = progress.AddTask("proxy cost", maxValue: rounds * ((2 * targets.Count) - 1));
                 for (var round = 0; round < rounds; round++)
                 {
                     foreach (var target in targets)
@@ -86,6 +114,27 @@ internal static class ProxyCostBenchmark
                         task.Increment(1);
                     }
                 }
+
+                // Latency at half of each proxy's own capacity (its median requests/s above), the backend alone at
+                // the same rate right after. Interleaved rounds again.
+                for (var round = 0; round < rounds; round++)
+                {
+                    foreach (var target in targets.Where(t => t != direct))
+                    {
+                        task.Description = $"latency round {round + 1}/{rounds}: {target.Name}";
+                        var rate = Median(results[target.Name].Select(r => r.Wrk.RequestsPerSecond)) / 2;
+                        await using (target)
+                        {
+                            await target.StartAsync();
+                            await Wrk(target.Url, 2, connections, 2);
+                            var proxied = await LatencyAtHalf.MeasureAsync(target.Url, rate, TimeSpan.FromSeconds(latencySeconds), connections);
+                            var straight = await LatencyAtHalf.MeasureAsync(direct.Url, rate, TimeSpan.FromSeconds(latencySeconds), connections);
+                            latency[target.Name].Add((proxied, straight));
+                        }
+
+                        task.Increment(1);
+                    }
+                }
             });
         }
         finally
@@ -93,39 +142,58 @@ internal static class ProxyCostBenchmark
             await backends.DisposeAsync();
         }
 
-        var table = Table(results, seconds, rounds, connections);
+        var load = await File.ReadAllTextAsync("/proc/loadavg");
+        var table = Table(results, latency, seconds, rounds, connections, latencySeconds, policyArg, load.Split(' ')[..3]);
         AnsiConsole.WriteLine(table);
         Directory.CreateDirectory(outDir);
-        await File.WriteAllTextAsync(Path.Combine(outDir, "proxy-cost.md"), table);
+        var file = Path.Combine(outDir, "proxy-cost.md");
+        var history = File.Exists(file) ? "\n\n" + await File.ReadAllTextAsync(file) : "";
+        await File.WriteAllTextAsync(file, table + history); // newest first, history kept below
         Directory.Delete(dir, recursive: true);
         return 0;
     }
 
-    private static string Table(Dictionary<string, List<(WrkResult Wrk, double CpuUsPerRequest)>> results, int seconds, int rounds, int connections)
+    private static double Median(IEnumerable<double> values)
     {
-        static double Median(IEnumerable<double> values)
-        {
-            var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
-            return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
-        }
+        var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
+    }
 
+    private static string Table(Dictionary<string, List<(WrkResult Wrk, double CpuUsPerRequest)>> results,
+        Dictionary<string, List<(LoadResult Proxy, LoadResult Direct)>> latency, int seconds, int rounds, int connections, int latencySeconds,
+        string policies, string[] load)
+    {
         var direct = Median(results["direct"].Select(r => r.Wrk.RequestsPerSecond));
+        var haproxy = Median(results["haproxy"].Select(r => r.Wrk.RequestsPerSecond));
         var text = new StringBuilder();
-        text.AppendLine("# Proxy cost: direct vs nginx vs HAProxy vs the gateway (each policy)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"# Proxy cost: HAProxy vs nginx vs stock YARP vs the gateway ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Command: `dotnet run --project benchmarks/LbProxy.Benchmarks -c Release -- proxy-cost --seconds {seconds} --rounds {rounds} --connections {connections}`");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Command: `dotnet run --project benchmarks/LbProxy.Benchmarks -c Release -- proxy-cost --seconds {seconds} --rounds {rounds} --connections {connections} --latency-seconds {latencySeconds} --policies {policies}`");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"wrk -t2 -c{connections}, {seconds} s per measurement, {rounds} interleaved rounds, medians; backends: one nginx process on 3 ports answering \"ok\". ");
         text.AppendLine("Everything (wrk, proxy, backends) shares the machine's 2 cores. CPU per request = the proxy's own processes' CPU time / requests (direct: the backends').");
-        text.AppendLine("The gateway runs as a user would run it: default logging, metrics, circuit breakers, retries on.");
+        text.AppendLine("The gateway runs as a user would run it: default logging, metrics, circuit breakers, retries on. `lean+inline` is its default (lean upstream client, Kestrel inline scheduling");
+        text.AppendLine("with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1); `lean` has LBPROXY_INLINE_SCHEDULING=0; `sockets` is also Metadata UpstreamClient=Sockets (SocketsHttpHandler, as before).");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Load average when the run ended: {string.Join(" ", load)} (other work shares the machine: compare within this table, not across runs).");
         text.AppendLine();
-        text.AppendLine("| target | requests/s | vs direct | p50 ms | p99 ms | CPU us/request | errors |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| target | requests/s | vs HAProxy | vs direct | CPU us/request | wrk p50 ms | wrk p99 ms | errors |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (name, runs) in results)
         {
             var rps = Median(runs.Select(r => r.Wrk.RequestsPerSecond));
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {name} | {rps:0} | {rps / direct:0.00} | {Median(runs.Select(r => r.Wrk.P50Ms)):0.00} | {Median(runs.Select(r => r.Wrk.P99Ms)):0.00} | {Median(runs.Select(r => r.CpuUsPerRequest)):0.0} | {runs.Sum(r => r.Wrk.Errors)} |");
+                $"| {name} | {rps:0} | {rps / haproxy:0.00} | {rps / direct:0.00} | {Median(runs.Select(r => r.CpuUsPerRequest)):0.0} | {Median(runs.Select(r => r.Wrk.P50Ms)):0.00} | {Median(runs.Select(r => r.Wrk.P99Ms)):0.00} | {runs.Sum(r => r.Wrk.Errors)} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Latency at half of each one's capacity (open-loop GETs from benchmarks' RawHttpClient, up to {connections} in flight, {latencySeconds} s, then the backend alone at the same rate; added = proxied - direct, medians over rounds):");
+        text.AppendLine();
+        text.AppendLine("| target | rate/s | p50 ms | p99 ms | direct p50 ms | direct p99 ms | added p50 ms | added p99 ms | failed |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (name, runs) in latency.Where(l => l.Value.Count > 0))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {name} | {runs[0].Proxy.OfferedRate:0} | {Median(runs.Select(r => r.Proxy.P50Ms)):0.000} | {Median(runs.Select(r => r.Proxy.P99Ms)):0.000} | {Median(runs.Select(r => r.Direct.P50Ms)):0.000} | {Median(runs.Select(r => r.Direct.P99Ms)):0.000} | {Median(runs.Select(r => r.Proxy.P50Ms - r.Direct.P50Ms)):0.000} | {Median(runs.Select(r => r.Proxy.P99Ms - r.Direct.P99Ms)):0.000} | {runs.Sum(r => r.Proxy.Failed)} |");
         }
 
         return text.ToString();

@@ -1,0 +1,214 @@
+using System.Buffers;
+using System.Net.Sockets;
+
+namespace Gateway.Upstream;
+
+/// <summary>
+/// One keep-alive HTTP/1.1 connection to a destination: the socket, a read buffer the response head is parsed in
+/// place from, a write buffer the request head (and a small body) is assembled in, so a request is one send.
+/// Socket errors surface as IOException, as NetworkStream's do, so callers map them the way SocketsHttpHandler does.
+/// </summary>
+internal sealed class LeanConnection : IDisposable
+{
+    private const int InitialReadSize = 8 * 1024;
+    private const int InitialWriteSize = 4 * 1024;
+
+    private readonly Socket _socket;
+    private byte[] _read = ArrayPool<byte>.Shared.Rent(InitialReadSize);
+    private byte[] _write = ArrayPool<byte>.Shared.Rent(InitialWriteSize);
+    private int _readStart;
+    private int _readEnd;
+    private int _disposed;
+
+    public LeanConnection(Socket socket, LeanConnectionPool pool)
+    {
+        _socket = socket;
+        Pool = pool;
+    }
+
+    public LeanConnectionPool Pool { get; }
+
+    public HeaderValueCache Cache { get; } = new();
+
+    /// <summary>Whether this connection has completed a request before (a stale keep-alive connection fails on first use).</summary>
+    public bool Reused { get; set; }
+
+    /// <summary>Whether any byte of the current response has arrived (after that a failed request cannot be retried).</summary>
+    public bool ReceivedAny { get; set; }
+
+    public long IdleSince { get; set; }
+
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    // ---- write side ----
+
+    public int WriteLength { get; private set; }
+
+    public Span<byte> GetWriteSpan(int sizeHint)
+    {
+        if (_write.Length - WriteLength < sizeHint)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_write.Length * 2, WriteLength + sizeHint));
+            _write.AsSpan(0, WriteLength).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_write);
+            _write = bigger;
+        }
+
+        return _write.AsSpan(WriteLength);
+    }
+
+    public void Advance(int count) => WriteLength += count;
+
+    public void ResetWrite() => WriteLength = 0;
+
+    /// <summary>Room left in the write buffer before it would grow (a body larger than this is flushed in pieces).</summary>
+    public int WriteRoom => _write.Length - WriteLength;
+
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        var pending = _write.AsMemory(0, WriteLength);
+        WriteLength = 0;
+        await SendAsync(pending, cancellationToken);
+    }
+
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!data.IsEmpty)
+            {
+                var sent = await _socket.SendAsync(data, SocketFlags.None, cancellationToken);
+                data = data[sent..];
+            }
+        }
+        catch (SocketException e)
+        {
+            throw new IOException($"Unable to write data to the transport connection: {e.Message}.", e);
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw new IOException("Unable to write data to the transport connection: the connection was closed.", e);
+        }
+    }
+
+    // ---- read side ----
+
+    /// <summary>Received bytes not consumed yet.</summary>
+    public ReadOnlySpan<byte> Buffered => _read.AsSpan(_readStart, _readEnd - _readStart);
+
+    public int BufferedCount => _readEnd - _readStart;
+
+    public void Consume(int count)
+    {
+        _readStart += count;
+        if (_readStart == _readEnd)
+        {
+            _readStart = _readEnd = 0;
+        }
+    }
+
+    /// <summary>
+    /// Free space after the buffered bytes, compacting or growing the buffer (up to <paramref name="limit"/> bytes
+    /// buffered); empty when the limit is reached. Receive into it with <see cref="ReceiveAsync"/>, then <see cref="Commit"/>.
+    /// </summary>
+    public Memory<byte> ReadSpace(int limit)
+    {
+        if (_readEnd == _read.Length)
+        {
+            var buffered = _readEnd - _readStart;
+            if (_readStart > 0)
+            {
+                _read.AsSpan(_readStart, buffered).CopyTo(_read);
+            }
+            else if (_read.Length < limit)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(_read.Length * 2, limit));
+                _read.AsSpan(0, buffered).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_read);
+                _read = bigger;
+            }
+            else
+            {
+                return Memory<byte>.Empty;
+            }
+
+            _readStart = 0;
+            _readEnd = buffered;
+        }
+
+        return _read.AsMemory(_readEnd);
+    }
+
+    /// <summary>Counts bytes received into <see cref="ReadSpace"/> as buffered.</summary>
+    public void Commit(int received)
+    {
+        _readEnd += received;
+        if (received > 0)
+        {
+            ReceivedAny = true;
+        }
+    }
+
+    /// <summary>
+    /// The socket's own receive, not wrapped in an async method of ours: the socket's ValueTask completes without
+    /// allocating, an extra async layer would allocate its state machine every time the receive waits. Socket errors
+    /// come out as SocketException (see <see cref="TransportError"/>).
+    /// </summary>
+    public ValueTask<int> ReceiveAsync(Memory<byte> destination, CancellationToken cancellationToken) =>
+        _socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken);
+
+    /// <summary>Body bytes: buffered ones first, then straight from the socket into the caller's memory.</summary>
+    public ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        var buffered = _readEnd - _readStart;
+        if (buffered > 0)
+        {
+            var count = Math.Min(buffered, destination.Length);
+            _read.AsSpan(_readStart, count).CopyTo(destination.Span);
+            Consume(count);
+            return new ValueTask<int>(count);
+        }
+
+        return ReceiveAsync(destination, cancellationToken);
+    }
+
+    /// <summary>A socket failure as NetworkStream reports it (IOException around the SocketException); other exceptions as they are.</summary>
+    public static Exception TransportError(Exception e) => e switch
+    {
+        SocketException s => new IOException($"Unable to read data from the transport connection: {s.Message}.", s),
+        ObjectDisposedException d => new IOException("Unable to read data from the transport connection: the connection was closed.", d),
+        _ => e,
+    };
+
+    /// <summary>
+    /// Whether an idle connection can take a request: nothing may be readable on it (readable with nothing expected
+    /// means the peer closed it or sent garbage). SocketsHttpHandler checks the same before reusing a connection.
+    /// </summary>
+    public bool IsUsable()
+    {
+        try
+        {
+            return !IsDisposed && _readEnd == _readStart && !_socket.Poll(0, SelectMode.SelectRead);
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _socket.Dispose();
+        // The buffers are not returned to the pool: a read or write still in flight (the reason for this dispose)
+        // may complete into them.
+    }
+}

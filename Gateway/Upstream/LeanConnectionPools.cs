@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+
+namespace Gateway.Upstream;
+
+/// <summary>
+/// The process's lean connection pools, one per destination prefix ("http://host:port"), shared by every cluster's
+/// handler so a reload that builds new clients keeps the warm connections. Looked up by a span of the request URI:
+/// no string is made per request.
+/// </summary>
+internal sealed class LeanConnectionPools : IDisposable
+{
+    /// <summary>SocketsHttpHandler's PooledConnectionIdleTimeout default.</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(1);
+
+    private readonly ConcurrentDictionary<string, LeanConnectionPool> _pools = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LeanConnectionPool>.AlternateLookup<ReadOnlySpan<char>> _byPrefix;
+    private readonly Timer _scavenger;
+
+    public LeanConnectionPools()
+    {
+        _byPrefix = _pools.GetAlternateLookup<ReadOnlySpan<char>>();
+        _scavenger = new Timer(static s => ((LeanConnectionPools)s!).Scavenge(), this, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15));
+    }
+
+    public LeanConnectionPool Get(ReadOnlySpan<char> prefix, Uri uri) =>
+        _byPrefix.TryGetValue(prefix, out var pool) ? pool : Add(prefix.ToString(), uri);
+
+    // Apart from Get: a lambda capturing uri there would allocate its closure on every call, hit or miss.
+    private LeanConnectionPool Add(string prefix, Uri uri) => _pools.GetOrAdd(prefix, static (_, u) => new LeanConnectionPool(u), uri);
+
+    public IEnumerable<LeanConnectionPool> All => _pools.Values;
+
+    private void Scavenge()
+    {
+        foreach (var pool in _pools.Values)
+        {
+            pool.Scavenge(IdleTimeout);
+        }
+    }
+
+    public void Dispose()
+    {
+        _scavenger.Dispose();
+        foreach (var pool in _pools.Values)
+        {
+            pool.Dispose();
+        }
+    }
+}

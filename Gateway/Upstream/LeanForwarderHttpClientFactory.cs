@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Upstream;
+
+/// <summary>
+/// YARP's client factory with one change: for clusters on the lean client the SocketsHttpHandler YARP configured
+/// (TLS, timeouts, its cluster settings) becomes the fallback behind a <see cref="LeanHttpHandler"/>.
+/// </summary>
+internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, ILogger<ForwarderHttpClientFactory> logger)
+    : ForwarderHttpClientFactory(logger)
+{
+    /// <summary>YARP reuses the old client when the HttpClient config is unchanged; the choice of client must match too.</summary>
+    protected override bool CanReuseOldClient(ForwarderHttpClientContext context) =>
+        base.CanReuseOldClient(context)
+        && UpstreamClientChoice.For(context.OldMetadata, context.OldConfig) == UpstreamClientChoice.For(context.NewMetadata, context.NewConfig);
+
+    protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler)
+    {
+        var inner = base.WrapHandler(context, handler);
+        return UpstreamClientChoice.For(context.NewMetadata, context.NewConfig) == UpstreamClientKind.Lean
+            ? new LeanHttpHandler(pools) { InnerHandler = inner }
+            : inner;
+    }
+}

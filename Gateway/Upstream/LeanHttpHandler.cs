@@ -1,0 +1,221 @@
+using System.Diagnostics;
+
+namespace Gateway.Upstream;
+
+/// <summary>
+/// The gateway's own HTTP/1.1 client for http:// destinations, in YARP's place for SocketsHttpHandler (which stays as
+/// <see cref="DelegatingHandler.InnerHandler"/> for everything else: https, HTTP/2 asked for exactly, upgrades,
+/// Expect: 100-continue, CONNECT, a request being traced, header values that are not plain ASCII).
+/// What YARP sees is what SocketsHttpHandler would give it: HttpRequestException with HttpRequestError.ConnectionError
+/// when the connection fails, ResponseEnded/InvalidResponse when the response is cut or malformed, IOException from a
+/// body that ends early, OperationCanceledException on cancellation; a request without a body whose connection closes
+/// before any byte of the answer is sent again on a new connection (up to 3 times), as SocketsHttpHandler does.
+/// </summary>
+internal sealed class LeanHttpHandler(LeanConnectionPools pools) : DelegatingHandler
+{
+    /// <summary>SocketsHttpHandler's MaxResponseHeadersLength default (64 KB).</summary>
+    public const int MaxResponseHeadBytes = 64 * 1024;
+
+    /// <summary>SocketsHttpHandler retries a bodiless request this many times when a connection closes before answering.</summary>
+    private const int MaxConnectionFailureRetries = 3;
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (!TryRoute(request, out var pool, out var pathStart))
+        {
+            return base.SendAsync(request, cancellationToken);
+        }
+
+        return SendLeanAsync(request, pool, pathStart, cancellationToken);
+    }
+
+    /// <summary>The pool for a request the lean client takes, and where its path starts in the URI string.</summary>
+    private bool TryRoute(HttpRequestMessage request, out LeanConnectionPool pool, out int pathStart)
+    {
+        pool = null!;
+        pathStart = 0;
+        var uri = request.RequestUri;
+        if (uri is null || !uri.IsAbsoluteUri
+            || (request.Version.Major != 1 && request.VersionPolicy != HttpVersionPolicy.RequestVersionOrLower)
+            || request.Version == System.Net.HttpVersion.Version10
+            || request.Method == HttpMethod.Connect
+            || Activity.Current is not null // traced: SocketsHttpHandler propagates the context (traceparent) as YARP configured it
+            || request.Headers.Protocol is not null
+            || request.Headers.NonValidated.Contains("Upgrade")
+            || request.Headers.NonValidated.Contains("Expect"))
+        {
+            return false;
+        }
+
+        var text = uri.OriginalString.AsSpan();
+        if (!text.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var authorityEnd = text[7..].IndexOfAny('/', '?', '#');
+        var prefix = authorityEnd < 0 ? text : text[..(7 + authorityEnd)];
+        if (prefix.Length == 7 || prefix.Contains('@') || prefix.ContainsAny('%', '\\'))
+        {
+            return false; // no host, user info or escapes in the authority: SocketsHttpHandler's to interpret
+        }
+
+        pool = pools.Get(prefix, uri);
+        pathStart = prefix.Length;
+        return true;
+    }
+
+    // One async method for the whole exchange: each awaited async method of our own would allocate its state machine
+    // whenever the backend makes it wait, which it does on every request (measured: ~600 B/request for four layers).
+    private async Task<HttpResponseMessage> SendLeanAsync(HttpRequestMessage request, LeanConnectionPool pool, int pathStart, CancellationToken cancellationToken)
+    {
+        var pathAndQuery = PathAndQuery(request.RequestUri!, pathStart);
+        for (var retry = 0; ; retry++)
+        {
+            var connection = pool.TryRent() ?? await pool.ConnectAsync(cancellationToken);
+            if (!RequestHead.TryWrite(connection, request, pathAndQuery.Span, pool, out var framing))
+            {
+                connection.ResetWrite();
+                pool.Return(connection);
+                return await base.SendAsync(request, cancellationToken);
+            }
+
+            try
+            {
+                if (request.Content is { } content)
+                {
+                    var body = new RequestBodyStream(connection, framing);
+                    await content.CopyToAsync(body, cancellationToken);
+                    await body.CompleteAsync(cancellationToken);
+                }
+                else
+                {
+                    await connection.FlushAsync(cancellationToken);
+                }
+
+                while (true)
+                {
+                    var headEnd = ResponseHeadParser.FindEnd(connection.Buffered);
+                    if (headEnd >= 0)
+                    {
+                        var status = ResponseHeadParser.StatusCode(connection.Buffered[..headEnd], out _);
+                        if (status is >= 100 and < 200 && status != 101)
+                        {
+                            connection.Consume(headEnd); // an interim answer (100, 103): the final one follows
+                            continue;
+                        }
+
+                        return BuildResponse(connection, request, headEnd, framing.CloseAfter);
+                    }
+
+                    var space = connection.BufferedCount >= MaxResponseHeadBytes ? Memory<byte>.Empty : connection.ReadSpace(MaxResponseHeadBytes);
+                    if (space.IsEmpty)
+                    {
+                        throw new HttpRequestException(HttpRequestError.ConfigurationLimitExceeded,
+                            $"The HTTP response headers length exceeded the set limit of {MaxResponseHeadBytes} bytes.");
+                    }
+
+                    var received = await connection.ReceiveAsync(space, cancellationToken);
+                    if (received == 0)
+                    {
+                        throw new HttpRequestException(HttpRequestError.ResponseEnded, "An error occurred while sending the request.",
+                            new HttpIOException(HttpRequestError.ResponseEnded, "The response ended prematurely."));
+                    }
+
+                    connection.Commit(received);
+                }
+            }
+            catch (Exception e)
+            {
+                connection.Dispose();
+                var error = LeanConnection.TransportError(e);
+                var closedUnanswered = !connection.ReceivedAny
+                    && (error is IOException || (error is HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }));
+                if (closedUnanswered && request.Content is null && retry < MaxConnectionFailureRetries && !cancellationToken.IsCancellationRequested)
+                {
+                    continue; // SocketsHttpHandler sends a bodiless request again when the connection closed before answering
+                }
+
+                if (error == e && e is OperationCanceledException or HttpRequestException)
+                {
+                    throw;
+                }
+
+                throw error switch
+                {
+                    OperationCanceledException or HttpRequestException => error,
+                    HttpIOException io => new HttpRequestException(io.HttpRequestError, "An error occurred while sending the request.", io),
+                    _ => new HttpRequestException(HttpRequestError.Unknown, "An error occurred while sending the request.", error),
+                };
+            }
+        }
+    }
+
+    /// <summary>
+    /// The request target: the URI string after the authority when it is plain (YARP builds it escaped), else what
+    /// Uri makes of it, as SocketsHttpHandler sends.
+    /// </summary>
+    private static ReadOnlyMemory<char> PathAndQuery(Uri uri, int pathStart)
+    {
+        var original = uri.OriginalString.AsMemory(pathStart);
+        var span = original.Span;
+        var fragment = span.IndexOf('#');
+        if (fragment >= 0)
+        {
+            original = original[..fragment];
+            span = original.Span;
+        }
+
+        var plain = span.Length > 0 && span[0] == '/' && !span.ContainsAnyExceptInRange((char)0x21, (char)0x7E)
+            && !span.Contains("/.", StringComparison.Ordinal) && !span.Contains('\\');
+        return plain ? original : uri.PathAndQuery.AsMemory();
+    }
+
+    /// <summary>The final response from its head (buffered whole), with the body stream its framing calls for.</summary>
+    private static HttpResponseMessage BuildResponse(LeanConnection connection, HttpRequestMessage request, int headEnd, bool closeAfter)
+    {
+        var content = new LeanResponseContent();
+        var response = new HttpResponseMessage { RequestMessage = request, Content = content };
+        var framing = ResponseHeadParser.Parse(connection.Buffered[..headEnd], response, content, connection.Cache);
+        connection.Consume(headEnd);
+        var status = framing.StatusCode;
+        var keepAlive = !closeAfter && !framing.Close && (!framing.Http10 || framing.KeepAlive) && status != 101;
+        if (request.Method == HttpMethod.Head || status is 204 or 304)
+        {
+            Release(connection, keepAlive);
+        }
+        else if (framing.Chunked)
+        {
+            content.SetBody(new ChunkedBodyStream(connection, keepAlive, response));
+        }
+        else if (framing.ContentLength >= 0 && !framing.TransferEncoding)
+        {
+            if (framing.ContentLength == 0)
+            {
+                Release(connection, keepAlive);
+            }
+            else
+            {
+                content.SetBody(new ContentLengthBodyStream(connection, keepAlive, framing.ContentLength));
+            }
+        }
+        else
+        {
+            content.SetBody(new UntilCloseBodyStream(connection));
+        }
+
+        return response;
+    }
+
+    private static void Release(LeanConnection connection, bool keepAlive)
+    {
+        if (keepAlive && connection.BufferedCount == 0)
+        {
+            connection.Pool.Return(connection);
+        }
+        else
+        {
+            connection.Dispose();
+        }
+    }
+}
