@@ -29,7 +29,14 @@ internal sealed partial class WorkerService(
         try
         {
             _model = OnnxModelLoader.Load(options.ModelPath, options.Device, options.IntraOpThreads, _logger);
-            batcher = new Batcher(_model, options.Batching, time, loggerFactory.CreateLogger<Batcher>(), metrics);
+            IBatchModel model = _model;
+            if (options.TestHangAfterBatches is { } hangAfter)
+            {
+                TestHangEnabled(_logger, hangAfter);
+                model = new HangingBatchModel(_model, hangAfter);
+            }
+
+            batcher = new Batcher(model, options.Batching, time, loggerFactory.CreateLogger<Batcher>(), metrics);
         }
 #pragma warning disable CA1031 // Any load failure ends the process with a clear message and exit code 1.
         catch (Exception ex)
@@ -47,7 +54,7 @@ internal sealed partial class WorkerService(
         lifetime.ApplicationStopping.Register(batcher.Complete);
         state.Publish(batcher, info);
         ModelLoaded(_logger, info.Path, info.Device, info.FeatureCount, info.ClassCount, info.OutputIsLogits ? "logits, softmax applied" : "probabilities",
-            options.Batching.MaxBatchSize, options.Batching.MaxWait.TotalMilliseconds, options.IntraOpThreads);
+            BatchingName(options.Batching.Mode), options.Batching.MaxBatchSize, options.Batching.MaxWait.TotalMilliseconds, options.IntraOpThreads);
         await batcher.RunAsync();
     }
 
@@ -61,9 +68,14 @@ internal sealed partial class WorkerService(
         }
     }
 
+    private static string BatchingName(BatchingMode mode) => mode == BatchingMode.FixedWindow ? "fixed-window" : "work-conserving";
+
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "Model {Path} loaded on {Device}: {Features} features -> {Classes} classes ({Output}); batching {MaxBatch} / {MaxWaitMs} ms, {Threads} intra-op threads; ready")]
-    private static partial void ModelLoaded(ILogger logger, string path, string device, int features, int classes, string output, int maxBatch, double maxWaitMs, int threads);
+        Message = "Model {Path} loaded on {Device}: {Features} features -> {Classes} classes ({Output}); batching {Mode} {MaxBatch} / {MaxWaitMs} ms, {Threads} intra-op threads; ready")]
+    private static partial void ModelLoaded(ILogger logger, string path, string device, int features, int classes, string output, string mode, int maxBatch, double maxWaitMs, int threads);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "TEST HOOK: --test-only-hang-after-batches {Batches}: every model Run after batch {Batches} hangs forever")]
+    private static partial void TestHangEnabled(ILogger logger, int batches);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Critical, Message = "ModelWorker cannot start with model {Path}: {Reason}")]
     private static partial void LoadFailed(ILogger logger, string path, string reason);
