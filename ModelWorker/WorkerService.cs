@@ -54,7 +54,7 @@ internal sealed partial class WorkerService(
         lifetime.ApplicationStopping.Register(batcher.Complete);
         state.Publish(batcher, info);
         ModelLoaded(_logger, info.Path, info.Device, info.FeatureCount, info.ClassCount, info.OutputIsLogits ? "logits, softmax applied" : "probabilities",
-            BatchingName(options.Batching.Mode), options.Batching.MaxBatchSize, options.Batching.MaxWait.TotalMilliseconds, options.IntraOpThreads);
+            Describe(options.Batching), options.IntraOpThreads);
         await batcher.RunAsync();
     }
 
@@ -68,11 +68,13 @@ internal sealed partial class WorkerService(
         }
     }
 
-    private static string BatchingName(BatchingMode mode) => mode == BatchingMode.FixedWindow ? "fixed-window" : "work-conserving";
+    private static string Describe(BatcherOptions batching) => batching.Mode == BatchingMode.FixedWindow
+        ? FormattableString.Invariant($"fixed-window {batching.MaxBatchSize} / {batching.MaxWait.TotalMilliseconds} ms")
+        : FormattableString.Invariant($"work-conserving, up to {batching.MaxBatchSize} rows");
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "Model {Path} loaded on {Device}: {Features} features -> {Classes} classes ({Output}); batching {Mode} {MaxBatch} / {MaxWaitMs} ms, {Threads} intra-op threads; ready")]
-    private static partial void ModelLoaded(ILogger logger, string path, string device, int features, int classes, string output, string mode, int maxBatch, double maxWaitMs, int threads);
+        Message = "Model {Path} loaded on {Device}: {Features} features -> {Classes} classes ({Output}); batching {Batching}, {Threads} intra-op threads; ready")]
+    private static partial void ModelLoaded(ILogger logger, string path, string device, int features, int classes, string output, string batching, int threads);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "TEST HOOK: --test-only-hang-after-batches {Batches}: every model Run after batch {Batches} hangs forever")]
     private static partial void TestHangEnabled(ILogger logger, int batches);

@@ -28,7 +28,7 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
     private readonly Lock _lock = new();
     private readonly RestartBackoff _backoff = new(time);
     private readonly TaskCompletionSource _initialReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private IWorkerLauncher? _launcher = launcher;
+    private volatile IWorkerLauncher? _launcher = launcher;
     private int _target = options.Autoscale.Enabled
         ? Math.Clamp(options.Workers, options.Autoscale.MinReplicas, options.Autoscale.EffectiveMax)
         : options.Workers;
