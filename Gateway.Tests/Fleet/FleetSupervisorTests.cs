@@ -4,13 +4,14 @@ using Gateway.Fleet;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Fleet;
 
 /// <summary>
 /// The supervisor's reconcile loop on the real clock with fake workers behind its launcher seam (each a real Kestrel
 /// on 127.0.0.1): a slow start never holds up a replacement, probes run at once, an exception never ends the loop,
-/// and a launcher that cannot tie workers to the gateway is reported.
+/// a launcher that cannot tie workers to the gateway is reported, and (on a fake clock) restarts back off.
 /// </summary>
 public sealed class FleetSupervisorTests : IAsyncDisposable
 {
@@ -62,7 +63,7 @@ public sealed class FleetSupervisorTests : IAsyncDisposable
 
         await WaitUntilAsync(() => State(supervisor, "worker-2") == "Ready", "worker-2 replacing worker-1 after the failed pass");
         Assert.False(supervisor.ExecuteTask!.IsCompleted, "the supervisor's loop ended");
-        Assert.Contains(_log, l => l.Contains("[327]", StringComparison.Ordinal) && l.Contains("InvalidOperationException", StringComparison.Ordinal));
+        Assert.Contains(Lines(), l => l.Contains("[327]", StringComparison.Ordinal) && l.Contains("InvalidOperationException", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -73,7 +74,7 @@ public sealed class FleetSupervisorTests : IAsyncDisposable
         await supervisor.InitialReady.WaitAsync(Limit);
 
         Assert.False(new FleetSupervisorView(supervisor).WorkersDieWithGateway);
-        Assert.Contains(_log, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("setpriv (util-linux) is not installed", StringComparison.Ordinal));
+        Assert.Contains(Lines(), l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("setpriv (util-linux) is not installed", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -84,7 +85,47 @@ public sealed class FleetSupervisorTests : IAsyncDisposable
         await supervisor.InitialReady.WaitAsync(Limit);
 
         Assert.True(new FleetSupervisorView(supervisor).WorkersDieWithGateway);
-        Assert.DoesNotContain(_log, l => l.Contains("setpriv", StringComparison.Ordinal));
+        Assert.DoesNotContain(Lines(), l => l.Contains("setpriv", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Reconcile_WorkersDieAtStart_BackOffDoublesOnTheInjectedClockAndACrashLoopIsReported()
+    {
+        var time = new FakeTimeProvider();
+        var starts = new List<DateTimeOffset>();
+        var launcher = new FakeWorkerLauncher
+        {
+            Configure = w =>
+            {
+                lock (starts)
+                {
+                    starts.Add(time.GetUtcNow());
+                }
+
+                w.ExitAsync().GetAwaiter().GetResult(); // dies before it ever answers /ready
+            },
+        };
+        await StartAsync(new FleetOptions { Workers = 1 }, launcher, time);
+
+        // Only the fake clock moves the supervisor's ticks and backoff; step it until six starts were made.
+        var clock = Stopwatch.StartNew();
+        while (Count(starts) < 6)
+        {
+            Assert.True(clock.Elapsed < Limit, $"{Count(starts)} starts after {time.GetUtcNow() - time.Start} of fake time");
+            time.Advance(TimeSpan.FromMilliseconds(250));
+            await Task.Delay(10);
+        }
+
+        double[] gaps;
+        lock (starts)
+        {
+            gaps = starts.Zip(starts.Skip(1), (a, b) => (b - a).TotalSeconds).ToArray();
+        }
+
+        // Each start waits at least the backoff of the failure before it: 1, 2, 4, 8, 16 s.
+        Assert.All(gaps.Select((gap, i) => (gap, least: Math.Pow(2, i))), g => Assert.True(g.gap >= g.least, $"gaps {string.Join(", ", gaps)} s"));
+        Assert.True(gaps[4] < 60, $"gaps {string.Join(", ", gaps)} s");
+        Assert.True(Logged("crash loop: 5 worker restarts in the last minute"), "no crash loop reported");
     }
 
     public async ValueTask DisposeAsync()
@@ -101,13 +142,21 @@ public sealed class FleetSupervisorTests : IAsyncDisposable
         }
     }
 
-    private async Task<FleetSupervisor> StartAsync(FleetOptions fleet, FakeWorkerLauncher launcher)
+    private static int Count(List<DateTimeOffset> starts)
+    {
+        lock (starts)
+        {
+            return starts.Count;
+        }
+    }
+
+    private async Task<FleetSupervisor> StartAsync(FleetOptions fleet, FakeWorkerLauncher launcher, TimeProvider? time = null)
     {
         fleet = fleet with { DrainSeconds = 1, Autoscale = new AutoscaleOptions { Enabled = false } };
         _services = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Information).AddProvider(new ListLoggerProvider(_log)))
             .AddMetrics()
-            .AddLbProxyGateway(new GatewayHostOptions())
+            .AddLbProxyGateway(new GatewayHostOptions { Time = time ?? TimeProvider.System })
             .BuildServiceProvider();
         _services.GetRequiredService<ConfigState>().Apply(EmbeddedConfig.Create(fleet));
         _supervisor = ActivatorUtilities.CreateInstance<FleetSupervisor>(_services, fleet, launcher);
@@ -117,11 +166,13 @@ public sealed class FleetSupervisorTests : IAsyncDisposable
 
     private static string? State(FleetSupervisor supervisor, string id) => supervisor.Workers.FirstOrDefault(w => w.Id == id)?.State;
 
-    private bool Logged(string text)
+    private bool Logged(string text) => Lines().Any(l => l.Contains(text, StringComparison.Ordinal));
+
+    private List<string> Lines()
     {
         lock (_log)
         {
-            return _log.Any(l => l.Contains(text, StringComparison.Ordinal));
+            return [.. _log];
         }
     }
 
