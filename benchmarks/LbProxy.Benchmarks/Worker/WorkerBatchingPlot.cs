@@ -78,10 +78,18 @@ public static class WorkerBatchingPlot
     private static void Ticks(Plot plot, IReadOnlyList<ConfigResult> results)
     {
         var positions = results.Select((_, i) => (double)i).ToArray();
-        var labels = results.Select(r => r.Config.Name.Replace(", ", "\n", StringComparison.Ordinal)).ToArray(); // "fixed-window 32 / 5 ms\n2t"
+        var labels = results.Select(r => Label(r.Config.Name)).ToArray();
         plot.Axes.Bottom.SetTicks(positions, labels);
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
         plot.Axes.Bottom.TickLabelStyle.FontSize = 12;
         plot.HideGrid();
+    }
+
+    // "fixed-window 32 / 5 ms, 2t" -> "fixed-window\n32 / 5 ms\n2t": four configs side by side in a narrow panel.
+    private static string Label(string name)
+    {
+        var lines = name.Replace(", ", "\n", StringComparison.Ordinal);
+        var space = lines.IndexOf(' ', StringComparison.Ordinal);
+        return space < 0 ? lines : string.Concat(lines.AsSpan(0, space), "\n", lines.AsSpan(space + 1));
     }
 }
