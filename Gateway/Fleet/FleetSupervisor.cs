@@ -164,8 +164,10 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
         foreach (var slot in Snapshot().Where(s => s.State is not SlotState.Draining && s.Worker.HasExited))
         {
             LogExited(logger, slot.Worker.Id, slot.Worker.Pid, slot.Worker.ExitCode);
-            BeginRemove(slot, drain: false);
-            NoteFailure();
+            if (BeginRemove(slot, drain: false))
+            {
+                NoteFailure();
+            }
         }
 
         // 2. Liveness of every ready worker at once: N hung workers cost one probe timeout, not N.
@@ -177,8 +179,10 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
             if (!alive[i] && ++slot.LivenessFailures >= options.LivenessFailures && slot.State == SlotState.Ready)
             {
                 LogUnresponsive(logger, slot.Worker.Id, slot.Worker.Pid, slot.LivenessFailures);
-                BeginRemove(slot, drain: false);
-                NoteFailure();
+                if (BeginRemove(slot, drain: false))
+                {
+                    NoteFailure();
+                }
             }
         }
 
@@ -199,7 +203,7 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
         var surplus = Snapshot().Count(w => w.State != SlotState.Draining) - Target;
         foreach (var slot in ready.OrderByDescending(w => w.Worker.StartedAt).Take(Math.Max(0, surplus)))
         {
-            BeginRemove(slot, drain: true);
+            _ = BeginRemove(slot, drain: true);
         }
 
         if (!_initialReady.Task.IsCompleted && ready.Count >= Target)
@@ -261,8 +265,10 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
         if (!ct.IsCancellationRequested && slot.State == SlotState.Starting)
         {
             LogNeverReady(logger, id, process.Pid, options.StartTimeoutSeconds, process.ExitCode);
-            BeginRemove(slot, drain: false);
-            NoteFailure();
+            if (BeginRemove(slot, drain: false))
+            {
+                NoteFailure();
+            }
         }
     }
 
@@ -297,12 +303,21 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
         }
     }
 
-    /// <summary>Out of rotation at once; the drain, SIGTERM and SIGKILL run on their own so the next pass is not held up.</summary>
-    private void BeginRemove(Slot slot, bool drain)
+    /// <summary>
+    /// Out of rotation at once; the drain, SIGTERM and SIGKILL run on their own so the next pass is not held up.
+    /// False when the slot is already being removed (a start and a pass may both see the same exit).
+    /// </summary>
+    private bool BeginRemove(Slot slot, bool drain)
     {
+        if (Interlocked.Exchange(ref slot.Removing, 1) == 1)
+        {
+            return false;
+        }
+
         slot.State = SlotState.Draining;
         Publish();
         Track(RemoveAsync(slot, drain));
+        return true;
     }
 
     /// <summary>When draining, waits for in-flight requests (up to the grace period) before SIGTERM.</summary>
@@ -408,6 +423,8 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
         public IFleetWorker Worker { get; } = worker;
 
         public volatile SlotState State = SlotState.Starting;
+
+        public int Removing;
 
         public int LivenessFailures { get; set; }
     }
