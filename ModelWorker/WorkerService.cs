@@ -68,9 +68,11 @@ internal sealed partial class WorkerService(
         }
     }
 
+    // "batching 32 / 50 ms" as before (the k8s tests read it from the overlays' MAX_BATCH_SIZE / MAX_WAIT_MS), then
+    // the mode; work-conserving never waits, which the wait's note says.
     private static string Describe(BatcherOptions batching) => batching.Mode == BatchingMode.FixedWindow
-        ? FormattableString.Invariant($"fixed-window {batching.MaxBatchSize} / {batching.MaxWait.TotalMilliseconds} ms")
-        : FormattableString.Invariant($"work-conserving, up to {batching.MaxBatchSize} rows");
+        ? FormattableString.Invariant($"{batching.MaxBatchSize} / {batching.MaxWait.TotalMilliseconds} ms (fixed-window)")
+        : FormattableString.Invariant($"{batching.MaxBatchSize} / {batching.MaxWait.TotalMilliseconds} ms (work-conserving: an idle model never waits)");
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
         Message = "Model {Path} loaded on {Device}: {Features} features -> {Classes} classes ({Output}); batching {Batching}, {Threads} intra-op threads; ready")]
