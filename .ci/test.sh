@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages whose programs the tests start for real (command -> package).
-declare -A needs=([nginx]=nginx-light)
+# k8s/ checks (Gateway.Tests/K8s): kubectl kustomize, promtool, node + npm for the offline schema validator.
+# Operations view (Gateway.Tests/Admin, Ops): chromium for the status page, prometheus, locust.
+declare -A needs=([nginx]=nginx-light [kubectl]=kubernetes-client [promtool]=prometheus [prometheus]=prometheus [node]=nodejs [npm]=npm
+  [chromium]=chromium [locust]=python3-locust)
 missing=()
 for cmd in "${!needs[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${needs[$cmd]}")
@@ -15,6 +18,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The schema packages of k8s/validate (pinned by its package-lock.json), installed beside it.
+if [ ! -d k8s/validate/node_modules/kubernetes-models ]; then
+  echo "installing k8s/validate's npm packages"
+  npm ci --prefix k8s/validate --no-audit --no-fund >/dev/null
 fi
 
 log=$(mktemp)

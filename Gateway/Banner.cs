@@ -13,7 +13,7 @@ internal static class Banner
         text.AppendLine();
         text.AppendLine("LbProxy is up");
         text.AppendLine($"  proxy   {string.Join(", ", host.ProxyUrls)}");
-        text.AppendLine($"  admin   {admin}/status  {admin}/metrics");
+        text.AppendLine($"  admin   {admin}/ (status page)  {admin}/status  {admin}/metrics");
         text.AppendLine($"  config  {configPath ?? "(embedded default: every path -> local fleet, Adaptive policy)"}");
         if (host.Fleet is { } fleet)
         {

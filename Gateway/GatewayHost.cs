@@ -1,5 +1,6 @@
 using Gateway.Admin;
 using Gateway.Config;
+using Gateway.Discovery;
 using Gateway.Fleet;
 using Gateway.Health;
 using Gateway.LoadBalancing;
@@ -56,7 +57,7 @@ public sealed class GatewayHost : IAsyncDisposable
             throw new ArgumentException("Give a ConfigPath or a Config.", nameof(options));
         }
 
-        var proxy = BuildProxy(options, config.Options.Fleet, logging);
+        var proxy = BuildProxy(options, config.Options, logging);
         proxy.Services.GetRequiredService<ConfigState>().Apply(config);
         var admin = BuildAdmin(options, proxy.Services, logging);
         await proxy.StartAsync(cancellationToken);
@@ -109,10 +110,12 @@ public sealed class GatewayHost : IAsyncDisposable
         await _proxy.DisposeAsync();
     }
 
-    private static WebApplication BuildProxy(GatewayHostOptions options, FleetOptions? fleet, Action<ILoggingBuilder>? logging)
+    private static WebApplication BuildProxy(GatewayHostOptions options, LbProxyOptions lbProxy, Action<ILoggingBuilder>? logging)
     {
+        var fleet = lbProxy.Fleet;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, logging);
+        builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
         builder.WebHost.UseUrls([.. options.Urls]);
         builder.Services.AddLbProxyGateway(options);
         if (options.ConfigPath is { } path)
@@ -130,6 +133,8 @@ public sealed class GatewayHost : IAsyncDisposable
             builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<FleetMetrics>(sp, options.MeterName));
         }
 
+        // Discovery settings, like the fleet's, are read at start-up.
+        builder.Services.AddLbProxyDiscovery(lbProxy.Discovery, options.HostResolver);
         var app = builder.Build();
         app.MapReverseProxy(pipeline =>
         {
@@ -153,13 +158,23 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(options.MeterName)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        builder.Services.AddStatusPage(proxyServices);
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/status", () => Results.Json(StatusReport.Build(
             proxyServices.GetRequiredService<GatewayStateReader>(), proxyServices.GetRequiredService<ConfigState>(),
             proxyServices.GetRequiredService<GatewayMetrics>(), proxyServices.GetService<FleetSupervisor>(),
             proxyServices.GetService<FleetAutoscaler>())));
-        app.MapGet("/", () => Results.Text("LbProxy admin: GET /status (JSON), GET /metrics (Prometheus)\n"));
+        // Kubernetes probes: live while the process answers; ready once every discovered cluster had its first
+        // answer, and no longer once shutdown began (so the Service stops sending before the drain ends).
+        var lifetime = proxyServices.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
+        var discovery = proxyServices.GetRequiredService<DiscoveryState>();
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/readyz", () => lifetime.ApplicationStopping.IsCancellationRequested
+            ? Results.Text("stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : discovery.AllSynced ? Results.Text("ready\n")
+            : Results.Text($"waiting for discovery: {string.Join(", ", discovery.Pending)}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapStatusPage(proxyServices); // GET / (or /ui): the live status page
         return app;
     }
 

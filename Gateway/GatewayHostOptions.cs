@@ -20,6 +20,9 @@ public sealed record GatewayHostOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The DNS lookup of <c>LbProxy.Discovery</c> clusters with Source Dns (tests answer it themselves).</summary>
+    public Discovery.IHostResolver? HostResolver { get; init; }
+
     /// <summary>
     /// The meter the gateway records into and exports. OpenTelemetry listens by meter name process-wide, so
     /// two gateways in one process (tests) keep their numbers apart by using different names.

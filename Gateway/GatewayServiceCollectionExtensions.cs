@@ -19,6 +19,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp =>
             (sp.GetRequiredService<ConfigState>().Current?.Options ?? new LbProxyOptions()).Adaptive.ToModel(options.Time));
         services.AddSingleton<GatewayStateReader>();
+        services.AddSingleton<OpsEventLog>();
         services.AddSingleton<ResilienceSettings>();
         services.AddSingleton<CircuitBreakers>();
         services.AddSingleton<ProbeStates>();

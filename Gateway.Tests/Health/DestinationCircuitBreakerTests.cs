@@ -200,8 +200,7 @@ public sealed class DestinationCircuitBreakerTests
         Assert.Equal(CircuitState.Closed, breaker.State);
     }
 
-    [Fact]
-    public async Task Isolation_AfterBreakDuration_ClosesOnProbationSoOneFailureIsolatesAgain()
+    private async Task<DestinationCircuitBreaker> IsolateAndWaitOutTheBreak()
     {
         var breaker = Make(consecutive: 5, minimumThroughput: 1000);
         for (var i = 0; i < 5; i++)
@@ -211,14 +210,84 @@ public sealed class DestinationCircuitBreakerTests
 
         Assert.Equal(CircuitState.Isolated, breaker.State);
         Assert.False(await Run(breaker, Ok));
-
         _time.Advance(Break);
-        await _closed.Task.WaitAsync(TimeSpan.FromSeconds(10)); // Polly reports state changes on its own task
+        Assert.Equal(CircuitState.HalfOpen, breaker.State);
+        Assert.Contains((CircuitState.HalfOpen, TimeSpan.Zero), Changes());
+        return breaker;
+    }
 
-        Assert.Equal(CircuitState.Closed, breaker.State);
-        await Run(breaker, Failed);
+    /// <summary>The trial, held open by <paramref name="result"/>; retried while Polly has not yet applied the manual close.</summary>
+    private static async Task<Task<(bool Ran, ForwardOutcome Outcome)>> StartTrial(DestinationCircuitBreaker breaker,
+        TaskCompletionSource<ForwardOutcome> result)
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var trial = breaker.ExecuteAsync(async (_, t) =>
+            {
+                started.TrySetResult();
+                return Outcome.FromResult(await t.Task);
+            }, result, CancellationToken.None).AsTask();
+            if (await Task.WhenAny(trial, started.Task) == started.Task)
+            {
+                return trial;
+            }
+
+            Assert.False((await trial).Ran);
+            await Task.Delay(10);
+        }
+
+        throw new TimeoutException("the half-open trial never ran");
+    }
+
+    [Fact]
+    public async Task Isolation_AfterBreakDuration_HalfOpenOneTrialAtATimeAndAFailureIsolatesAgain()
+    {
+        var breaker = await IsolateAndWaitOutTheBreak();
+        var result = new TaskCompletionSource<ForwardOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var trial = await StartTrial(breaker, result);
+
+        Assert.False(await Run(breaker, Ok)); // the trial is out: not sent, goes elsewhere
+        Assert.False(await Run(breaker, Ok));
+        result.SetResult(Failed);
+
+        Assert.True((await trial).Ran);
         Assert.Equal(CircuitState.Isolated, breaker.State);
         Assert.Equal(2, breaker.Opened);
+        Assert.DoesNotContain(Changes(), c => c.State == CircuitState.Closed);
+    }
+
+    [Fact]
+    public async Task Isolation_TrialSucceeds_ClosesWithAFreshStreak()
+    {
+        var breaker = await IsolateAndWaitOutTheBreak();
+        var result = new TaskCompletionSource<ForwardOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var trial = await StartTrial(breaker, result);
+        result.SetResult(Ok);
+
+        Assert.True((await trial).Ran);
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Equal((CircuitState.Closed, TimeSpan.Zero), Changes()[^1]);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(await Run(breaker, Failed)); // four in a row: still under the rule of five
+        }
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public async Task Isolation_TrialCanceledByClient_NextTryIsTheTrial()
+    {
+        var breaker = await IsolateAndWaitOutTheBreak();
+        var result = new TaskCompletionSource<ForwardOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var trial = await StartTrial(breaker, result);
+        result.SetResult(Canceled);
+        Assert.True((await trial).Ran);
+
+        Assert.Equal(CircuitState.HalfOpen, breaker.State);
+        Assert.True(await Run(breaker, Failed));
+        Assert.Equal(CircuitState.Isolated, breaker.State);
     }
 
     [Fact]

@@ -13,6 +13,8 @@ public sealed class TestBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _hits;
+    private int _concurrent;
+    private int _maxConcurrent;
 
     private TestBackend(string name, WebApplication app)
     {
@@ -26,11 +28,22 @@ public sealed class TestBackend : IAsyncDisposable
 
     public int Hits => Volatile.Read(ref _hits);
 
+    /// <summary>The most requests (health probes included) this backend has held at once.</summary>
+    public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
+
     public TimeSpan Delay { get; set; }
 
     public int StatusCode { get; set; } = 200;
 
     public int? QueueDepth { get; set; }
+
+    /// <summary>When above 0, the answer is the name, then this many chunks ("." each) <see cref="ChunkInterval"/> apart.</summary>
+    public int ChunkCount { get; set; }
+
+    public TimeSpan ChunkInterval { get; set; }
+
+    /// <summary>Answer with "name:body" (the request body as received) instead of the name alone.</summary>
+    public bool EchoBody { get; set; }
 
     /// <summary>While set and not completed, requests wait on it.</summary>
     public TaskCompletionSource? Gate { get; set; }
@@ -62,6 +75,24 @@ public sealed class TestBackend : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        var now = Interlocked.Increment(ref _concurrent);
+        for (var max = Volatile.Read(ref _maxConcurrent); now > max; max = Volatile.Read(ref _maxConcurrent))
+        {
+            Interlocked.CompareExchange(ref _maxConcurrent, now, max);
+        }
+
+        try
+        {
+            await ServeAsync(context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _concurrent);
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context)
+    {
         Interlocked.Increment(ref _hits);
         if (Clock is { } clock && context.Request.Path != ProbePath)
         {
@@ -89,6 +120,27 @@ public sealed class TestBackend : IAsyncDisposable
             await context.Response.Body.FlushAsync(context.RequestAborted);
             await Task.Delay(200, context.RequestAborted); // long enough for the proxy to pass it on to its client
             context.Abort();
+            return;
+        }
+
+        if (ChunkCount > 0)
+        {
+            await context.Response.WriteAsync(Name, context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            for (var i = 0; i < ChunkCount; i++)
+            {
+                await Task.Delay(ChunkInterval, context.RequestAborted);
+                await context.Response.WriteAsync(".", context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+            }
+
+            return;
+        }
+
+        if (EchoBody)
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            await context.Response.WriteAsync($"{Name}:{await reader.ReadToEndAsync(context.RequestAborted)}", context.RequestAborted);
             return;
         }
 

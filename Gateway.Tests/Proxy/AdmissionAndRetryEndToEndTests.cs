@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.LoadBalancing;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Proxy;
 
@@ -63,6 +64,7 @@ public class AdmissionAndRetryEndToEndTests
             r["MaxConnectionsPerDestination"] = 1;
             r["QueueSize"] = 1;
             r["QueueTimeoutSeconds"] = 10;
+            r["Retry"]!["TryTimeoutSeconds"] = 30; // held at the backend on purpose: no try timeout meanwhile
         }));
 
         var held = gateway.Proxy.GetAsync("/");      // at the backend
@@ -105,6 +107,7 @@ public class AdmissionAndRetryEndToEndTests
         {
             r["MaxConnectionsPerDestination"] = 1;
             r["QueueTimeoutSeconds"] = 0.3;
+            r["Retry"]!["TryTimeoutSeconds"] = 30;
         }));
         var held = gateway.Proxy.GetAsync("/");
         while (backends["a"].Hits < 1)
@@ -123,12 +126,91 @@ public class AdmissionAndRetryEndToEndTests
     }
 
     [Fact]
+    public async Task Admission_AffinityAndHealthChanges_NeverMoreThanTheCapAtAnyDestination()
+    {
+        await using var backends = await Backends.StartAsync(3);
+        var root = JsonNode.Parse(Config(backends.All, r =>
+        {
+            r["MaxConnectionsPerDestination"] = 2;
+            r["QueueTimeoutSeconds"] = 20;
+            r["Retry"]!["TryTimeoutSeconds"] = 30; // held at the backends on purpose: no try timeout meanwhile
+        }))!;
+        root["ReverseProxy"]!["Clusters"]!["backends"]!["SessionAffinity"] = new JsonObject
+        {
+            ["Enabled"] = true,
+            ["Policy"] = "HashCookie",
+            ["AffinityKeyName"] = "lb",
+        };
+        await using var gateway = await GatewayUnderTest.StartAsync(root.ToJsonString());
+
+        // The affinity cookie of the destination the first request went to; cookies only where the test puts them.
+        using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = gateway.Proxy.BaseAddress };
+        using var first = await client.GetAsync("/");
+        var cookie = first.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+        var pinned = await first.Content.ReadAsStringAsync();
+        foreach (var backend in backends.All)
+        {
+            backend.ResetHits();
+        }
+
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        foreach (var backend in backends.All)
+        {
+            backend.Gate = gate;
+        }
+
+        var lookup = gateway.Host.Services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
+        Assert.True(lookup.TryGetCluster("backends", out var cluster));
+        var health = gateway.Host.Services.GetRequiredService<Yarp.ReverseProxy.Health.IDestinationHealthUpdater>();
+        var sent = new List<Task<HttpResponseMessage>>();
+        for (var i = 0; i < 18; i++)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/");
+            if (i % 2 == 0)
+            {
+                request.Headers.Add("Cookie", cookie); // narrowed to one destination by affinity
+            }
+
+            sent.Add(client.SendAsync(request));
+            if (i == 6)
+            {
+                // A destination goes out of rotation for a moment and comes back, with requests still held there.
+                var c = cluster.Destinations.Values.Single(d => d.DestinationId == "c");
+                health.SetPassive(cluster, c, Yarp.ReverseProxy.Model.DestinationHealth.Unhealthy, TimeSpan.FromMilliseconds(300));
+            }
+
+            await Task.Delay(30);
+        }
+
+        for (var i = 0; i < 100 && backends.All.Sum(b => b.Hits) < 6; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        await Task.Delay(300);
+        Assert.All(backends.All, b => Assert.True(b.MaxConcurrent <= 2, $"{b.Name} held {b.MaxConcurrent} at once (cap 2); pinned to {pinned}"));
+        gate.SetResult();
+        foreach (var response in await Task.WhenAll(sent))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            response.Dispose();
+        }
+
+        Assert.All(backends.All, b => Assert.True(b.MaxConcurrent <= 2, $"{b.Name} held {b.MaxConcurrent} at once (cap 2)"));
+        Assert.Equal(18, backends.All.Sum(b => b.Hits));
+    }
+
+    [Fact]
     public async Task Admission_DestinationAtCap_OthersTakeTheTraffic()
     {
         await using var backends = await Backends.StartAsync(2);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         backends["a"].Gate = gate;
-        await using var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, r => r["MaxConnectionsPerDestination"] = 1));
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, r =>
+        {
+            r["MaxConnectionsPerDestination"] = 1;
+            r["Retry"]!["TryTimeoutSeconds"] = 30;
+        }));
         var held = gateway.Proxy.GetAsync("/"); // round-robin starts at a, which holds it
         while (backends["a"].Hits < 1)
         {
@@ -163,6 +245,35 @@ public class AdmissionAndRetryEndToEndTests
             Assert.Equal("b", await post.Content.ReadAsStringAsync());
             Assert.Equal((1, 1), (backends["a"].Hits, backends["b"].Hits)); // the body was sent again, to b
         }
+    }
+
+    [Fact]
+    public async Task Retry_BodyWithinTheBufferLimit_SentAgainWhole()
+    {
+        await using var backends = await Backends.StartAsync(2);
+        backends["a"].StatusCode = 503;
+        backends["b"].EchoBody = true;
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, r => r["Retry"]!["BufferBodyLimitBytes"] = 4096));
+        var body = "{\"features\":[" + string.Join(",", Enumerable.Range(0, 300)) + "]}";
+        using var post = await gateway.Proxy.PostAsync("/", new StringContent(body));
+        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+        Assert.Equal("b:" + body, await post.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Retry_BodyOverTheBufferLimit_NotRetriedOnceSent()
+    {
+        await using var backends = await Backends.StartAsync(2);
+        backends["a"].StatusCode = 503;
+        backends["a"].EchoBody = true; // reads the whole body, so it was surely sent
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, r => r["Retry"]!["BufferBodyLimitBytes"] = 16));
+        using var post = await gateway.Proxy.PostAsync("/", new StringContent("{\"features\":[1,2,3,4,5,6,7,8,9,10]}"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, post.StatusCode); // a's own answer, passed on
+        Assert.Equal((1, 0), (backends["a"].Hits, backends["b"].Hits));
+
+        // A GET has no body to keep: still retried.
+        backends["a"].ResetHits();
+        Assert.Equal("b", (await gateway.GetSequentialAsync(1))[0]);
     }
 
     [Fact]
@@ -205,7 +316,7 @@ public class AdmissionAndRetryEndToEndTests
         var line = Assert.Single(FailedTryLines(log));
         Assert.StartsWith("Warning ", line, StringComparison.Ordinal);
         Assert.Contains($"Cluster backends: try 1 to {tried.Name} ({tried.Url}", line, StringComparison.Ordinal);
-        var expected = "RequestTimedOut: nothing received for 0.3 s (Retry:TryTimeoutSeconds); not retried.";
+        var expected = "RequestTimedOut: no response within 0.3 s (Retry:TryTimeoutSeconds); not retried.";
         Assert.True(line.Contains(expected, StringComparison.Ordinal), $"expected \"{expected}\" in\n{line}");
         AssertNoStackTraces(log);
     }

@@ -46,7 +46,9 @@ public sealed class ResilienceSectionTests
         Assert.Equal("/ready", cluster.HealthCheck.Active.Path);
         Assert.Equal(TimeSpan.FromSeconds(5), cluster.HealthCheck.Active.Interval);
         Assert.Equal(PanicThresholdPolicy.PolicyName, cluster.HealthCheck.AvailableDestinationsPolicy);
-        Assert.Equal(TimeSpan.FromSeconds(30), cluster.HttpRequest!.ActivityTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(60), cluster.HttpRequest!.ActivityTimeout); // the idle timeout, not the try timeout
+        Assert.Equal(30, options.Retry.TryTimeoutSeconds);
+        Assert.Equal(0, options.Timeouts.RouteSeconds);
     }
 
     [Fact]
@@ -54,7 +56,7 @@ public sealed class ResilienceSectionTests
     {
         var (config, errors) = await Parse(File("""
             {
-              "Resilience": { "CircuitBreaker": { "FailureRatio": 0.3, "BreakDurationSeconds": 2 }, "Retry": { "TryTimeoutSeconds": 4 } },
+              "Resilience": { "CircuitBreaker": { "FailureRatio": 0.3, "BreakDurationSeconds": 2 }, "Timeouts": { "IdleSeconds": 4 } },
               "Clusters": { "c": { "CircuitBreaker": { "BreakDurationSeconds": 7 }, "PanicThresholdPercent": 50 } }
             }
             """));

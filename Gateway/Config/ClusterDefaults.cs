@@ -6,7 +6,7 @@ namespace Gateway.Config;
 
 /// <summary>
 /// Fills in what a YARP cluster leaves unset with LbProxy's behaviour: active probes of <c>/ready</c> judged by
-/// rise/fall, the panic-threshold view of available destinations, and the retry options' try timeout as
+/// rise/fall, the panic-threshold view of available destinations, and the idle timeout (Timeouts.IdleSeconds) as
 /// YARP's activity timeout. Anything the file sets stays as written.
 /// </summary>
 internal static class ClusterDefaults
@@ -38,7 +38,7 @@ internal static class ClusterDefaults
                 Active = active,
                 AvailableDestinationsPolicy = health.AvailableDestinationsPolicy ?? PanicThresholdPolicy.PolicyName,
             },
-            HttpRequest = request with { ActivityTimeout = request.ActivityTimeout ?? TimeSpan.FromSeconds(options.Retry.TryTimeoutSeconds) },
+            HttpRequest = request with { ActivityTimeout = request.ActivityTimeout ?? TimeSpan.FromSeconds(options.Timeouts.IdleSeconds) },
         };
     }
 }

@@ -31,4 +31,6 @@ internal sealed class LbProxySectionDto
     public Dictionary<string, JsonElement>? Clusters { get; set; }
 
     public Fleet.FleetOptions? Fleet { get; set; }
+
+    public Dictionary<string, Discovery.DiscoveryOptions>? Discovery { get; set; }
 }

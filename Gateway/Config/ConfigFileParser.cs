@@ -81,14 +81,18 @@ public static class ConfigFileParser
             }
         }
 
-        var options = ResilienceSection.Bind(dto.LbProxy, clusterIds, s_json, Report);
+        var options = ResilienceSection.Bind(dto.LbProxy, clusterIds, s_json, Report) with
+        {
+            Discovery = DiscoveryRules.Bind(dto.LbProxy?.Discovery, clusterIds, fleet?.ClusterId, "LbProxy:Discovery", Report),
+        };
         clusters = clusters.ConvertAll(c => ClusterDefaults.Apply(c, options.For(c.ClusterId)));
         foreach (var cluster in clusters)
         {
             var path = $"ReverseProxy:Clusters:{cluster.ClusterId}";
             var before = errors.Count;
             ClusterRules.Validate(cluster, path, Report,
-                fedByFleet: fleet is not null && string.Equals(cluster.ClusterId, fleet.ClusterId, StringComparison.OrdinalIgnoreCase));
+                fedByFleet: (fleet is not null && string.Equals(cluster.ClusterId, fleet.ClusterId, StringComparison.OrdinalIgnoreCase))
+                    || (dto.LbProxy?.Discovery?.Keys.Contains(cluster.ClusterId, StringComparer.OrdinalIgnoreCase) ?? false));
             if (errors.Count == before && yarpValidator is not null)
             {
                 AddYarpErrors(await yarpValidator.ValidateClusterAsync(cluster), path, Report);

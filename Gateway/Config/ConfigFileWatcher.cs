@@ -78,6 +78,11 @@ internal sealed partial class ConfigFileWatcher(string path, ConfigState state, 
             LogRestartNeeded(logger, path);
         }
 
+        if (state.Current is { } before && !DiscoveryRules.Same(before.Options.Discovery, config.Options.Discovery))
+        {
+            LogDiscoveryRestartNeeded(logger, path);
+        }
+
         state.Apply(config);
         LogApplied(logger, path, state.Status.Generation, config.Routes.Count, config.Clusters.Count);
     }
@@ -99,4 +104,7 @@ internal sealed partial class ConfigFileWatcher(string path, ConfigState state, 
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "{Path}: LbProxy.Adaptive changed; it takes effect at the next restart.")]
     private static partial void LogRestartNeeded(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "{Path}: LbProxy.Discovery changed; it takes effect at the next restart.")]
+    private static partial void LogDiscoveryRestartNeeded(ILogger logger, string path);
 }

@@ -16,6 +16,9 @@ public sealed record LbProxyOptions
     /// <summary>A local fleet of ModelWorker processes feeding one cluster (the embedded default has one).</summary>
     public Fleet.FleetOptions? Fleet { get; init; }
 
+    /// <summary>Clusters whose destinations are discovered (DNS or Kubernetes EndpointSlices), by cluster id.</summary>
+    public IReadOnlyDictionary<string, Discovery.DiscoveryOptions> Discovery { get; init; } = new Dictionary<string, Discovery.DiscoveryOptions>();
+
     public ResilienceOptions For(string clusterId) => Clusters.GetValueOrDefault(clusterId) ?? Resilience;
 }
 

@@ -14,6 +14,8 @@ public sealed record ResilienceOptions
 
     public SlowStartOptions SlowStart { get; init; } = new();
 
+    public TimeoutOptions Timeouts { get; init; } = new();
+
     /// <summary>Per-destination cap on requests in flight (nginx <c>max_conns</c>, HAProxy <c>maxconn</c>); 0 = none.</summary>
     public int MaxConnectionsPerDestination { get; init; }
 
@@ -22,6 +24,12 @@ public sealed record ResilienceOptions
 
     /// <summary>How long a request may wait in that queue before it gets 503.</summary>
     public double QueueTimeoutSeconds { get; init; } = 1;
+
+    /// <summary>
+    /// Pass the destinations' <c>X-Queue-Depth</c> on to clients. Off by default: the gateway consumes it (Adaptive's
+    /// load signal), and a client has no use for one worker's queue.
+    /// </summary>
+    public bool PassQueueDepthHeader { get; init; }
 
     /// <summary>
     /// Below this percent of healthy destinations the cluster panics and balances over all of them (Envoy's
@@ -79,6 +87,14 @@ public sealed record RetryOptions
     /// <summary>One try's time to first response byte before it counts as a timeout (Envoy per_try_timeout).</summary>
     public double TryTimeoutSeconds { get; init; } = 30;
 
+    /// <summary>
+    /// A request body is kept in memory for a retry up to this many bytes, and only where a retry may send it again
+    /// (idempotent method, or a route that allows it); a longer body streams and is not retried once sent. 0 = keep none.
+    /// </summary>
+    public int BufferBodyLimitBytes { get; init; } = DefaultBufferBodyLimitBytes;
+
+    public const int DefaultBufferBodyLimitBytes = 1024 * 1024;
+
     /// <summary>Retries in flight may be at most this percent of the cluster's active requests (Envoy retry budget)...</summary>
     public double BudgetPercent { get; init; } = 20;
 
@@ -97,4 +113,18 @@ public sealed record SlowStartOptions
 
     /// <summary>Envoy's aggression: 1 = linear; larger = faster at first.</summary>
     public double Aggression { get; init; } = 1;
+}
+
+/// <summary>
+/// Envoy's request deadlines besides the per-try one (<see cref="RetryOptions.TryTimeoutSeconds"/>, to the first response
+/// byte): the route timeout for the whole request and the idle timeout between two reads or writes (nginx
+/// <c>proxy_read_timeout</c> / <c>proxy_send_timeout</c>, YARP ActivityTimeout).
+/// </summary>
+public sealed record TimeoutOptions
+{
+    /// <summary>From the request's arrival to its last byte, all tries together (Envoy route timeout); 0 = none.</summary>
+    public double RouteSeconds { get; init; }
+
+    /// <summary>Longest silence while a try sends or receives, body streaming included; a stream is never cut while it moves.</summary>
+    public double IdleSeconds { get; init; } = 60;
 }

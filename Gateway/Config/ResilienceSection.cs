@@ -134,8 +134,11 @@ internal static class ResilienceSection
         Check(unknown.Count == 0, "Retry:Conditions", $"a list of {string.Join(", ", RetryOptions.KnownConditions)}", string.Join(",", unknown));
         Check(retry.TotalTimeoutSeconds >= 0, "Retry:TotalTimeoutSeconds", "seconds >= 0 (0 = no limit)", retry.TotalTimeoutSeconds);
         Check(retry.TryTimeoutSeconds > 0, "Retry:TryTimeoutSeconds", "seconds above 0", retry.TryTimeoutSeconds);
+        Check(retry.BufferBodyLimitBytes >= 0, "Retry:BufferBodyLimitBytes", "bytes >= 0 (0 = never keep a body for a retry)", retry.BufferBodyLimitBytes);
         Check(retry.BudgetPercent is >= 0 and <= 100, "Retry:BudgetPercent", "a percent from 0 to 100", retry.BudgetPercent);
         Check(retry.MinRetryConcurrency >= 0, "Retry:MinRetryConcurrency", "an integer >= 0", retry.MinRetryConcurrency);
+        Check(o.Timeouts.RouteSeconds >= 0, "Timeouts:RouteSeconds", "seconds >= 0 (0 = none)", o.Timeouts.RouteSeconds);
+        Check(o.Timeouts.IdleSeconds > 0, "Timeouts:IdleSeconds", "seconds above 0", o.Timeouts.IdleSeconds);
         var slow = o.SlowStart;
         Check(slow.WindowSeconds >= 0, "SlowStart:WindowSeconds", "seconds >= 0 (0 = off)", slow.WindowSeconds);
         Check(slow.MinWeightPercent is > 0 and <= 100, "SlowStart:MinWeightPercent", "a percent above 0 and at most 100", slow.MinWeightPercent);

@@ -12,7 +12,7 @@ namespace Gateway.Health;
 /// Unhealthy for the break duration (then YARP makes it available again and the half-open trial decides);
 /// a closed circuit becomes Healthy.
 /// </summary>
-public sealed class CircuitBreakers(ResilienceSettings settings, IDestinationHealthUpdater health, TimeProvider time)
+public sealed class CircuitBreakers(ResilienceSettings settings, IDestinationHealthUpdater health, TimeProvider time, Admin.OpsEventLog? events = null)
 {
     private readonly ConditionalWeakTable<DestinationState, DestinationCircuitBreaker> _breakers = [];
     private readonly Lock _create = new();
@@ -59,6 +59,7 @@ public sealed class CircuitBreakers(ResilienceSettings settings, IDestinationHea
 
     private void Report(ClusterState cluster, DestinationState destination, CircuitState state, TimeSpan period)
     {
+        events?.CircuitChanged(cluster.ClusterId, destination.DestinationId, state, period);
         switch (state)
         {
             case CircuitState.Open or CircuitState.Isolated:

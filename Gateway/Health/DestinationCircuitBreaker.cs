@@ -18,7 +18,7 @@ public sealed class DestinationCircuitBreaker
     private readonly TimeProvider _time;
     private readonly Action<CircuitState, TimeSpan> _onChange;
     private int _consecutiveFailures;
-    private int _probation; // 1 while an isolation ends: the circuit closes with one failure to go
+    private int _trialGate; // after an isolation: NoTrial, TrialWanted (the next try is the trial), TrialOut
     private ITimer? _isolationTimer;
     private long _opened;
 
@@ -50,10 +50,14 @@ public sealed class DestinationCircuitBreaker
                 },
                 OnClosed = _ =>
                 {
-                    // Set before the change is reported, so whoever is told "closed" also sees the streak it starts with
-                    // (a manual close, the end of an isolation, set it before closing: see CloseHalfOpenAsync).
-                    Interlocked.Exchange(ref _consecutiveFailures, Interlocked.Exchange(ref _probation, 0) == 1 ? options.ConsecutiveFailures - 1 : 0);
-                    _onChange(CircuitState.Closed, TimeSpan.Zero);
+                    // The end of an isolation closes Polly's circuit by hand, but the circuit is half-open until its
+                    // trial succeeds: that success reports the close (see RunTrialAsync).
+                    if (Volatile.Read(ref _trialGate) == NoTrial)
+                    {
+                        Interlocked.Exchange(ref _consecutiveFailures, 0);
+                        _onChange(CircuitState.Closed, TimeSpan.Zero);
+                    }
+
                     return ValueTask.CompletedTask;
                 },
                 OnHalfOpened = _ =>
@@ -67,7 +71,11 @@ public sealed class DestinationCircuitBreaker
 
     public CircuitBreakerOptions Options { get; }
 
-    public CircuitState State => _state.CircuitState;
+    private const int NoTrial = 0;
+    private const int TrialWanted = 1;
+    private const int TrialOut = 2;
+
+    public CircuitState State => Volatile.Read(ref _trialGate) != NoTrial ? CircuitState.HalfOpen : _state.CircuitState;
 
     /// <summary>How many times the circuit has opened (ratio or consecutive rule).</summary>
     public long Opened => Interlocked.Read(ref _opened);
@@ -80,6 +88,11 @@ public sealed class DestinationCircuitBreaker
     public async ValueTask<(bool Ran, ForwardOutcome Outcome)> ExecuteAsync<TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<ForwardOutcome>>> attempt, TState state, CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _trialGate) != NoTrial)
+        {
+            return await RunTrialAsync(attempt, state, cancellationToken);
+        }
+
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
@@ -101,6 +114,59 @@ public sealed class DestinationCircuitBreaker
         }
     }
 
+    /// <summary>
+    /// Half-open after an isolation, as after a ratio break: one try goes through and decides (success closes, failure
+    /// isolates again); every other try meanwhile is refused unsent, so it goes elsewhere. A trial that says nothing
+    /// (the client left, or erred) lets the next try be the trial.
+    /// </summary>
+    private async ValueTask<(bool Ran, ForwardOutcome Outcome)> RunTrialAsync<TState>(
+        Func<ResilienceContext, TState, ValueTask<Outcome<ForwardOutcome>>> attempt, TState state, CancellationToken cancellationToken)
+    {
+        if (Interlocked.CompareExchange(ref _trialGate, TrialOut, TrialWanted) != TrialWanted)
+        {
+            return (false, default);
+        }
+
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
+        {
+            var outcome = await _pipeline.ExecuteOutcomeAsync(attempt, context, state);
+            if (outcome.Exception is BrokenCircuitException)
+            {
+                Volatile.Write(ref _trialGate, TrialWanted); // Polly had not yet seen the manual close
+                return (false, default);
+            }
+
+            if (outcome.Exception is not null)
+            {
+                Volatile.Write(ref _trialGate, TrialWanted);
+                outcome.ThrowIfException();
+            }
+
+            var result = outcome.Result;
+            if (result.Kind is ForwardOutcomeKind.ClientCanceled or ForwardOutcomeKind.ClientError)
+            {
+                Volatile.Write(ref _trialGate, TrialWanted);
+            }
+            else if (result.IsFailure(Options.FailureStatusCodes))
+            {
+                Isolate();
+            }
+            else
+            {
+                Interlocked.Exchange(ref _consecutiveFailures, 0);
+                Volatile.Write(ref _trialGate, NoTrial);
+                _onChange(CircuitState.Closed, TimeSpan.Zero);
+            }
+
+            return (true, result);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
     private void Count(ForwardOutcome outcome, bool trial)
     {
         if (Options.ConsecutiveFailures <= 0)
@@ -108,7 +174,7 @@ public sealed class DestinationCircuitBreaker
             return;
         }
 
-        if (outcome.Kind == ForwardOutcomeKind.ClientCanceled)
+        if (outcome.Kind is ForwardOutcomeKind.ClientCanceled or ForwardOutcomeKind.ClientError)
         {
             // Polly has no "ignore" outcome: an unhandled one counts as a success, so a trial the client gave up
             // on closes the circuit without the destination having proved anything. Keep it on probation: one
@@ -133,9 +199,10 @@ public sealed class DestinationCircuitBreaker
         }
     }
 
-    /// <summary>N failures in a row: open now, for the break duration; then one more failure opens it again (half-open).</summary>
+    /// <summary>N failures in a row: open now, for the break duration; then half-open, where one trial decides.</summary>
     private void Isolate()
     {
+        Volatile.Write(ref _trialGate, NoTrial);
         Interlocked.Increment(ref _opened);
         var breakDuration = TimeSpan.FromSeconds(Options.BreakDurationSeconds);
         _ = _manual.IsolateAsync();
@@ -146,14 +213,10 @@ public sealed class DestinationCircuitBreaker
 
     private Task CloseHalfOpenAsync()
     {
-        // Polly reports a manual close from its own executor thread after the state already reads Closed; set the
-        // probation streak first, so a try finishing in between is counted against it.
-        Interlocked.Exchange(ref _probation, 1);
-        if (Options.ConsecutiveFailures > 0)
-        {
-            Interlocked.Exchange(ref _consecutiveFailures, Options.ConsecutiveFailures - 1);
-        }
-
+        // The gate first: from now on exactly one try is let through Polly's (soon closed) circuit, and Polly's own
+        // report of the manual close is not taken for the circuit closing.
+        Volatile.Write(ref _trialGate, TrialWanted);
+        _onChange(CircuitState.HalfOpen, TimeSpan.Zero);
         return _manual.CloseAsync();
     }
 }

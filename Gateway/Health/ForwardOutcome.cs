@@ -20,6 +20,12 @@ public enum ForwardOutcomeKind
 
     /// <summary>The client went away: says nothing about the destination.</summary>
     ClientCanceled,
+
+    /// <summary>
+    /// The client's request could not be forwarded as sent (a method the forwarder cannot send, a request body the
+    /// client failed to deliver): the client's fault, never counted against the destination.
+    /// </summary>
+    ClientError,
 }
 
 /// <summary>The outcome of one try: its kind and the status code involved.</summary>

@@ -12,7 +12,8 @@ namespace Gateway.Health;
 /// (ModelWorker's /ready when its queue is deep or it is shutting down) means "draining": out of rotation at
 /// once, not counted as broken, and back on the first good probe.
 /// </summary>
-internal sealed class RiseFallHealthPolicy(ResilienceSettings settings, IDestinationHealthUpdater health, ProbeStates probes)
+internal sealed class RiseFallHealthPolicy(ResilienceSettings settings, IDestinationHealthUpdater health, ProbeStates probes,
+    Admin.OpsEventLog? events = null)
     : IActiveHealthCheckPolicy
 {
     public const string PolicyName = "RiseFall";
@@ -58,6 +59,7 @@ internal sealed class RiseFallHealthPolicy(ResilienceSettings settings, IDestina
                     : current;
             }
 
+            events?.ActiveHealthChanged(cluster.ClusterId, result.Destination.DestinationId, current, next, probe.Draining, probe.LastError);
             updates.Add(new NewActiveDestinationHealth(result.Destination, next));
         }
 

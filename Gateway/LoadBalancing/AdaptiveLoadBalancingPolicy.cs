@@ -14,7 +14,14 @@ internal sealed class AdaptiveLoadBalancingPolicy(ClusterSnapshots snapshots) : 
     public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
     {
         var snapshot = snapshots.Get(cluster, availableDestinations);
-        var index = _selector.Pick(snapshot.Candidates);
-        return index < 0 ? null : snapshot.AvailableStates[index];
+        if (snapshot.IsFor(availableDestinations))
+        {
+            var index = _selector.Pick(snapshot.Candidates);
+            return index < 0 ? null : snapshot.AvailableStates[index];
+        }
+
+        using var mask = CandidateMask.OverCandidates(snapshot, availableDestinations, stackalloc bool[CandidateMask.StackLimit]);
+        var allowed = _selector.Pick(snapshot.Candidates, mask.Allowed, mask.Count);
+        return allowed < 0 ? availableDestinations[0] : snapshot.AvailableStates[allowed];
     }
 }

@@ -35,6 +35,29 @@ public sealed class AdaptiveSelector
             b++;
         }
 
+        return Better(candidates, a, b);
+    }
+
+    /// <summary>The same two choices among the <paramref name="allowed"/> only (<paramref name="count"/> of them).</summary>
+    public int Pick(DestinationStats[] candidates, ReadOnlySpan<bool> allowed, int count)
+    {
+        if (count <= 1)
+        {
+            return count == 1 ? CandidateMask.NextAllowed(allowed, 0) : -1;
+        }
+
+        var a = _random.Next(count);
+        var b = _random.Next(count - 1);
+        if (b >= a)
+        {
+            b++;
+        }
+
+        return Better(candidates, CandidateMask.NthAllowed(allowed, a), CandidateMask.NthAllowed(allowed, b));
+    }
+
+    private static int Better(DestinationStats[] candidates, int a, int b)
+    {
         var now = candidates[a].Model.Time.GetTimestamp();
         var estimateA = candidates[a].LatencyEstimate(now);
         var estimateB = candidates[b].LatencyEstimate(now);

@@ -12,6 +12,8 @@ public sealed class ClusterSnapshot
 {
     private ConsistentHashRing? _ring;
     private object? _policyState;
+    private Dictionary<DestinationState, int>? _availableIndex;
+    private Dictionary<DestinationState, int>? _allIndex;
 
     internal ClusterSnapshot(ClusterState cluster, IReadOnlyList<DestinationState> all, IReadOnlyList<DestinationState> available,
         DestinationStatsRegistry registry)
@@ -55,6 +57,26 @@ public sealed class ClusterSnapshot
     /// <summary>The hash ring over <see cref="All"/>, made on first use; kept across snapshots while membership
     /// and weights stay the same (a health change must not reshuffle keys).</summary>
     public ConsistentHashRing Ring => _ring ??= new ConsistentHashRing(All, Load);
+
+    /// <summary>Whether <paramref name="list"/> is the one this snapshot was made for (else pick through a <see cref="CandidateMask"/>).</summary>
+    public bool IsFor(IReadOnlyList<DestinationState> list) => ReferenceEquals(list, AvailableSource);
+
+    /// <summary>Where each of <see cref="AvailableStates"/> sits, made on the first pick from a narrower list.</summary>
+    internal Dictionary<DestinationState, int> AvailableIndex => _availableIndex ??= IndexOf(AvailableStates);
+
+    /// <summary>Where each of <see cref="AllStates"/> sits.</summary>
+    internal Dictionary<DestinationState, int> AllIndex => _allIndex ??= IndexOf(AllStates);
+
+    private static Dictionary<DestinationState, int> IndexOf(DestinationState[] states)
+    {
+        var index = new Dictionary<DestinationState, int>(states.Length, ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < states.Length; i++)
+        {
+            index[states[i]] = i;
+        }
+
+        return index;
+    }
 
     /// <summary>
     /// State a policy keeps for exactly this set of candidates (least connections' tie-break weights), made on first

@@ -9,7 +9,7 @@ namespace Gateway.LoadBalancing;
 /// A pick checks two references; a change of YARP's destination lists builds a new snapshot, and so does the
 /// next step of a slow start. Destinations that join the available set of a running cluster begin a slow
 /// start (Envoy: not at cluster creation). Any other list (a retry's "not yet tried" subset, a capped subset)
-/// gets a one-off snapshot that is not kept.
+/// is served by the same snapshot through a <see cref="CandidateMask"/>.
 /// </summary>
 public sealed class ClusterSnapshots(DestinationStatsRegistry registry, ResilienceSettings? settings = null)
 {
@@ -17,13 +17,15 @@ public sealed class ClusterSnapshots(DestinationStatsRegistry registry, Resilien
 
     public DestinationStatsRegistry Registry { get; } = registry;
 
+    /// <summary>
+    /// The cluster's current snapshot. For any other list than the cluster's own available list (a retry's untried
+    /// destinations, a capped or affinity subset) it is still the cluster's snapshot, nothing is built: the policy
+    /// checks <see cref="ClusterSnapshot.IsFor"/> and picks through a <see cref="CandidateMask"/>.
+    /// </summary>
     public ClusterSnapshot Get(ClusterState cluster, IReadOnlyList<DestinationState> available)
     {
         var all = cluster.DestinationsState.AllDestinations;
-        if (!ReferenceEquals(available, cluster.DestinationsState.AvailableDestinations))
-        {
-            return new ClusterSnapshot(cluster, all, available, Registry);
-        }
+        available = cluster.DestinationsState.AvailableDestinations;
 
         var holder = _holders.GetValue(cluster, static _ => new Holder());
         var snapshot = holder.Current;

@@ -27,13 +27,30 @@ internal sealed class ConsistentHashLoadBalancingPolicy(ClusterSnapshots snapsho
         var state = _states.GetValue(cluster, static _ => new ClusterHashState());
         var settings = state.For(cluster.Model);
         var snapshot = snapshots.Get(cluster, availableDestinations);
-        if (settings.Key is null || !settings.Key.TryHash(context, out var hash))
+        ulong hash = 0;
+        var hashed = settings.Key is not null && settings.Key.TryHash(context, out hash);
+        if (snapshot.IsFor(availableDestinations))
         {
-            return snapshot.AvailableStates[state.RoundRobin.Pick(snapshot.AvailableStates.Length)];
+            if (!hashed)
+            {
+                return snapshot.AvailableStates[state.RoundRobin.Pick(snapshot.AvailableStates.Length)];
+            }
+
+            var index = snapshot.Ring.Pick(hash, snapshot.IsAvailable, settings.BalanceFactor);
+            return index < 0 ? null : snapshot.AllStates[index];
         }
 
-        var index = snapshot.Ring.Pick(hash, snapshot.IsAvailable, settings.BalanceFactor);
-        return index < 0 ? null : snapshot.AllStates[index];
+        // A narrower list (a retry's untried destinations): the same ring, walked past the ones left out.
+        if (!hashed)
+        {
+            using var candidates = CandidateMask.OverCandidates(snapshot, availableDestinations, stackalloc bool[CandidateMask.StackLimit]);
+            var next = state.RoundRobin.Pick(candidates.Allowed);
+            return next < 0 ? availableDestinations[0] : snapshot.AvailableStates[next];
+        }
+
+        using var mask = CandidateMask.OverAll(snapshot, availableDestinations, stackalloc bool[CandidateMask.StackLimit]);
+        var owner = snapshot.Ring.Pick(hash, mask.Allowed, settings.BalanceFactor);
+        return owner < 0 ? availableDestinations[0] : snapshot.AllStates[owner];
     }
 
     private sealed class ClusterHashState

@@ -95,7 +95,7 @@ public sealed class ConsistentHashRing
         return cached.Total;
     }
 
-    private long SumInFlight(bool[] available)
+    private long SumInFlight(ReadOnlySpan<bool> available)
     {
         long total = 0;
         for (var i = 0; i < Destinations.Length; i++)
@@ -117,7 +117,28 @@ public sealed class ConsistentHashRing
     /// destinations marked available; -1 when none is. <paramref name="balanceFactor"/> &lt;= 0 turns bounded
     /// loads off; otherwise e.g. 1.25 caps each destination at 1.25x its weighted share of the in-flight total.
     /// </summary>
-    public int Pick(ulong keyHash, bool[] available, double balanceFactor = 0)
+    public int Pick(ulong keyHash, bool[] available, double balanceFactor = 0) =>
+        Pick(keyHash, available, balanceFactor, balanceFactor > 0 && _points.Length > 0 ? WeightOf(available) : 0);
+
+    /// <summary>
+    /// The same walk over any availability mask (a retry's untried destinations): the ring is the cluster's, nothing is
+    /// built or allocated; the weight total is summed here instead of cached.
+    /// </summary>
+    public int Pick(ulong keyHash, ReadOnlySpan<bool> available, double balanceFactor = 0)
+    {
+        long totalWeight = 0;
+        if (balanceFactor > 0)
+        {
+            for (var i = 0; i < Destinations.Length; i++)
+            {
+                totalWeight += available[i] ? Destinations[i].Weight : 0;
+            }
+        }
+
+        return Pick(keyHash, available, balanceFactor, totalWeight);
+    }
+
+    private int Pick(ulong keyHash, ReadOnlySpan<bool> available, double balanceFactor, long totalWeight)
     {
         if (_points.Length == 0)
         {
@@ -125,10 +146,8 @@ public sealed class ConsistentHashRing
         }
 
         long totalInFlight = 0;
-        long totalWeight = 0;
         if (balanceFactor > 0)
         {
-            totalWeight = WeightOf(available);
             totalInFlight = _load?.InFlight ?? SumInFlight(available);
         }
 

@@ -6,6 +6,7 @@ namespace Gateway.LoadBalancing;
 /// </summary>
 public sealed class DestinationStats
 {
+    private int _capSlots;
     private readonly long[] _inFlightBlock;
     private readonly int _inFlightSlot;
     private long _requests;
@@ -72,6 +73,32 @@ public sealed class DestinationStats
 
     /// <summary>Whether any response has been seen (a latency estimate exists).</summary>
     public bool HasLatencySamples => _latency.HasSamples;
+
+    /// <summary>
+    /// Requests holding one of this destination's places under a per-destination cap (nginx <c>max_conns</c>), from
+    /// admission to the end of the request, retries included: taken atomically at the pick, so the cap always holds.
+    /// </summary>
+    public int CapSlots => Volatile.Read(ref _capSlots);
+
+    /// <summary>Takes a place if fewer than <paramref name="cap"/> are taken.</summary>
+    public bool TryTakeCapSlot(int cap)
+    {
+        var taken = Volatile.Read(ref _capSlots);
+        while (taken < cap)
+        {
+            var seen = Interlocked.CompareExchange(ref _capSlots, taken + 1, taken);
+            if (seen == taken)
+            {
+                return true;
+            }
+
+            taken = seen;
+        }
+
+        return false;
+    }
+
+    public void ReleaseCapSlot() => Interlocked.Decrement(ref _capSlots);
 
     /// <summary>Marks a request as sent to this destination. Pair with <see cref="Complete"/> or <see cref="Abandon"/> in a finally.</summary>
     public void Begin()

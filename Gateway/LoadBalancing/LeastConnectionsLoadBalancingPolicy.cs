@@ -12,7 +12,15 @@ internal sealed class LeastConnectionsLoadBalancingPolicy(ClusterSnapshots snaps
     public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
     {
         var snapshot = snapshots.Get(cluster, availableDestinations);
-        var index = snapshot.PolicyState<LeastConnectionsSelector>().Pick(snapshot.Candidates);
-        return index < 0 ? null : snapshot.AvailableStates[index];
+        var selector = snapshot.PolicyState<LeastConnectionsSelector>();
+        if (snapshot.IsFor(availableDestinations))
+        {
+            var index = selector.Pick(snapshot.Candidates);
+            return index < 0 ? null : snapshot.AvailableStates[index];
+        }
+
+        using var mask = CandidateMask.OverCandidates(snapshot, availableDestinations, stackalloc bool[CandidateMask.StackLimit]);
+        var allowed = selector.Pick(snapshot.Candidates, mask.Allowed);
+        return allowed < 0 ? availableDestinations[0] : snapshot.AvailableStates[allowed];
     }
 }

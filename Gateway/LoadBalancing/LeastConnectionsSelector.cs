@@ -43,7 +43,28 @@ public sealed class LeastConnectionsSelector
             _plan = plan;
         }
 
-        return plan.Multipliers is { } multipliers ? PickVector(plan, multipliers, candidates) : PickScalar(plan, candidates);
+        return plan.Multipliers is { } multipliers ? PickVector(plan, multipliers, candidates) : PickScalar(plan, candidates, default);
+    }
+
+    /// <summary>
+    /// The same choice among the <paramref name="allowed"/> only (a retry's untried destinations), one at a time: as
+    /// nginx's least_conn skips tried peers, with the tie-break's weights shared with ordinary picks.
+    /// </summary>
+    public int Pick(DestinationStats[] candidates, ReadOnlySpan<bool> allowed)
+    {
+        if (candidates.Length <= 1)
+        {
+            return candidates.Length == 1 && allowed[0] ? 0 : -1;
+        }
+
+        var plan = _plan;
+        if (plan is null || !ReferenceEquals(plan.Candidates, candidates))
+        {
+            plan = new Plan(candidates);
+            _plan = plan;
+        }
+
+        return PickScalar(plan, candidates, allowed);
     }
 
     /// <summary>
@@ -267,17 +288,28 @@ public sealed class LeastConnectionsSelector
     }
 
     /// <summary>The same choice one destination at a time, cross-multiplying (no common multiple needed).</summary>
-    private static int PickScalar(Plan plan, DestinationStats[] candidates)
+    private static int PickScalar(Plan plan, DestinationStats[] candidates, ReadOnlySpan<bool> allowed)
     {
-        // Pass 1, lock-free: the best ratio, remembering who shares it.
+        // Pass 1, lock-free: the best ratio, remembering who shares it. An empty mask allows every candidate.
         var weights = plan.Weights.AsSpan(0, candidates.Length);
         var tied = Scratch.For(candidates.Length).Tied;
-        var bestLoad = candidates[0].InFlight;
-        var bestWeight = weights[0];
-        tied[0] = 0;
-        var ties = 1;
-        for (var i = 1; i < weights.Length; i++)
+        var first = allowed.IsEmpty ? 0 : CandidateMask.NextAllowed(allowed, 0);
+        if (first < 0)
         {
+            return -1;
+        }
+
+        var bestLoad = candidates[first].InFlight;
+        var bestWeight = weights[first];
+        tied[0] = first;
+        var ties = 1;
+        for (var i = first + 1; i < weights.Length; i++)
+        {
+            if (!allowed.IsEmpty && !allowed[i])
+            {
+                continue;
+            }
+
             var load = candidates[i].InFlight;
             var weight = weights[i];
             var lhs = load * bestWeight;

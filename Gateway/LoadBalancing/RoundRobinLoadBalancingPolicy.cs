@@ -15,7 +15,15 @@ internal sealed class RoundRobinLoadBalancingPolicy(ClusterSnapshots snapshots) 
     public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
     {
         var snapshot = snapshots.Get(cluster, availableDestinations);
-        var index = _selectors.GetValue(cluster, static _ => new RoundRobinSelector()).Pick(snapshot.AvailableStates.Length);
-        return index < 0 ? null : snapshot.AvailableStates[index];
+        var selector = _selectors.GetValue(cluster, static _ => new RoundRobinSelector());
+        if (snapshot.IsFor(availableDestinations))
+        {
+            var index = selector.Pick(snapshot.AvailableStates.Length);
+            return index < 0 ? null : snapshot.AvailableStates[index];
+        }
+
+        using var mask = CandidateMask.OverCandidates(snapshot, availableDestinations, stackalloc bool[CandidateMask.StackLimit]);
+        var allowed = selector.Pick(mask.Allowed);
+        return allowed < 0 ? availableDestinations[0] : snapshot.AvailableStates[allowed];
     }
 }

@@ -10,4 +10,11 @@ public sealed class RoundRobinSelector
 
     public int Pick(int count) =>
         count <= 0 ? -1 : (int)((ulong)Interlocked.Increment(ref _counter) % (ulong)count);
+
+    /// <summary>The rotation's next turn among the <paramref name="allowed"/> only (nginx skips tried peers the same way).</summary>
+    public int Pick(ReadOnlySpan<bool> allowed)
+    {
+        var start = Pick(allowed.Length);
+        return start < 0 ? -1 : CandidateMask.NextAllowed(allowed, start);
+    }
 }

@@ -50,6 +50,67 @@ public sealed class SmoothWeightedSelector
         }
     }
 
+    /// <summary>
+    /// A pick among the <paramref name="allowed"/> only (a retry's untried destinations): the sequence's next turn that
+    /// is allowed, or nginx's step over just the allowed where no sequence is kept (its tried peers take no part).
+    /// </summary>
+    public int Pick(DestinationStats[] candidates, ReadOnlySpan<bool> allowed)
+    {
+        if (candidates.Length <= 1)
+        {
+            return candidates.Length == 1 && allowed[0] ? 0 : -1;
+        }
+
+        var plan = _plan;
+        if (plan is null || !ReferenceEquals(plan.Candidates, candidates))
+        {
+            plan = new Plan(candidates, _maxPrecomputeWork);
+            _plan = plan;
+        }
+
+        if (plan.Sequence is { } sequence)
+        {
+            var turn = (ulong)Interlocked.Increment(ref _counter);
+            for (var step = 0UL; step < (ulong)sequence.Length; step++)
+            {
+                var index = sequence[(int)((turn + step) % (ulong)sequence.Length)];
+                if (allowed[index])
+                {
+                    return index;
+                }
+            }
+
+            return -1;
+        }
+
+        lock (plan)
+        {
+            var best = -1;
+            long total = 0;
+            for (var i = 0; i < plan.Weights.Length; i++)
+            {
+                if (!allowed[i])
+                {
+                    continue;
+                }
+
+                total += plan.Weights[i];
+                plan.Current[i] += plan.Weights[i];
+                if (best < 0 || plan.Current[i] > plan.Current[best])
+                {
+                    best = i;
+                }
+            }
+
+            if (best >= 0)
+            {
+                plan.Current[best] -= total;
+            }
+
+            return best;
+        }
+    }
+
     /// <summary>One nginx turn; returns the chosen index.</summary>
     internal static int NextTurn(ReadOnlySpan<int> weights, Span<long> current, long total)
     {

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Threading.RateLimiting;
 using Gateway.Admin;
 using Gateway.Config;
 using Gateway.LoadBalancing;
@@ -10,14 +9,15 @@ namespace Gateway.Proxy;
 
 /// <summary>
 /// Runs before load balancing. No available destination: 503 problem+json at once, never a hang. With a
-/// per-destination cap (nginx <c>max_conns</c>, HAProxy <c>maxconn</c>): the cluster admits cap x destinations
-/// requests, queues QueueSize more for at most QueueTimeout (HAProxy's queue), answers 503 + Retry-After
-/// past that, and balances each admitted request only over destinations below their cap.
+/// per-destination cap (nginx <c>max_conns</c>, HAProxy <c>maxconn</c>): the request is balanced by the cluster's
+/// policy over the destinations below their cap and takes a place at the one picked, atomically, so no destination
+/// ever holds more than the cap (with session affinity, and while destinations come and go). When none has room it
+/// waits in the cluster's queue (QueueSize, at most QueueTimeout: HAProxy's queue), then 503 + Retry-After.
 /// </summary>
 internal sealed class AdmissionMiddleware(RequestDelegate next, ResilienceSettings settings, DestinationStatsRegistry registry,
-    GatewayMetrics metrics)
+    GatewayMetrics metrics, PolicyLookup policies, TimeProvider time)
 {
-    private readonly ConditionalWeakTable<ClusterState, LimiterHolder> _limiters = [];
+    private readonly ConditionalWeakTable<ClusterState, CapQueue> _queues = [];
 
     /// <summary>
     /// Not async: without a cap (the usual case) the request goes on with no state machine and no extra await of
@@ -41,51 +41,121 @@ internal sealed class AdmissionMiddleware(RequestDelegate next, ResilienceSettin
     private async Task AdmitAsync(HttpContext context, IReverseProxyFeature proxy, ClusterState cluster, ResilienceOptions options)
     {
         var cap = options.MaxConnectionsPerDestination;
-        var limiter = Limiter(cluster, cap * proxy.AvailableDestinations.Count, options.QueueSize);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        timeout.CancelAfter(TimeSpan.FromSeconds(options.QueueTimeoutSeconds));
-        RateLimitLease lease;
+        var queue = _queues.GetValue(cluster, static _ => new CapQueue());
+        var available = proxy.AvailableDestinations; // narrowed by session affinity, if any: the cap holds there too
+        var (destination, stats) = TryTake(context, cluster, available, cap);
+        if (destination is null)
+        {
+            // Every destination is at its cap: wait in the cluster's queue (only now a waiter and a timer exist).
+            var queuedAt = time.GetTimestamp();
+            var timeout = TimeSpan.FromSeconds(options.QueueTimeoutSeconds);
+            while (destination is null)
+            {
+                var waiter = queue.Join(options.QueueSize);
+                if (waiter is null)
+                {
+                    metrics.RecordRejection(cluster.ClusterId, "queue_full");
+                    await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Overloaded",
+                        $"every destination is at its limit of {cap} requests and the gateway's queue ({options.QueueSize}) is full; retry later.",
+                        cluster.ClusterId);
+                    return;
+                }
+
+                // A place freed between the look above and joining woke nobody: look again before sleeping.
+                (destination, stats) = TryTake(context, cluster, available, cap);
+                if (destination is not null)
+                {
+                    Leave(queue, waiter);
+                    break;
+                }
+
+                var remaining = timeout - time.GetElapsedTime(queuedAt);
+                try
+                {
+                    if (remaining <= TimeSpan.Zero)
+                    {
+                        throw new TimeoutException();
+                    }
+
+                    await waiter.Value.Task.WaitAsync(remaining, time, context.RequestAborted);
+                }
+                catch (TimeoutException)
+                {
+                    Leave(queue, waiter);
+                    metrics.RecordRejection(cluster.ClusterId, "queue_timeout");
+                    await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Overloaded",
+                        $"every destination is at its limit of {cap} requests and the request waited {options.QueueTimeoutSeconds} s in the gateway's queue; retry later.",
+                        cluster.ClusterId);
+                    return;
+                }
+                catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+                {
+                    Leave(queue, waiter);
+                    return; // the client left while queued
+                }
+
+                (destination, stats) = TryTake(context, cluster, available, cap);
+            }
+        }
+
+        var lease = new CapLease(stats!, cap, queue);
+        context.Features.Set(lease);
+        proxy.AvailableDestinations = destination;
         try
         {
-            lease = await limiter.AcquireAsync(1, timeout.Token);
-        }
-        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
-        {
-            metrics.RecordRejection(cluster.ClusterId, "queue_timeout");
-            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Overloaded",
-                $"every destination is at its limit of {cap} requests and the request waited {options.QueueTimeoutSeconds} s in the gateway's queue; retry later.",
-                cluster.ClusterId);
-            return;
-        }
-
-        using (lease)
-        {
-            if (!lease.IsAcquired)
-            {
-                metrics.RecordRejection(cluster.ClusterId, "queue_full");
-                await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Overloaded",
-                    $"every destination is at its limit of {cap} requests and the gateway's queue ({options.QueueSize}) is full; retry later.",
-                    cluster.ClusterId);
-                return;
-            }
-
-            var underCap = UnderCap(cluster, proxy.AvailableDestinations, cap);
-            if (underCap is not null)
-            {
-                proxy.AvailableDestinations = underCap;
-            }
-
             await next(context);
+        }
+        finally
+        {
+            lease.Release();
         }
     }
 
-    /// <summary>The destinations below the cap, or null when all are (no list to allocate).</summary>
+    /// <summary>Leaves the queue; a wake-up that came too late is passed on, so a freed place is never lost.</summary>
+    private static void Leave(CapQueue queue, LinkedListNode<TaskCompletionSource> waiter)
+    {
+        queue.Leave(waiter);
+        if (waiter.Value.Task.IsCompleted)
+        {
+            queue.Signal();
+        }
+    }
+
+    /// <summary>
+    /// Picks with the cluster's policy among the destinations with room and takes a place there atomically; a pick that
+    /// lost its place to a concurrent request picks again. Null when none has room.
+    /// </summary>
+    private (DestinationState? Destination, DestinationStats? Stats) TryTake(HttpContext context, ClusterState cluster,
+        IReadOnlyList<DestinationState> available, int cap)
+    {
+        for (var round = 0; round < 4; round++)
+        {
+            var under = UnderCap(cluster, available, cap);
+            if (under is { Count: 0 })
+            {
+                return default;
+            }
+
+            var list = under ?? available;
+            var pick = list.Count == 1 ? list[0]
+                : policies.Find(cluster.Model.Config.LoadBalancingPolicy)?.PickDestination(context, cluster, list) ?? list[0];
+            var stats = registry.Get(cluster, pick);
+            if (stats.TryTakeCapSlot(cap))
+            {
+                return (pick, stats);
+            }
+        }
+
+        return default;
+    }
+
+    /// <summary>The destinations with room, or null when all have (no list to allocate); empty when none has.</summary>
     private List<DestinationState>? UnderCap(ClusterState cluster, IReadOnlyList<DestinationState> available, int cap)
     {
         List<DestinationState>? under = null;
         for (var i = 0; i < available.Count; i++)
         {
-            var full = registry.Get(cluster, available[i]).InFlight >= cap;
+            var full = registry.Get(cluster, available[i]).CapSlots >= cap;
             if (full && under is null)
             {
                 under = new List<DestinationState>(available.Count);
@@ -100,49 +170,6 @@ internal sealed class AdmissionMiddleware(RequestDelegate next, ResilienceSettin
             }
         }
 
-        // Pigeonhole: the limiter keeps the total below cap x count, so someone has room; if loads moved
-        // meanwhile, fall back to every destination rather than none.
-        return under is { Count: 0 } ? null : under;
-    }
-
-    private ConcurrencyLimiter Limiter(ClusterState cluster, int permits, int queue)
-    {
-        var holder = _limiters.GetValue(cluster, static _ => new LimiterHolder());
-        var current = holder.Current;
-        while (current is null || current.Permits != permits || current.Queue != queue)
-        {
-            // Capacity changed (destinations came or went): new requests use a new limiter; leases on the old
-            // one finish there. One replacement wins; requests that raced it use the winner's limiter, so the
-            // cap is never two limiters' worth.
-            var replacement = new LimiterState(permits, queue, new ConcurrencyLimiter(new ConcurrencyLimiterOptions
-            {
-                PermitLimit = permits,
-                QueueLimit = queue,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            }));
-            var seen = holder.Replace(current, replacement);
-            if (ReferenceEquals(seen, current))
-            {
-                return replacement.Limiter;
-            }
-
-            replacement.Limiter.Dispose();
-            current = seen;
-        }
-
-        return current.Limiter;
-    }
-
-    private sealed record LimiterState(int Permits, int Queue, ConcurrencyLimiter Limiter);
-
-    private sealed class LimiterHolder
-    {
-        private LimiterState? _current;
-
-        public LimiterState? Current => Volatile.Read(ref _current);
-
-        /// <summary>Puts <paramref name="replacement"/> in if <paramref name="expected"/> is still there; returns what was there.</summary>
-        public LimiterState? Replace(LimiterState? expected, LimiterState replacement) =>
-            Interlocked.CompareExchange(ref _current, replacement, expected);
+        return under;
     }
 }

@@ -14,6 +14,7 @@ internal sealed class AttemptState(RetryOptions options, ClusterState cluster, b
 {
     private DestinationState? _first; // most requests take one try: no list for them
     private List<DestinationState>? _more;
+    private List<DestinationState>? _untried;
 
     public RetryOptions Options { get; } = options;
 
@@ -45,22 +46,40 @@ internal sealed class AttemptState(RetryOptions options, ClusterState cluster, b
     /// <summary>A status the transform held back for a retry (0 = none).</summary>
     public int HeldBackStatus { get; set; }
 
+    /// <summary>Whether the destinations' X-Queue-Depth goes on to the client (ResilienceOptions.PassQueueDepthHeader).</summary>
+    public bool PassQueueDepthHeader { get; init; }
+
     /// <summary>The X-Queue-Depth the last response carried (-1 = none).</summary>
     public int ReportedQueueDepth { get; set; } = -1;
+
+    /// <summary>Whether a retry could resend the request after it was sent (see <see cref="RequestBody"/>).</summary>
+    public bool MethodRetryable => methodRetryable;
+
+    /// <summary>The request's per-try and route deadlines.</summary>
+    public RequestDeadline? Deadline { get; set; }
+
+    /// <summary>The request's body as the forwarder reads it; null when the request has none.</summary>
+    public RequestBody? Body { get; set; }
 
     /// <summary>Whether a retry after this try would be allowed for <paramref name="condition"/>, the request having been sent.</summary>
     public bool MayRetry(string condition, bool sent) =>
         TriedCount < Options.MaxTries
         && (!sent || methodRetryable)
+        && (Body is null || Body.CanReplay)
+        && Deadline?.RouteExpired != true
         && Options.Conditions.Contains(condition)
         && (Options.TotalTimeoutSeconds <= 0 || time.GetElapsedTime(startTimestamp).TotalSeconds < Options.TotalTimeoutSeconds)
         && HasUntried();
 
-    /// <summary>The destinations still worth a try: available and not tried yet (never the same one twice).</summary>
+    /// <summary>
+    /// The destinations still worth a try: available and not tried yet (never the same one twice). One list per request
+    /// that retries, refilled for each retry; the policy picks from it through the cluster's own snapshot.
+    /// </summary>
     public List<DestinationState> Untried()
     {
         var available = Cluster.DestinationsState.AvailableDestinations;
-        var untried = new List<DestinationState>(available.Count);
+        var untried = _untried ??= new List<DestinationState>(available.Count);
+        untried.Clear();
         foreach (var d in available)
         {
             if (!WasTried(d))

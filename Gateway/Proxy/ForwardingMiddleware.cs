@@ -30,6 +30,9 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
 {
     public const string RetryNonIdempotentMetadataKey = "RetryNonIdempotent";
 
+    /// <summary>Route metadata: this route's own deadline in seconds (overrides Timeouts.RouteSeconds; 0 = none).</summary>
+    public const string RouteTimeoutMetadataKey = "TimeoutSeconds";
+
     private readonly RequestDelegate _next = next;
 
     public async Task InvokeAsync(HttpContext context)
@@ -37,15 +40,33 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         var proxy = context.GetReverseProxyFeature();
         var cluster = proxy.Route.Cluster!;
         var clusterId = cluster.ClusterId;
+        if (HttpMethods.IsConnect(context.Request.Method))
+        {
+            // A tunnel request is the client asking the gateway to be an open proxy; nginx answers 405 too. Never a try:
+            // the forwarder cannot send it, and its failure must not be counted against the destination.
+            await Problems.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, "Method not allowed",
+                "CONNECT is not proxied: the gateway is a reverse proxy, not a tunnel. Send the request itself (GET, POST, ...) to this address.",
+                clusterId, retryAfterSeconds: null, allow: "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
+            return;
+        }
+
         var options = settings.For(cluster);
         var routeAllows = proxy.Route.Config.Metadata?.TryGetValue(RetryNonIdempotentMetadataKey, out var allow) == true
             && bool.TryParse(allow, out var allowed) && allowed;
         var attempt = new AttemptState(options.Retry, cluster, routeAllows || AttemptState.IsIdempotent(context.Request.Method),
-            time.GetTimestamp(), time, context, _next);
+            time.GetTimestamp(), time, context, _next) { PassQueueDepthHeader = options.PassQueueDepthHeader };
         context.Features.Set(attempt);
-        if (options.Retry.MaxTries > 1 && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        var lifetime = context.Features.Get<IHttpRequestLifetimeFeature>()!;
+        using var deadline = new RequestDeadline(lifetime, time, time.GetTimestamp(), RouteTimeout(proxy.Route.Config, options));
+        context.Features.Set<IHttpRequestLifetimeFeature>(deadline);
+        attempt.Deadline = deadline;
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
         {
-            context.Request.EnableBuffering(); // so a retry can send the body again
+            // Kept for a retry only where one may send it again after it was sent; always watched for delivery.
+            var keep = options.Retry.MaxTries > 1 && attempt.MethodRetryable ? options.Retry.BufferBodyLimitBytes : 0;
+            var body = new RequestBody(context.Request.Body, context.Request.ContentLength, keep);
+            context.Request.Body = body;
+            attempt.Body = body;
         }
 
         var destination = proxy.AvailableDestinations[0];
@@ -56,6 +77,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             // One try, awaited here rather than in a helper method: one state machine less per request. What comes
             // before and after the await is synchronous (BeginTry, EndTry).
             attempt.AddTried(destination);
+            deadline.StartTry(TimeSpan.FromSeconds(options.Retry.TryTimeoutSeconds));
             var (stats, breaker, start) = BeginTry(cluster, destination);
             var ran = true;
             try
@@ -73,6 +95,8 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             catch
             {
                 stats.Abandon();
+                attempt.Body?.Finish();
+                context.Features.Set(lifetime);
                 throw;
             }
 
@@ -120,13 +144,15 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
 
             metrics.RecordRetry(clusterId, condition == "held" ? AttemptState.StatusCondition(outcome.StatusCode) : condition);
             LogFailedTry(context, outcome, clusterId, destination, attempt, nextDestination);
-            ResetForRetry(context);
+            ResetForRetry(context, attempt);
             destination = nextDestination;
             proxy.AvailableDestinations = destination;
         }
 
         LogFailedTry(context, outcome, clusterId, destination, attempt, retriedOn: null); // the last try
-        await FinishAsync(context, clusterId, outcome);
+        attempt.Body?.Finish();
+        context.Features.Set(lifetime); // the answer below belongs to the client's own lifetime, not a spent deadline
+        await FinishAsync(context, clusterId, outcome, deadline.Fired);
     }
 
     /// <summary>The try as Polly runs it: the rest of YARP's pipeline, then what came of it.</summary>
@@ -162,6 +188,13 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             return new ForwardOutcome(ForwardOutcomeKind.NotSent, StatusCodes.Status503ServiceUnavailable);
         }
 
+        if (outcome.Kind == ForwardOutcomeKind.ClientError)
+        {
+            // The client's fault (a body it did not deliver, a request that cannot be sent): no sample, no failure.
+            stats.Abandon();
+            return outcome;
+        }
+
         var elapsed = time.GetElapsedTime(start);
         if (outcome.Kind == ForwardOutcomeKind.ClientCanceled)
         {
@@ -185,7 +218,30 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         return outcome;
     }
 
+    /// <summary>The route's deadline: its own <c>Metadata.TimeoutSeconds</c>, else the cluster's Timeouts.RouteSeconds.</summary>
+    private static TimeSpan RouteTimeout(Yarp.ReverseProxy.Configuration.RouteConfig route, ResilienceOptions options) =>
+        TimeSpan.FromSeconds(route.Metadata?.TryGetValue(RouteTimeoutMetadataKey, out var text) == true
+            && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? seconds
+            : options.Timeouts.RouteSeconds);
+
     private static ForwardOutcome Classify(HttpContext context, AttemptState attempt)
+    {
+        if (attempt.Deadline is { Fired: not DeadlineKind.None } && context.GetForwarderErrorFeature() is { Error: not ForwarderError.None })
+        {
+            // Our deadline stopped the try through the token the forwarder watches: it reads as a cancel, it was a timeout.
+            return new ForwardOutcome(ForwardOutcomeKind.Timeout, StatusCodes.Status504GatewayTimeout);
+        }
+
+        var outcome = ClassifyError(context, attempt);
+        // A client that leaves before it delivered its body (stalled, or cut off mid-upload) may surface as a plain
+        // cancel; the time waited was the client's, not the destination's.
+        return outcome.Kind == ForwardOutcomeKind.ClientCanceled && attempt.Body is { Delivered: false } && !context.Response.HasStarted
+            ? new ForwardOutcome(ForwardOutcomeKind.ClientError, StatusCodes.Status400BadRequest)
+            : outcome;
+    }
+
+    private static ForwardOutcome ClassifyError(HttpContext context, AttemptState attempt)
     {
         if (attempt.HeldBackStatus != 0)
         {
@@ -199,7 +255,11 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         return error?.Error switch
         {
             null or ForwarderError.None => new ForwardOutcome(ForwardOutcomeKind.Response, status),
-            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.RequestBodyClient
+            // The client did not deliver its body (it stopped sending, or sent a malformed one), or the request cannot be
+            // sent at all (request creation: e.g. a method or header the forwarder refuses): the client's error.
+            ForwarderError.RequestBodyClient or ForwarderError.RequestBodyCanceled or ForwarderError.RequestCreation
+                => new ForwardOutcome(ForwardOutcomeKind.ClientError, StatusCodes.Status400BadRequest),
+            ForwarderError.RequestCanceled
                 or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient or ForwarderError.UpgradeRequestCanceled
                 or ForwarderError.UpgradeResponseCanceled or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient
                 => new ForwardOutcome(ForwardOutcomeKind.ClientCanceled, status),
@@ -224,13 +284,17 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
 
         // The try timeout is YARP's activity timeout, which Retry:TryTimeoutSeconds sets unless the cluster's own
         // HttpRequest:ActivityTimeout does.
-        var cause = failure.Error == ForwarderError.RequestTimedOut
-            ? attempt.Cluster.Model.Config.HttpRequest?.ActivityTimeout is { } activity && activity != TimeSpan.FromSeconds(attempt.Options.TryTimeoutSeconds)
-                ? $"nothing received for {activity.TotalSeconds} s (HttpRequest:ActivityTimeout)"
-                : $"nothing received for {attempt.Options.TryTimeoutSeconds} s (Retry:TryTimeoutSeconds)"
-            : failure.Exception?.GetBaseException().Message ?? failure.Error.ToString();
+        var cause = attempt.Deadline?.Fired switch
+        {
+            DeadlineKind.Try => $"no response within {attempt.Options.TryTimeoutSeconds} s (Retry:TryTimeoutSeconds)",
+            DeadlineKind.Route => "the route's deadline passed (Timeouts:RouteSeconds)",
+            _ when failure.Error == ForwarderError.RequestTimedOut =>
+                $"nothing received for {attempt.Cluster.Model.Config.HttpRequest?.ActivityTimeout?.TotalSeconds} s (Timeouts:IdleSeconds)",
+            _ => failure.Exception?.GetBaseException().Message ?? failure.Error.ToString(),
+        };
+        var error = attempt.Deadline?.Fired is DeadlineKind.Try or DeadlineKind.Route ? ForwarderError.RequestTimedOut : failure.Error;
         var next = retriedOn is null ? "not retried" : $"retried on {retriedOn.DestinationId}";
-        LogTryFailed(logger, clusterId, attempt.TriedCount, destination.DestinationId, destination.Model.Config.Address, failure.Error, cause, next);
+        LogTryFailed(logger, clusterId, attempt.TriedCount, destination.DestinationId, destination.Model.Config.Address, error, cause, next);
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning,
@@ -254,26 +318,36 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
     private DestinationState? PickNext(HttpContext context, ClusterState cluster, AttemptState attempt)
     {
         var untried = attempt.Untried();
-        if (untried.Count <= 1)
+        var lease = context.Features.Get<CapLease>();
+        if (lease is not null)
         {
-            return untried.Count == 0 ? null : untried[0];
+            // Under a per-destination cap a retry goes only where there is room, and takes its place there.
+            for (var i = untried.Count - 1; i >= 0; i--)
+            {
+                if (registry.Get(cluster, untried[i]).CapSlots >= lease.Cap)
+                {
+                    untried.RemoveAt(i);
+                }
+            }
         }
 
-        var policy = policies.Find(cluster.Model.Config.LoadBalancingPolicy);
-        return policy?.PickDestination(context, cluster, untried) ?? untried[0];
+        var next = untried.Count <= 1
+            ? untried.Count == 0 ? null : untried[0]
+            : policies.Find(cluster.Model.Config.LoadBalancingPolicy)?.PickDestination(context, cluster, untried) ?? untried[0];
+        return next is null || lease is null || lease.TryMoveTo(registry.Get(cluster, next)) ? next : null;
     }
 
-    private static void ResetForRetry(HttpContext context)
+    private static void ResetForRetry(HttpContext context, AttemptState attempt)
     {
         context.Features.Set<IForwarderErrorFeature>(null);
+        // The request's BodyReader is a pipe over the body stream, made once and completed by the last try: a fresh
+        // one reads the rewound body.
+        context.Features.Set<IRequestBodyPipeFeature>(null);
         context.Response.Clear();
-        if (context.Request.Body.CanSeek)
-        {
-            context.Request.Body.Position = 0;
-        }
+        attempt.Body?.Rewind(); // MayRetry checked that it can
     }
 
-    private static Task FinishAsync(HttpContext context, string clusterId, ForwardOutcome outcome) => outcome.Kind switch
+    private static Task FinishAsync(HttpContext context, string clusterId, ForwardOutcome outcome, DeadlineKind fired) => outcome.Kind switch
     {
         _ when context.Response.HasStarted => Task.CompletedTask,
         ForwardOutcomeKind.RetryableStatus => Problems.WriteAsync(context, outcome.StatusCode, "Every destination tried failed",
@@ -282,8 +356,16 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             "every destination tried refused the connection or has its circuit open; retry shortly.", clusterId),
         ForwardOutcomeKind.TransportError => Problems.WriteAsync(context, StatusCodes.Status502BadGateway, "Destination connection failed",
             "the connection to the destination failed before a response and the request could not be retried elsewhere.", clusterId),
+        ForwardOutcomeKind.ClientError => Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Request could not be forwarded",
+            $"the request could not be sent on as it came ({context.GetForwarderErrorFeature()?.Exception?.GetBaseException().Message ?? "its body was incomplete"}); fix the request and send it again.",
+            clusterId, retryAfterSeconds: null),
         ForwardOutcomeKind.Timeout => Problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Destination timed out",
-            "no response within the try timeout (LbProxy Retry.TryTimeoutSeconds) and no retry was allowed.", clusterId),
+            fired == DeadlineKind.Route
+                ? "the route's deadline (LbProxy Timeouts.RouteSeconds, or the route's Metadata.TimeoutSeconds) passed before the response was complete."
+                : fired == DeadlineKind.Try
+                    ? "no response within the try timeout (LbProxy Retry.TryTimeoutSeconds) and no retry was allowed."
+                    : "the destination went silent for longer than the idle timeout (LbProxy Timeouts.IdleSeconds) and no retry was allowed.",
+            clusterId),
         _ => Task.CompletedTask,
     };
 }

@@ -8,7 +8,8 @@ internal static class Problems
 {
     public const string ContentType = "application/problem+json";
 
-    public static Task WriteAsync(HttpContext context, int status, string title, string detail, string? cluster, int? retryAfterSeconds = 1)
+    public static Task WriteAsync(HttpContext context, int status, string title, string detail, string? cluster, int? retryAfterSeconds = 1,
+        string? allow = null)
     {
         var response = context.Response;
         if (response.HasStarted)
@@ -23,6 +24,11 @@ internal static class Problems
         if (retryAfterSeconds is { } seconds)
         {
             response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (allow is not null)
+        {
+            response.Headers.Allow = allow; // 405 must say what is allowed (RFC 9110 15.5.6)
         }
 
         var body = new Dictionary<string, object?>

@@ -4,7 +4,8 @@ using Yarp.ReverseProxy.Transforms;
 namespace Gateway.Proxy;
 
 /// <summary>
-/// A response transform on every route: notes the destination's X-Queue-Depth, and when the status is one the
+/// A response transform on every route: notes the destination's X-Queue-Depth (and keeps it from the client unless
+/// the cluster passes it on), and when the status is one the
 /// retry conditions name and a retry is allowed, holds the answer back (nothing reaches the client) so the
 /// forwarding loop can try another destination.
 /// </summary>
@@ -21,12 +22,18 @@ internal static class RetryResponseTransform
             return ValueTask.CompletedTask;
         }
 
+        attempt.Deadline?.FirstByte(); // the per-try timeout is met
+
         // NonValidated: no parsing and no allocation for a header read on every response.
         attempt.ReportedQueueDepth = response.Headers.NonValidated.TryGetValues(QueueDepthHeader, out var values)
             && values.Count > 0
             && int.TryParse(values.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var depth)
             ? depth
             : -1;
+        if (attempt.ReportedQueueDepth >= 0 && !attempt.PassQueueDepthHeader)
+        {
+            context.HttpContext.Response.Headers.Remove(QueueDepthHeader); // the gateway's signal, not the client's
+        }
 
         var status = (int)response.StatusCode;
         var condition = AttemptState.StatusCondition(status);

@@ -17,6 +17,8 @@ namespace Benchmarks.Micro;
 /// flight). <c>LeastConnectionsMoving</c> lets the loads move: every pick begins a request on the destination it
 /// chose and ends the oldest one still open (a fixed 1.5 requests per destination in flight), so the lowest ratio
 /// changes as it would under traffic; it includes those two statistics updates and a record lookup.
+/// <c>Retry*</c> pick for a retry: from the cluster's destinations less the one already tried (the forwarding loop's
+/// untried list), which must reuse the cluster's snapshot and ring and allocate nothing.
 /// </summary>
 [MemoryDiagnoser]
 [ShortRunJob]
@@ -34,6 +36,7 @@ public class PolicyPickBenchmark
     private DestinationStats[] _open = null!;
     private int _oldest;
     private DefaultHttpContext _context = null!;
+    private List<DestinationState> _untried = null!;
     private Dictionary<string, ILoadBalancingPolicy> _policies = null!;
 
     [Params(3, 10, 100, 1000)]
@@ -81,6 +84,14 @@ public class PolicyPickBenchmark
         }
 
         _policies["LeastConnections"].PickDestination(_context, _busyCluster, _busyDestinations);
+        _untried = _destinations.Count > 1 ? _destinations[1..] : _destinations;
+        foreach (var policy in _policies.Values)
+        {
+            policy.PickDestination(_context, _cluster, _untried);
+            policy.PickDestination(_context, _hashCluster, _untried);
+            policy.PickDestination(_context, _boundedCluster, _untried);
+        }
+
         _registry = registry;
         _open = new DestinationStats[Destinations * 3 / 2];
         for (var i = 0; i < _open.Length; i++)
@@ -162,4 +173,25 @@ public class PolicyPickBenchmark
 
     [Benchmark]
     public DestinationState? Adaptive() => Pick("Adaptive", _cluster);
+
+    private DestinationState? Retry(string policy, ClusterState cluster) =>
+        _policies[policy].PickDestination(_context, cluster, _untried);
+
+    [Benchmark]
+    public DestinationState? RetryRoundRobin() => Retry("RoundRobin", _cluster);
+
+    [Benchmark]
+    public DestinationState? RetryWeighted() => Retry("Weighted", _cluster);
+
+    [Benchmark]
+    public DestinationState? RetryLeastConnections() => Retry("LeastConnections", _cluster);
+
+    [Benchmark]
+    public DestinationState? RetryConsistentHash() => Retry("ConsistentHash", _hashCluster);
+
+    [Benchmark]
+    public DestinationState? RetryConsistentHashBounded() => Retry("ConsistentHash", _boundedCluster);
+
+    [Benchmark]
+    public DestinationState? RetryAdaptive() => Retry("Adaptive", _cluster);
 }

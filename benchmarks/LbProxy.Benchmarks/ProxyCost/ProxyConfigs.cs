@@ -19,7 +19,7 @@ internal static class ProxyConfigs
         """;
 
     /// <summary>
-    /// nginx as the proxy: worker_processes auto, keepalive to the upstreams (MACHINE-NOTES' baseline), with an
+    /// nginx as the proxy: worker_processes auto, keepalive 32 to the upstreams (the usual production setting), with an
     /// upstream method line ("" = round-robin, "least_conn;", "random two least_conn;", "hash $request_uri consistent;").
     /// </summary>
     public static string NginxProxy(string dir, int port, IReadOnlyList<int> backends, string method = "") => $$"""
