@@ -12,6 +12,11 @@ public sealed record CommandLine
           --urls URLS         proxy listener(s), ';'-separated (default http://127.0.0.1:8080)
           --admin-urls URLS   admin listener for /metrics and /status (default http://127.0.0.1:9901)
           -t, --test          check the config and exit (0 = valid), like nginx -t
+          --nginx-conf FILE   run an nginx.conf (translated into the gateway's config; see nginx-compat/README.md);
+                              listens where its listen directives say unless --urls is given; SIGHUP reloads
+          --nginx-prefix DIR  nginx's -p: where relative pid/log paths point (default: the file's directory)
+          --nginx-globals S   nginx's -g: extra main-context directives
+          --nginx-dump        nginx's -T: test, then print the configuration files
           --workers N         embedded fleet: workers at start (default 3, clamped into min..max)
           --model PATH        embedded fleet: ONNX model (default the bundled classifier-small.onnx)
           --min-workers N     embedded fleet: autoscaler minimum (default 2)
@@ -21,6 +26,18 @@ public sealed record CommandLine
         """;
 
     public string? ConfigPath { get; init; }
+
+    public string? NginxConfPath { get; init; }
+
+    public string? NginxPrefix { get; init; }
+
+    public string? NginxGlobals { get; init; }
+
+    public bool NginxDump { get; init; }
+
+    public bool PrintPidPath { get; init; }
+
+    public bool UrlsGiven { get; init; }
 
     public IReadOnlyList<string> Urls { get; init; } = [GatewayHostOptions.DefaultUrls];
 
@@ -90,7 +107,22 @@ public sealed record CommandLine
                     result = result with { ConfigPath = Value() ?? Missing(name, "a file path", ref error) };
                     break;
                 case "--urls":
-                    result = result with { Urls = Split(Value() ?? Missing(name, "URLs such as http://127.0.0.1:8080", ref error)) };
+                    result = result with { Urls = Split(Value() ?? Missing(name, "URLs such as http://127.0.0.1:8080", ref error)), UrlsGiven = true };
+                    break;
+                case "--nginx-conf":
+                    result = result with { NginxConfPath = Value() ?? Missing(name, "an nginx.conf path", ref error) };
+                    break;
+                case "--nginx-prefix":
+                    result = result with { NginxPrefix = Value() ?? Missing(name, "a directory", ref error) };
+                    break;
+                case "--nginx-globals":
+                    result = result with { NginxGlobals = inlineValue ?? (i + 1 < args.Count ? args[++i] : Missing(name, "directives", ref error)) };
+                    break;
+                case "--nginx-dump":
+                    result = result with { NginxDump = true, TestOnly = true };
+                    break;
+                case "--print-pid-path":
+                    result = result with { PrintPidPath = true };
                     break;
                 case "--admin-urls":
                     result = result with { AdminUrls = Split(Value() ?? Missing(name, "URLs such as http://127.0.0.1:9901", ref error)) };
@@ -124,9 +156,14 @@ public sealed record CommandLine
             }
         }
 
-        if (error is null && result.TestOnly && result.ConfigPath is null)
+        if (error is null && result.TestOnly && result.ConfigPath is null && result.NginxConfPath is null)
         {
-            error = "-t needs --config FILE to test.";
+            error = "-t needs --config FILE or --nginx-conf FILE to test.";
+        }
+
+        if (error is null && result.NginxConfPath is not null && result.ConfigPath is not null)
+        {
+            error = "give --config or --nginx-conf, not both.";
         }
 
         if (error is null && result.Model is not null && !File.Exists(result.Model))

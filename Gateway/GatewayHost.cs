@@ -135,7 +135,14 @@ public sealed class GatewayHost : IAsyncDisposable
 
         // Discovery settings, like the fleet's, are read at start-up.
         builder.Services.AddLbProxyDiscovery(lbProxy.Discovery, options.HostResolver);
+
+        if (options.NginxConfPath is not null)
+        {
+            builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<Config.Nginx.NginxReloader>(sp, options));
+        }
+
         var app = builder.Build();
+        app.UseMiddleware<Config.Nginx.NginxFrontMiddleware>(); // nginx.conf's servers and locations; a no-op otherwise
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseSessionAffinity();

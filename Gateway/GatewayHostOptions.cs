@@ -14,6 +14,14 @@ public sealed record GatewayHostOptions
     /// <summary>A config built in code (used when there is no file).</summary>
     public GatewayConfig? Config { get; init; }
 
+    /// <summary>The nginx.conf the config was translated from: reloaded on SIGHUP (see Config/Nginx).</summary>
+    public string? NginxConfPath { get; init; }
+
+    /// <summary>nginx's -p prefix and -g directives for that reload.</summary>
+    public string? NginxPrefix { get; init; }
+
+    public string? NginxGlobals { get; init; }
+
     public IReadOnlyList<string> Urls { get; init; } = [DefaultUrls];
 
     public IReadOnlyList<string> AdminUrls { get; init; } = [DefaultAdminUrls];

@@ -27,9 +27,11 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<PolicyLookup>();
         services.AddSingleton<IActiveHealthCheckPolicy, RiseFallHealthPolicy>();
         services.AddSingleton<IAvailableDestinationsPolicy, PanicThresholdPolicy>();
+        services.AddSingleton<IAvailableDestinationsPolicy, Config.Nginx.NginxBackupPolicy>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<GatewayMetrics>(sp, options.MeterName));
         services.AddReverseProxy().LoadFromMemory([], []).AddLbProxyLoadBalancing()
-            .AddTransforms(transforms => transforms.AddResponseTransform(RetryResponseTransform.Apply));
+            .AddTransforms(transforms => transforms.AddResponseTransform(RetryResponseTransform.Apply))
+            .AddTransforms<Config.Nginx.NginxTransformProvider>();
         return services;
     }
 }

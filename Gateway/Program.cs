@@ -21,6 +21,11 @@ public static class Program
             return error is null ? 0 : 2;
         }
 
+        if (commandLine.NginxConfPath is not null)
+        {
+            return await Config.Nginx.NginxProgram.RunAsync(commandLine);
+        }
+
         if (commandLine.TestOnly)
         {
             return await TestConfigAsync(commandLine.ConfigPath!);

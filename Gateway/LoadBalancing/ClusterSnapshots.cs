@@ -41,6 +41,17 @@ public sealed class ClusterSnapshots(DestinationStatsRegistry registry, Resilien
         return snapshot;
     }
 
+    /// <summary>
+    /// A snapshot of exactly <paramref name="list"/>: the cluster's own when it is the cluster's available list, else a
+    /// one-off snapshot of that list (it allocates, and a policy's per-snapshot state is built again). The nginx
+    /// methods, whose cores take the usable set as a snapshot, still pick a retry this way; ours use
+    /// <see cref="Get"/> and a <see cref="CandidateMask"/>.
+    /// </summary>
+    public ClusterSnapshot GetExact(ClusterState cluster, IReadOnlyList<DestinationState> list) =>
+        ReferenceEquals(list, cluster.DestinationsState.AvailableDestinations)
+            ? Get(cluster, list)
+            : new ClusterSnapshot(cluster, cluster.DestinationsState.AllDestinations, list, Registry);
+
     private void Ramp(ClusterState cluster, ClusterSnapshot? previous, ClusterSnapshot next)
     {
         var options = settings?.For(cluster).SlowStart;

@@ -24,6 +24,13 @@ public static class LoadBalancingBuilderExtensions
         services.AddSingleton<ILoadBalancingPolicy, LeastConnectionsLoadBalancingPolicy>();
         services.AddSingleton<ILoadBalancingPolicy, ConsistentHashLoadBalancingPolicy>();
         services.AddSingleton<ILoadBalancingPolicy, AdaptiveLoadBalancingPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, IpHashLoadBalancingPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, HashLoadBalancingPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, HashConsistentLoadBalancingPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, RandomWeightedLoadBalancingPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, RandomTwoLoadBalancingPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, NginxRoundRobinLoadBalancingPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, NginxLeastConnLoadBalancingPolicy>();
         return builder;
     }
 

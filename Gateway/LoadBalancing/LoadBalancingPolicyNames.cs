@@ -9,6 +9,15 @@ public static class LoadBalancingPolicyNames
     public const string ConsistentHash = "ConsistentHash";
     public const string Adaptive = "Adaptive";
 
+    // nginx's upstream methods that need a core of their own (nginx.conf translation; usable in any config).
+    public const string IpHash = "IpHash";
+    public const string Hash = "Hash";
+    public const string HashConsistent = "HashConsistent";
+    public const string RandomWeighted = "RandomWeighted";
+    public const string RandomTwo = "RandomTwo";
+    public const string NginxRoundRobin = "NginxRoundRobin";
+    public const string NginxLeastConn = "NginxLeastConn";
+
     // YARP's built-ins that stay selectable as baselines.
     public const string PowerOfTwoChoices = "PowerOfTwoChoices";
     public const string LeastRequests = "LeastRequests";
@@ -18,6 +27,7 @@ public static class LoadBalancingPolicyNames
     public static readonly IReadOnlyList<string> All =
     [
         RoundRobin, Weighted, LeastConnections, ConsistentHash, Adaptive,
+        IpHash, Hash, HashConsistent, RandomWeighted, RandomTwo, NginxRoundRobin, NginxLeastConn,
         PowerOfTwoChoices, LeastRequests, Random, FirstAlphabetical,
     ];
 }

@@ -1,0 +1,121 @@
+using System.Globalization;
+using Gateway.LoadBalancing;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Config.Nginx;
+
+/// <summary>
+/// Turns an upstream plus the proxy settings of the locations that use it into YARP clusters with LbProxy resilience
+/// options: one cluster per upstream, or one per distinct set of retry/timeout settings when locations differ (the
+/// gateway keeps those per cluster). nginx's passive marking (max_fails within fail_timeout) is the destination
+/// circuit breaker opening after max_fails failures for fail_timeout; proxy_next_upstream is the retry policy.
+/// </summary>
+internal sealed class NginxClusterBuilder
+{
+    private readonly Dictionary<string, (ClusterConfig Cluster, ResilienceOptions Options)> _clusters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _variants = new(StringComparer.Ordinal);
+
+    public IEnumerable<ClusterConfig> Clusters => _clusters.Values.Select(c => c.Cluster);
+
+    public IReadOnlyDictionary<string, ResilienceOptions> Options => _clusters.ToDictionary(p => p.Value.Cluster.ClusterId, p => p.Value.Options);
+
+    public string ClusterFor(NginxUpstream upstream, NginxScope scope)
+    {
+        var key = upstream.Name + "\n" + scope.ClusterKey;
+        if (_clusters.TryGetValue(key, out var existing))
+        {
+            return existing.Cluster.ClusterId;
+        }
+
+        var variant = _variants[upstream.Name] = _variants.GetValueOrDefault(upstream.Name) + 1;
+        var id = variant == 1 ? upstream.Name : $"{upstream.Name}#{variant}";
+        _clusters[key] = (Cluster(id, upstream, scope), Resilience(upstream, scope));
+        return id;
+    }
+
+    private static ClusterConfig Cluster(string id, NginxUpstream upstream, NginxScope scope)
+    {
+        // Round-robin and random methods skip a down server, so it is left out; the hash methods keep it in their
+        // layout (keys map as in nginx) and never pick it.
+        var keepDown = upstream.Policy is LoadBalancingPolicyNames.IpHash or LoadBalancingPolicyNames.Hash or LoadBalancingPolicyNames.HashConsistent;
+        var destinations = new Dictionary<string, DestinationConfig>(StringComparer.OrdinalIgnoreCase);
+        var n = 0;
+        foreach (var server in upstream.Servers)
+        {
+            n++;
+            if (server.Down && !keepDown)
+            {
+                continue;
+            }
+
+            var metadata = new Dictionary<string, string>
+            {
+                [DestinationStatsRegistry.WeightMetadataKey] = server.Weight.ToString(CultureInfo.InvariantCulture),
+                [NginxPeerSet.ServerMetadataKey] = server.Text,
+            };
+            if (server.Down)
+            {
+                metadata[NginxPeerSet.DownMetadataKey] = "true";
+            }
+
+            if (server.Backup)
+            {
+                metadata[NginxBackupPolicy.BackupMetadataKey] = "true";
+            }
+
+            destinations[$"{n:D2}-{server.Text}"] = new DestinationConfig { Address = server.Address, Metadata = metadata };
+        }
+
+        var hasBackup = upstream.Servers.Any(s => s.Backup);
+        return new ClusterConfig
+        {
+            ClusterId = id,
+            LoadBalancingPolicy = upstream.Policy,
+            Destinations = destinations,
+            HttpRequest = new ForwarderRequestConfig
+            {
+                ActivityTimeout = TimeSpan.FromSeconds(scope.ReadTimeoutSeconds),
+                Version = System.Net.HttpVersion.Version11,
+                VersionPolicy = System.Net.Http.HttpVersionPolicy.RequestVersionExact,
+            },
+            HealthCheck = new HealthCheckConfig { AvailableDestinationsPolicy = hasBackup ? NginxBackupPolicy.PolicyName : Gateway.Health.PanicThresholdPolicy.PolicyName },
+            Metadata = new Dictionary<string, string> { ["NginxUpstream"] = upstream.Name },
+        };
+    }
+
+    private static ResilienceOptions Resilience(NginxUpstream upstream, NginxScope scope)
+    {
+        var primary = upstream.Servers.FirstOrDefault(s => !s.Backup) ?? upstream.Servers[0];
+        var off = scope.NextUpstream.Contains("off");
+        var statusCodes = scope.NextUpstream.Where(c => c.StartsWith("http_", StringComparison.Ordinal))
+            .Select(c => int.Parse(c.AsSpan(5), CultureInfo.InvariantCulture)).Where(c => c is 500 or 502 or 503 or 504 or 429).ToList();
+        return new ResilienceOptions
+        {
+            CircuitBreaker = new CircuitBreakerOptions
+            {
+                Enabled = primary.MaxFails > 0,
+                ConsecutiveFailures = Math.Max(1, primary.MaxFails),
+                FailureRatio = 1,
+                MinimumThroughput = int.MaxValue,
+                SamplingDurationSeconds = Math.Max(1, primary.FailTimeoutSeconds),
+                BreakDurationSeconds = Math.Max(0.5, primary.FailTimeoutSeconds),
+                FailureStatusCodes = statusCodes,
+            },
+            Retry = new RetryOptions
+            {
+                // nginx: tries 0 = as many as there are servers; "off" = one try.
+                MaxTries = off ? 1 : scope.Tries > 0 ? scope.Tries : upstream.Servers.Count,
+                Conditions = off ? [] : [.. scope.NextUpstream.Where(c => c is not ("non_idempotent" or "invalid_header"))],
+                TotalTimeoutSeconds = scope.NextUpstreamTimeoutSeconds,
+                TryTimeoutSeconds = scope.ReadTimeoutSeconds,
+                // nginx has no retry budget: every failed try may go to the next server.
+                BudgetPercent = 100,
+                MinRetryConcurrency = int.MaxValue,
+            },
+            MaxConnectionsPerDestination = primary.MaxConns,
+            QueueSize = 0, // nginx does not queue for max_conns (the commercial "queue" directive does)
+            HealthCheck = new ActiveHealthOptions(),
+        };
+    }
+}

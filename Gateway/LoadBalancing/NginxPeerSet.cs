@@ -1,0 +1,96 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.LoadBalancing;
+
+/// <summary>
+/// What nginx's hash and random methods need of one <see cref="ClusterSnapshot"/>, made once per snapshot: every
+/// destination in config order with its weight, which are usable (available and not marked <c>Down</c>), the server
+/// names for the ketama ring, and the round-robin they fall back to.
+/// </summary>
+internal sealed class NginxPeerSet
+{
+    /// <summary>Destination metadata: "true" keeps the peer in the hash layout but never picks it (nginx <c>down</c>).</summary>
+    public const string DownMetadataKey = "Down";
+
+    /// <summary>Destination metadata: the server as written in nginx.conf (the ketama points are made from it).</summary>
+    public const string ServerMetadataKey = "NginxServer";
+
+    private volatile Built? _built;
+
+    public Built For(ClusterSnapshot snapshot) => _built ??= new Built(snapshot);
+
+    /// <summary>The request's hash key: the nginx front's, else the cluster's Metadata.HashKey source, else none.</summary>
+    public static string KeyOf(HttpContext context, IReadOnlyDictionary<string, string>? clusterMetadata)
+    {
+        if (context.Features.Get<RequestHashKeyFeature>() is { } feature)
+        {
+            return feature.Key;
+        }
+
+        if (clusterMetadata?.TryGetValue(HashKeySpec.MetadataKey, out var text) != true || !HashKeySpec.TryParse(text, out var spec))
+        {
+            return "";
+        }
+
+        return spec.Source switch
+        {
+            HashKeySource.Header => context.Request.Headers[spec.Name].ToString(),
+            HashKeySource.Cookie => context.Request.Cookies[spec.Name] ?? "",
+            HashKeySource.Query => context.Request.Query[spec.Name].ToString(),
+            HashKeySource.Path => context.Request.Path.Value ?? "",
+            _ => context.Connection.RemoteIpAddress?.ToString() ?? "",
+        };
+    }
+
+    internal sealed class Built
+    {
+        private NginxKetamaRing? _ring;
+
+        public Built(ClusterSnapshot snapshot)
+        {
+            Snapshot = snapshot;
+            var n = snapshot.All.Length;
+            var usable = new bool[n];
+            var weights = new int[n];
+            Servers = new string[n];
+            for (var i = 0; i < n; i++)
+            {
+                var metadata = snapshot.AllStates[i].Model.Config.Metadata;
+                var down = metadata?.TryGetValue(DownMetadataKey, out var d) == true && bool.TryParse(d, out var isDown) && isDown;
+                usable[i] = snapshot.IsAvailable[i] && !down;
+                weights[i] = Math.Max(1, snapshot.All[i].Weight);
+                Servers[i] = metadata?.GetValueOrDefault(ServerMetadataKey) ?? snapshot.AllStates[i].Model.Config.Address;
+            }
+
+            Peers = new NginxPeers(weights, usable);
+            UsableCandidates = snapshot.All.Where((_, i) => usable[i]).ToArray();
+            UsableIndexes = Enumerable.Range(0, n).Where(i => usable[i]).ToArray();
+        }
+
+        public ClusterSnapshot Snapshot { get; }
+
+        public NginxPeers Peers { get; }
+
+        public string[] Servers { get; }
+
+        public DestinationStats[] UsableCandidates { get; }
+
+        public int[] UsableIndexes { get; }
+
+        public SmoothWeightedSelector RoundRobin { get; } = new();
+
+        public NginxKetamaRing Ring => _ring ??= new NginxKetamaRing(Servers, Peers.Weights);
+
+        /// <summary>The destination for a core's pick: the peer itself, or nginx's round-robin fallback.</summary>
+        public Yarp.ReverseProxy.Model.DestinationState? Resolve(int peer)
+        {
+            if (peer >= 0)
+            {
+                return Snapshot.AllStates[peer];
+            }
+
+            var index = RoundRobin.Pick(UsableCandidates);
+            return index < 0 ? null : Snapshot.AllStates[UsableIndexes[index]];
+        }
+    }
+}
