@@ -19,6 +19,8 @@ public static class WorkerOptionsReader
         var maxWait = Int(config, "max-wait-ms", BatcherOptions.DefaultMaxWaitMs, 0, 60_000, errors);
         var capacity = Int(config, "queue-capacity", BatcherOptions.DefaultQueueCapacity, 1, 1_000_000, errors);
         var timeout = Int(config, "request-timeout-ms", BatcherOptions.DefaultRequestTimeoutMs, 1, 3_600_000, errors);
+        var runLimit = Int(config, "batch-run-limit-ms", WorkerOptions.DefaultBatchRunLimitMs, 0, 3_600_000, errors);
+        var hangAfter = Int(config, WorkerOptions.TestHangOption, 0, 0, 1_000_000, errors);
         var options = new WorkerOptions
         {
             ModelPath = Value(config, "model") ?? WorkerOptions.DefaultModelPath,
@@ -26,8 +28,11 @@ public static class WorkerOptionsReader
             IntraOpThreads = Int(config, "intra-op-threads", Environment.ProcessorCount, 1, 1024, errors),
             ReadyQueueLimit = Int(config, "ready-queue-limit", WorkerOptions.DefaultReadyQueueLimit, 0, 1_000_000, errors),
             MaxBodyBytes = Int(config, "max-body-bytes", WorkerOptions.DefaultMaxBodyBytes, 1024, 64 * 1024 * 1024, errors),
+            BatchRunLimit = TimeSpan.FromMilliseconds(runLimit),
+            TestHangAfterBatches = Value(config, WorkerOptions.TestHangOption) is null ? null : hangAfter,
             Batching = new BatcherOptions
             {
+                Mode = Mode(Value(config, "batching"), errors),
                 MaxBatchSize = maxBatch,
                 MaxWait = TimeSpan.FromMilliseconds(maxWait),
                 QueueCapacity = capacity,
@@ -58,6 +63,19 @@ public static class WorkerOptionsReader
         }
 
         return value;
+    }
+
+    private static BatchingMode Mode(string? text, List<string> errors) => text?.ToLowerInvariant() switch
+    {
+        null or "work-conserving" => BatchingMode.WorkConserving,
+        "fixed-window" => BatchingMode.FixedWindow,
+        _ => Invalid(errors, $"--batching must be work-conserving or fixed-window, got '{text}'"),
+    };
+
+    private static BatchingMode Invalid(List<string> errors, string error)
+    {
+        errors.Add(error);
+        return BatchingMode.WorkConserving;
     }
 
     private static DeviceOption Device(string? text, List<string> errors)

@@ -29,7 +29,14 @@ internal sealed partial class WorkerService(
         try
         {
             _model = OnnxModelLoader.Load(options.ModelPath, options.Device, options.IntraOpThreads, _logger);
-            batcher = new Batcher(_model, options.Batching, time, loggerFactory.CreateLogger<Batcher>(), metrics);
+            IBatchModel model = _model;
+            if (options.TestHangAfterBatches is { } hangAfter)
+            {
+                TestHangEnabled(_logger, hangAfter);
+                model = new HangingBatchModel(_model, hangAfter);
+            }
+
+            batcher = new Batcher(model, options.Batching, time, loggerFactory.CreateLogger<Batcher>(), metrics);
         }
 #pragma warning disable CA1031 // Any load failure ends the process with a clear message and exit code 1.
         catch (Exception ex)
@@ -47,7 +54,7 @@ internal sealed partial class WorkerService(
         lifetime.ApplicationStopping.Register(batcher.Complete);
         state.Publish(batcher, info);
         ModelLoaded(_logger, info.Path, info.Device, info.FeatureCount, info.ClassCount, info.OutputIsLogits ? "logits, softmax applied" : "probabilities",
-            options.Batching.MaxBatchSize, options.Batching.MaxWait.TotalMilliseconds, options.IntraOpThreads);
+            Describe(options.Batching), options.IntraOpThreads);
         await batcher.RunAsync();
     }
 
@@ -61,9 +68,18 @@ internal sealed partial class WorkerService(
         }
     }
 
+    // "batching 32 / 50 ms" as before (the k8s tests read it from the overlays' MAX_BATCH_SIZE / MAX_WAIT_MS), then
+    // the mode; work-conserving never waits, which the wait's note says.
+    private static string Describe(BatcherOptions batching) => batching.Mode == BatchingMode.FixedWindow
+        ? FormattableString.Invariant($"{batching.MaxBatchSize} / {batching.MaxWait.TotalMilliseconds} ms (fixed-window)")
+        : FormattableString.Invariant($"{batching.MaxBatchSize} / {batching.MaxWait.TotalMilliseconds} ms (work-conserving: an idle model never waits)");
+
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "Model {Path} loaded on {Device}: {Features} features -> {Classes} classes ({Output}); batching {MaxBatch} / {MaxWaitMs} ms, {Threads} intra-op threads; ready")]
-    private static partial void ModelLoaded(ILogger logger, string path, string device, int features, int classes, string output, int maxBatch, double maxWaitMs, int threads);
+        Message = "Model {Path} loaded on {Device}: {Features} features -> {Classes} classes ({Output}); batching {Batching}, {Threads} intra-op threads; ready")]
+    private static partial void ModelLoaded(ILogger logger, string path, string device, int features, int classes, string output, string batching, int threads);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "TEST HOOK: --test-only-hang-after-batches {Batches}: every model Run after batch {Batches} hangs forever")]
+    private static partial void TestHangEnabled(ILogger logger, int batches);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Critical, Message = "ModelWorker cannot start with model {Path}: {Reason}")]
     private static partial void LoadFailed(ILogger logger, string path, string reason);

@@ -11,9 +11,9 @@ public sealed class BatcherTests : IDisposable
     private readonly FakeBatchModel _model = new();
 
     [Fact]
-    public async Task SubmitAsync_MaxBatchSizeReached_RunsOneBatchWithoutWaiting()
+    public async Task SubmitAsync_FixedWindowMaxBatchSizeReached_RunsOneBatchWithoutWaiting()
     {
-        var (batcher, loop) = Start(new BatcherOptions { MaxBatchSize = 4, MaxWait = TimeSpan.FromSeconds(1) });
+        var (batcher, loop) = Start(FixedWindow(new BatcherOptions { MaxBatchSize = 4, MaxWait = TimeSpan.FromSeconds(1) }));
 
         var results = await Task.WhenAll(Enumerable.Range(1, 4).Select(i => Submit(batcher, i))).WaitAsync(Wait);
 
@@ -25,9 +25,10 @@ public sealed class BatcherTests : IDisposable
     }
 
     [Fact]
-    public async Task SubmitAsync_MaxWaitPassed_RunsPartialBatch()
+    public async Task SubmitAsync_FixedWindowMaxWaitPassed_RunsPartialBatch()
     {
-        var (batcher, loop) = Start(new BatcherOptions { MaxBatchSize = 32, MaxWait = TimeSpan.FromMilliseconds(50) });
+        // The lone first request waits for the window: the second, 49 ms later, still joins its batch.
+        var (batcher, loop) = Start(FixedWindow(new BatcherOptions { MaxBatchSize = 32, MaxWait = TimeSpan.FromMilliseconds(50) }));
 
         var first = Submit(batcher, 1);
         _time.Advance(TimeSpan.FromMilliseconds(49));
@@ -134,9 +135,9 @@ public sealed class BatcherTests : IDisposable
     }
 
     [Fact]
-    public async Task Complete_WithQueuedRequests_RejectsNewOnesAndFinishesQueued()
+    public async Task Complete_FixedWindowWithQueuedRequests_RejectsNewOnesAndFinishesQueued()
     {
-        var (batcher, loop) = Start(new BatcherOptions { MaxBatchSize = 8, MaxWait = TimeSpan.FromSeconds(1) });
+        var (batcher, loop) = Start(FixedWindow(new BatcherOptions { MaxBatchSize = 8, MaxWait = TimeSpan.FromSeconds(1) }));
         _model.Close();
         var first = Submit(batcher, 1);
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -173,7 +174,115 @@ public sealed class BatcherTests : IDisposable
         await StopAsync(batcher, loop);
     }
 
+    [Fact]
+    public async Task SubmitAsync_WorkConservingIdleModel_RunsAtOnceWithoutWaitingMaxWait()
+    {
+        // The defaults (32 / 50 ms): the fake clock never moves, so waiting for max wait would never end.
+        var (batcher, loop) = Start(new BatcherOptions());
+
+        var result = await Submit(batcher, 1).WaitAsync(Wait);
+
+        Assert.Equal(BatchStatus.Succeeded, result.Status);
+        Assert.Equal(1, result.BatchSize);
+        Assert.Equal(TimeSpan.Zero, _time.GetUtcNow() - _time.Start);
+        await StopAsync(batcher, loop);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_WorkConservingWhileBatchRuns_NextBatchIsWhatGatheredUpToMaxBatchSize()
+    {
+        var (batcher, loop) = Start(new BatcherOptions { MaxBatchSize = 3 });
+        _model.Close();
+        var running = Submit(batcher, 1);
+        await _model.WaitForRunAsync();
+        var gathered = Enumerable.Range(2, 4).Select(i => Submit(batcher, i)).ToArray();
+        Assert.Equal(4, batcher.QueueDepth);
+
+        _model.Open();
+
+        var results = await Task.WhenAll(gathered.Prepend(running)).WaitAsync(Wait);
+        Assert.All(results, r => Assert.Equal(BatchStatus.Succeeded, r.Status));
+        Assert.Equal([[1f], [2f, 3f, 4f], [5f]], _model.Batches);
+        Assert.Equal(TimeSpan.Zero, _time.GetUtcNow() - _time.Start);
+        await StopAsync(batcher, loop);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_ManyWaiting_OneTimerForAllTimeoutsNotOnePerRequest()
+    {
+        var time = new CountingTimeProvider(_time);
+        var batcher = new Batcher(_model, new BatcherOptions { MaxBatchSize = 1, RequestTimeout = TimeSpan.FromMilliseconds(100) }, time, NullLogger.Instance);
+        var loop = Task.Run(batcher.RunAsync);
+        _model.Close();
+        var running = Submit(batcher, 0);
+        await _model.WaitForRunAsync();
+
+        var waiting = Enumerable.Range(1, 50).Select(i => Submit(batcher, i)).ToArray();
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+
+        var results = await Task.WhenAll(waiting).WaitAsync(Wait);
+        Assert.All(results, r => Assert.Equal(BatchStatus.TimedOut, r.Status));
+        Assert.True(time.TimersCreated <= 1, $"{time.TimersCreated} timers for 51 requests");
+        _model.Open();
+        await running.WaitAsync(Wait);
+        await StopAsync(batcher, loop);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_StaggeredArrivals_EachTimesOutAtItsOwnDeadline()
+    {
+        var (batcher, loop) = Start(new BatcherOptions { MaxBatchSize = 1, RequestTimeout = TimeSpan.FromMilliseconds(100) });
+        _model.Close();
+        var running = Submit(batcher, 0);
+        await _model.WaitForRunAsync();
+        var first = Submit(batcher, 1);
+        _time.Advance(TimeSpan.FromMilliseconds(30));
+        var second = Submit(batcher, 2);
+        _time.Advance(TimeSpan.FromMilliseconds(30));
+        var third = Submit(batcher, 3);
+
+        _time.Advance(TimeSpan.FromMilliseconds(40)); // t = 100
+        Assert.Equal(BatchStatus.TimedOut, (await first.WaitAsync(Wait)).Status);
+        Assert.False(second.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(29)); // t = 129
+        Assert.False(second.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1)); // t = 130
+        Assert.Equal(BatchStatus.TimedOut, (await second.WaitAsync(Wait)).Status);
+        Assert.False(third.IsCompleted);
+        Assert.Equal(1, batcher.QueueDepth);
+
+        _model.Open(); // the third runs before its deadline: the timer must not end it afterwards
+        await running.WaitAsync(Wait);
+        Assert.Equal(BatchStatus.Succeeded, (await third.WaitAsync(Wait)).Status);
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        var late = Submit(batcher, 4);
+        Assert.Equal(BatchStatus.Succeeded, (await late.WaitAsync(Wait)).Status);
+        Assert.Equal([[0f], [3f], [4f]], _model.Batches);
+        await StopAsync(batcher, loop);
+    }
+
+    [Fact]
+    public async Task RunningFor_RunInProgress_IsItsElapsedTimeAndNullWhenIdle()
+    {
+        var (batcher, loop) = Start(new BatcherOptions { MaxBatchSize = 4 });
+        Assert.Null(batcher.RunningFor);
+        _model.Close();
+        var running = Submit(batcher, 1);
+        await _model.WaitForRunAsync();
+
+        _time.Advance(TimeSpan.FromSeconds(7));
+
+        Assert.Equal(TimeSpan.FromSeconds(7), batcher.RunningFor);
+        Assert.Equal(1, batcher.RunningBatchSize);
+        _model.Open();
+        await running.WaitAsync(Wait);
+        Assert.Null(batcher.RunningFor);
+        await StopAsync(batcher, loop);
+    }
+
     public void Dispose() => _model.Dispose();
+
+    private static BatcherOptions FixedWindow(BatcherOptions options) => options with { Mode = BatchingMode.FixedWindow };
 
     private (Batcher Batcher, Task Loop) Start(BatcherOptions options)
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using ModelWorker;
+using ModelWorker.Batching;
 using ModelWorker.Inference;
 
 namespace Gateway.Tests.Worker;
@@ -16,6 +17,9 @@ public sealed class WorkerOptionsReaderTests
         Assert.Equal(1024, options.Batching.QueueCapacity);
         Assert.Equal(TimeSpan.FromMilliseconds(5000), options.Batching.RequestTimeout);
         Assert.Equal(100, options.ReadyQueueLimit);
+        Assert.Equal(BatchingMode.WorkConserving, options.Batching.Mode);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.BatchRunLimit);
+        Assert.Null(options.TestHangAfterBatches);
         Assert.Equal(DeviceOption.Auto, options.Device);
         Assert.EndsWith(Path.Combine("models", "classifier-small.onnx"), options.ModelPath, StringComparison.Ordinal);
     }
@@ -28,6 +32,23 @@ public sealed class WorkerOptionsReaderTests
         Assert.Equal(8, options.Batching.MaxBatchSize);
         Assert.Equal(TimeSpan.Zero, options.Batching.MaxWait);
         Assert.Equal(DeviceOption.Cpu, options.Device);
+    }
+
+    [Fact]
+    public void Read_BatchingFromCommandLineOrEnvironment_SetsTheMode()
+    {
+        Assert.Equal(BatchingMode.FixedWindow, WorkerOptionsReader.Read(Config(("batching", "fixed-window"))).Batching.Mode);
+        Assert.Equal(BatchingMode.FixedWindow, WorkerOptionsReader.Read(Config(("BATCHING", "Fixed-Window"))).Batching.Mode);
+        Assert.Equal(BatchingMode.WorkConserving, WorkerOptionsReader.Read(Config(("batching", "work-conserving"))).Batching.Mode);
+        Assert.Equal(TimeSpan.Zero, WorkerOptionsReader.Read(Config(("BATCH_RUN_LIMIT_MS", "0"))).BatchRunLimit);
+    }
+
+    [Fact]
+    public void Read_UnknownBatchingMode_SaysWhichOnesExist()
+    {
+        var error = Assert.Throws<WorkerOptionsException>(() => WorkerOptionsReader.Read(Config(("batching", "adaptive"))));
+
+        Assert.Equal("--batching must be work-conserving or fixed-window, got 'adaptive'", Assert.Single(error.Errors));
     }
 
     [Fact]

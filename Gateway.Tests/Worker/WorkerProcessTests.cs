@@ -13,8 +13,8 @@ public sealed class WorkerProcessTests
     [Fact]
     public async Task Sigterm_WithQueuedRequests_FinishesThemAndExitsZero()
     {
-        // A long max wait keeps the requests queued until the signal; the drain must not wait it out.
-        using var worker = ModelWorkerProcess.Start(0, "--max-wait-ms", "20000", "--max-batch-size", "64");
+        // A long fixed window keeps the requests queued until the signal; the drain must not wait it out.
+        using var worker = ModelWorkerProcess.Start(0, "--batching", "fixed-window", "--max-wait-ms", "20000", "--max-batch-size", "64");
         using var client = new HttpClient { BaseAddress = await worker.WaitUntilReadyAsync(), Timeout = TimeSpan.FromSeconds(30) };
         var requests = Enumerable.Range(0, 3).Select(_ => client.PostAsJsonAsync("/predict", new { features = Row })).ToArray();
         await WaitForQueueAsync(client, 3);

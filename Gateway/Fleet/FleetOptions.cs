@@ -29,7 +29,10 @@ public sealed record FleetOptions
     /// <summary>A removed worker gets this long to finish in-flight work after SIGTERM before SIGKILL.</summary>
     public double DrainSeconds { get; init; } = 10;
 
-    /// <summary>Liveness: a worker whose /health fails this many times in a row (1 s apart) is replaced.</summary>
+    /// <summary>
+    /// Liveness: a worker whose /health fails this many times in a row (1 s apart, every worker probed at once) is
+    /// replaced. A ModelWorker's /health also fails while a model Run hangs past its --batch-run-limit-ms.
+    /// </summary>
     public int LivenessFailures { get; init; } = 3;
 
     public AutoscaleOptions Autoscale { get; init; } = new();

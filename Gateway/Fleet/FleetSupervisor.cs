@@ -11,28 +11,29 @@ namespace Gateway.Fleet;
 
 /// <summary>
 /// Keeps the local fleet at its target size: starts workers on free loopback ports and puts each in rotation
-/// once its /ready answers; replaces a worker that exits or fails its liveness check (with exponential backoff,
-/// and a crash loop reported loudly, never hidden); drains a worker being removed (out of rotation, in-flight
-/// finished, SIGTERM, SIGKILL after the grace period); stops every worker when the gateway stops.
+/// once its /ready answers; replaces a worker that exits or fails its liveness check (/health, which also fails
+/// when a model Run hangs) with exponential backoff, and a crash loop reported loudly, never hidden; drains a worker
+/// being removed (out of rotation, in-flight finished, SIGTERM, SIGKILL after the grace period); stops every worker
+/// when the gateway stops. One reconcile pass a second: it never waits for a start or a removal (those run on
+/// their own), probes every worker at once, and survives any exception (logged; the next pass tries again).
 /// </summary>
 internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState config, DestinationStatsRegistry stats,
-    IProxyStateLookup proxyState, ILogger<FleetSupervisor> logger) : BackgroundService
+    IProxyStateLookup proxyState, TimeProvider time, ILogger<FleetSupervisor> logger, IWorkerLauncher? launcher = null) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
-    private readonly ProcessSpawner _spawner = new();
+    private static readonly TimeSpan ReadyPoll = TimeSpan.FromMilliseconds(200);
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
     private readonly List<Slot> _workers = [];
+    private readonly HashSet<Task> _background = [];
     private readonly Lock _lock = new();
-    private readonly List<DateTimeOffset> _recentRestarts = [];
+    private readonly RestartBackoff _backoff = new(time);
     private readonly TaskCompletionSource _initialReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile IWorkerLauncher? _launcher = launcher;
     private int _target = options.Autoscale.Enabled
         ? Math.Clamp(options.Workers, options.Autoscale.MinReplicas, options.Autoscale.EffectiveMax)
         : options.Workers;
     private int _nextId;
-    private string _workerDll = "";
-    private string _model = "";
-    private DateTimeOffset _nextStartAllowed = DateTimeOffset.MinValue;
-    private TimeSpan _backoff = TimeSpan.FromSeconds(1);
+    private int _pendingStarts;
 
     public FleetOptions Options => options;
 
@@ -41,23 +42,26 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
     /// <summary>Completes when the first target-size fleet is in rotation (or start-up failed).</summary>
     public Task InitialReady => _initialReady.Task;
 
+    /// <summary>False when workers would outlive a killed gateway (setpriv missing); null until the launcher is known.</summary>
+    public bool? WorkersDieWithGateway => _launcher?.WorkersDieWithGateway;
+
     public IReadOnlyList<FleetWorkerInfo> Workers
     {
         get
         {
             lock (_lock)
             {
-                return _workers.Select(w => new FleetWorkerInfo(w.Process.Id, w.Process.Pid, w.Process.Port, w.Process.Device, w.State.ToString()))
+                return _workers.Select(w => new FleetWorkerInfo(w.Worker.Id, w.Worker.Pid, w.Worker.Port, w.Worker.Device, w.State.ToString()))
                     .ToList();
             }
         }
     }
 
-    internal IReadOnlyList<WorkerProcess> ReadyProcesses()
+    internal IReadOnlyList<IFleetWorker> ReadyProcesses()
     {
         lock (_lock)
         {
-            return _workers.Where(w => w.State == SlotState.Ready).Select(w => w.Process).ToList();
+            return _workers.Where(w => w.State == SlotState.Ready).Select(w => w.Worker).ToList();
         }
     }
 
@@ -67,12 +71,7 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
     {
         try
         {
-            _workerDll = await WorkerLocator.FindOrBuildAsync(options.WorkerPath, logger, stoppingToken);
-            _model = options.Model is null ? WorkerLocator.BundledModelPath(_workerDll) : Path.GetFullPath(options.Model);
-            if (!File.Exists(_model))
-            {
-                throw new FileNotFoundException($"the fleet's model does not exist: {_model}");
-            }
+            _launcher ??= await CreateProcessLauncherAsync(stoppingToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -81,12 +80,27 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
             return;
         }
 
+        if (!_launcher.WorkersDieWithGateway)
+        {
+            LogNotTied(logger);
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
-            await ReconcileAsync(stoppingToken);
             try
             {
-                await Task.Delay(Tick, stoppingToken);
+                await ReconcileAsync(stoppingToken);
+            }
+#pragma warning disable CA1031 // The supervisor must outlive any one bad pass: log it, try again next tick.
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                LogReconcileFailed(logger, ex);
+            }
+
+            try
+            {
+                await Task.Delay(Tick, time, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -98,68 +112,101 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        List<Slot> all;
+
+        // Stop the workers in service while the removals under way finish (within their grace period) and the
+        // starts end at the cancelled token; then stop what those starts brought up meanwhile.
+        var grace = TimeSpan.FromSeconds(options.DrainSeconds);
+        List<Slot> serving;
+        Task[] background;
         lock (_lock)
         {
-            all = [.. _workers];
-            _workers.Clear();
+            serving = _workers.Where(w => w.State != SlotState.Draining).ToList();
+            _workers.RemoveAll(serving.Contains);
+            background = [.. _background];
         }
 
         Publish();
-        await Task.WhenAll(all.Select(w => w.Process.StopAsync(TimeSpan.FromSeconds(options.DrainSeconds))));
-        foreach (var w in all)
+        await Task.WhenAll(serving.Select(w => w.Worker.StopAsync(grace)).Concat(background))
+            .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        List<Slot> late;
+        lock (_lock)
         {
-            await w.Process.DisposeAsync();
+            late = [.. _workers];
+            _workers.Clear();
         }
 
-        _spawner.Dispose();
+        await Task.WhenAll(late.Select(w => w.Worker.StopAsync(grace)));
+        foreach (var w in serving.Concat(late))
+        {
+            await w.Worker.DisposeAsync();
+        }
+
+        _launcher?.Dispose();
         _http.Dispose();
         _initialReady.TrySetCanceled(cancellationToken);
     }
 
+    private async Task<IWorkerLauncher> CreateProcessLauncherAsync(CancellationToken ct)
+    {
+        var workerDll = await WorkerLocator.FindOrBuildAsync(options.WorkerPath, logger, ct);
+        var model = options.Model is null ? WorkerLocator.BundledModelPath(workerDll) : Path.GetFullPath(options.Model);
+        if (!File.Exists(model))
+        {
+            throw new FileNotFoundException($"the fleet's model does not exist: {model}");
+        }
+
+        return new ProcessWorkerLauncher(workerDll, model, options.WorkerArgs, time, logger);
+    }
+
     private async Task ReconcileAsync(CancellationToken ct)
     {
-        // 1. Workers that died or stopped answering: out of rotation, to be replaced.
-        foreach (var slot in Snapshot())
+        // 1. Workers that died: out of rotation, to be replaced.
+        foreach (var slot in Snapshot().Where(s => s.State is not SlotState.Draining && s.Worker.HasExited))
         {
-            if (slot.State is SlotState.Draining)
+            LogExited(logger, slot.Worker.Id, slot.Worker.Pid, slot.Worker.ExitCode);
+            if (BeginRemove(slot, drain: false))
             {
-                continue;
-            }
-
-            if (slot.Process.HasExited)
-            {
-                LogExited(logger, slot.Process.Id, slot.Process.Pid, slot.Process.ExitCode);
-                await Remove(slot, drain: false);
-                NoteRestart();
-                continue;
-            }
-
-            if (slot.State == SlotState.Ready && !await AliveAsync(slot, ct) && ++slot.LivenessFailures >= options.LivenessFailures)
-            {
-                LogUnresponsive(logger, slot.Process.Id, slot.Process.Pid, slot.LivenessFailures);
-                await Remove(slot, drain: false);
-                NoteRestart();
+                NoteFailure();
             }
         }
 
-        // 2. Too few: start more (respecting the backoff after failures).
-        var live = Snapshot().Count(w => w.State != SlotState.Draining);
-        if (live < Target && DateTimeOffset.UtcNow >= NextStartAllowed())
+        // 2. Liveness of every ready worker at once: N hung workers cost one probe timeout, not N.
+        var ready = Snapshot().Where(s => s.State == SlotState.Ready).ToList();
+        var alive = await Task.WhenAll(ready.Select(s => AliveAsync(s, ct)));
+        for (var i = 0; i < ready.Count; i++)
         {
-            var starts = Enumerable.Range(0, Target - live).Select(_ => StartOneAsync(ct)).ToList();
-            await Task.WhenAll(starts);
+            var slot = ready[i];
+            if (!alive[i] && ++slot.LivenessFailures >= options.LivenessFailures && slot.State == SlotState.Ready)
+            {
+                LogUnresponsive(logger, slot.Worker.Id, slot.Worker.Pid, slot.LivenessFailures);
+                if (BeginRemove(slot, drain: false))
+                {
+                    NoteFailure();
+                }
+            }
         }
 
-        // 3. Too many: drain the newest (scale-down keeps the warmest workers).
-        var ready = Snapshot().Where(w => w.State == SlotState.Ready).ToList();
+        // 3. Too few: start more (after the backoff that follows failures). Starts run on their own: a worker that
+        // takes its whole start timeout never holds up the next pass.
+        var live = Snapshot().Count(w => w.State != SlotState.Draining) + Volatile.Read(ref _pendingStarts);
+        if (live < Target && _backoff.CanStart)
+        {
+            for (var i = live; i < Target; i++)
+            {
+                Interlocked.Increment(ref _pendingStarts);
+                Track(StartOneAsync(ct));
+            }
+        }
+
+        // 4. Too many: drain the newest (scale-down keeps the warmest workers).
+        ready = Snapshot().Where(w => w.State == SlotState.Ready).ToList();
         var surplus = Snapshot().Count(w => w.State != SlotState.Draining) - Target;
-        foreach (var slot in ready.OrderByDescending(w => w.Process.StartedAt).Take(Math.Max(0, surplus)))
+        foreach (var slot in ready.OrderByDescending(w => w.Worker.StartedAt).Take(Math.Max(0, surplus)))
         {
-            _ = Remove(slot, drain: true);
+            _ = BeginRemove(slot, drain: true);
         }
 
-        if (!_initialReady.Task.IsCompleted && ready.Count >= Math.Min(Target, 1) && ready.Count >= Target)
+        if (!_initialReady.Task.IsCompleted && ready.Count >= Target)
         {
             _initialReady.TrySetResult();
         }
@@ -168,40 +215,41 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
     private async Task StartOneAsync(CancellationToken ct)
     {
         var id = $"worker-{Interlocked.Increment(ref _nextId)}";
-        WorkerProcess process;
+        Slot slot;
         try
         {
-            process = await WorkerProcess.StartAsync(_spawner, id, _workerDll, _model, options.WorkerArgs, logger);
+            var worker = await _launcher!.StartAsync(id, ct);
+            slot = new Slot(worker);
+            lock (_lock)
+            {
+                _workers.Add(slot);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogStartFailed(logger, ex.Message);
-            NoteRestart();
+            NoteFailure();
             return;
         }
-
-        var slot = new Slot(process);
-        lock (_lock)
+        finally
         {
-            _workers.Add(slot);
+            Interlocked.Decrement(ref _pendingStarts);
         }
 
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(options.StartTimeoutSeconds);
-        while (!ct.IsCancellationRequested && !process.HasExited && DateTimeOffset.UtcNow < deadline)
+        var process = slot.Worker;
+        var started = time.GetTimestamp();
+        var limit = TimeSpan.FromSeconds(options.StartTimeoutSeconds);
+        while (!ct.IsCancellationRequested && !process.HasExited && time.GetElapsedTime(started) < limit)
         {
             try
             {
-                using var ready = await _http.GetAsync($"{process.Address}/ready", ct);
-                if (ready.IsSuccessStatusCode)
+                using var response = await _http.GetAsync($"{process.Address}/ready", ct);
+                if (response.IsSuccessStatusCode)
                 {
                     process.Device = await DeviceAsync(process, ct);
                     slot.State = SlotState.Ready;
                     Publish();
-                    lock (_lock)
-                    {
-                        _backoff = TimeSpan.FromSeconds(1);
-                    }
-
+                    _backoff.Succeeded();
                     LogReady(logger, id, process.Pid, process.Port, process.Device);
                     return;
                 }
@@ -211,14 +259,16 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
                 // Not listening yet.
             }
 
-            await Task.Delay(200, ct);
+            await Task.Delay(ReadyPoll, time, ct);
         }
 
-        if (!ct.IsCancellationRequested)
+        if (!ct.IsCancellationRequested && slot.State == SlotState.Starting)
         {
             LogNeverReady(logger, id, process.Pid, options.StartTimeoutSeconds, process.ExitCode);
-            await Remove(slot, drain: false);
-            NoteRestart();
+            if (BeginRemove(slot, drain: false))
+            {
+                NoteFailure();
+            }
         }
     }
 
@@ -226,7 +276,7 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
     {
         try
         {
-            using var response = await _http.GetAsync($"{slot.Process.Address}/health", ct);
+            using var response = await _http.GetAsync($"{slot.Worker.Address}/health", ct);
             if (response.IsSuccessStatusCode)
             {
                 slot.LivenessFailures = 0;
@@ -240,7 +290,7 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
         return false;
     }
 
-    private async Task<string> DeviceAsync(WorkerProcess process, CancellationToken ct)
+    private async Task<string> DeviceAsync(IFleetWorker process, CancellationToken ct)
     {
         try
         {
@@ -253,28 +303,84 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
         }
     }
 
-    /// <summary>Out of rotation; when draining, wait for in-flight requests (up to the grace period) before SIGTERM.</summary>
-    private async Task Remove(Slot slot, bool drain)
+    /// <summary>
+    /// Out of rotation at once; the drain, SIGTERM and SIGKILL run on their own so the next pass is not held up.
+    /// False when the slot is already being removed (a start and a pass may both see the same exit).
+    /// </summary>
+    private bool BeginRemove(Slot slot, bool drain)
     {
+        if (Interlocked.Exchange(ref slot.Removing, 1) == 1)
+        {
+            return false;
+        }
+
         slot.State = SlotState.Draining;
         Publish();
+        Track(RemoveAsync(slot, drain));
+        return true;
+    }
+
+    /// <summary>When draining, waits for in-flight requests (up to the grace period) before SIGTERM.</summary>
+    private async Task RemoveAsync(Slot slot, bool drain)
+    {
+        var grace = TimeSpan.FromSeconds(options.DrainSeconds);
         if (drain)
         {
-            LogDraining(logger, slot.Process.Id, slot.Process.Pid);
-            var deadline = DateTimeOffset.UtcNow.AddSeconds(options.DrainSeconds);
-            while (InFlight(slot.Process.Id) > 0 && DateTimeOffset.UtcNow < deadline)
+            LogDraining(logger, slot.Worker.Id, slot.Worker.Pid);
+            var started = time.GetTimestamp();
+            while (InFlight(slot.Worker.Id) > 0 && time.GetElapsedTime(started) < grace)
             {
-                await Task.Delay(100);
+                await Task.Delay(TimeSpan.FromMilliseconds(100), time);
             }
         }
 
-        await slot.Process.StopAsync(TimeSpan.FromSeconds(options.DrainSeconds));
+        await slot.Worker.StopAsync(grace);
+        bool removed;
         lock (_lock)
         {
-            _workers.Remove(slot);
+            removed = _workers.Remove(slot);
         }
 
-        await slot.Process.DisposeAsync();
+        if (removed) // StopAsync of the gateway may have taken it already
+        {
+            await slot.Worker.DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs a start or a removal on its own; an exception in it is logged, never lost or fatal.</summary>
+    private void Track(Task task)
+    {
+        lock (_lock)
+        {
+            _background.Add(task);
+        }
+
+        _ = ObserveAsync(task);
+    }
+
+    private async Task ObserveAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The gateway is stopping.
+        }
+#pragma warning disable CA1031 // Logged and survived: a start or a removal must never take the gateway down.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogReconcileFailed(logger, ex);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _background.Remove(task);
+            }
+        }
     }
 
     private long InFlight(string destinationId)
@@ -283,31 +389,12 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
         return cluster is not null && cluster.Destinations.TryGetValue(destinationId, out var d) ? stats.Get(cluster, d).InFlight : 0;
     }
 
-    /// <summary>Backoff doubles per failure (1 s .. 30 s); five restarts within a minute is a crash loop, said out loud.</summary>
-    private void NoteRestart()
+    private void NoteFailure()
     {
-        var now = DateTimeOffset.UtcNow;
-        lock (_lock)
+        var decision = _backoff.Failed();
+        if (decision.CrashLoop)
         {
-            _recentRestarts.Add(now);
-            _recentRestarts.RemoveAll(t => now - t > TimeSpan.FromMinutes(1));
-            if (_recentRestarts.Count >= 5)
-            {
-                LogCrashLoop(logger, _recentRestarts.Count, _backoff.TotalSeconds);
-            }
-
-            // Under the lock: several starts may fail at once (Task.WhenAll), and a DateTimeOffset is not written
-            // atomically.
-            _nextStartAllowed = now + _backoff;
-            _backoff = TimeSpan.FromSeconds(Math.Min(30, _backoff.TotalSeconds * 2));
-        }
-    }
-
-    private DateTimeOffset NextStartAllowed()
-    {
-        lock (_lock)
-        {
-            return _nextStartAllowed;
+            LogCrashLoop(logger, decision.RecentFailures, decision.Wait.TotalSeconds);
         }
     }
 
@@ -317,7 +404,7 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
         lock (_lock)
         {
             destinations = _workers.Where(w => w.State == SlotState.Ready)
-                .ToDictionary(w => w.Process.Id, w => new DestinationConfig { Address = w.Process.Address });
+                .ToDictionary(w => w.Worker.Id, w => new DestinationConfig { Address = w.Worker.Address });
         }
 
         config.SetDynamicDestinations(options.ClusterId, destinations);
@@ -331,11 +418,13 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
         }
     }
 
-    private sealed class Slot(WorkerProcess process)
+    private sealed class Slot(IFleetWorker worker)
     {
-        public WorkerProcess Process { get; } = process;
+        public IFleetWorker Worker { get; } = worker;
 
         public volatile SlotState State = SlotState.Starting;
+
+        public int Removing;
 
         public int LivenessFailures { get; set; }
     }
@@ -367,7 +456,10 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
 
     [LoggerMessage(EventId = 326, Level = LogLevel.Error, Message = "Fleet: cannot start workers: {Reason}")]
     private static partial void LogStartFailed(ILogger logger, string reason);
-}
 
-/// <summary>A worker as the banner and /status show it.</summary>
-public sealed record FleetWorkerInfo(string Id, int Pid, int Port, string Device, string State);
+    [LoggerMessage(EventId = 327, Level = LogLevel.Error, Message = "Fleet: the supervisor's pass failed; it keeps running and tries again in a second.")]
+    private static partial void LogReconcileFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 328, Level = LogLevel.Warning, Message = "Fleet: setpriv (util-linux) is not installed: workers are not tied to the gateway's life, so if the gateway is killed (kill -9, OOM killer) they keep running. Install util-linux (apt-get install util-linux) to have them die with it.")]
+    private static partial void LogNotTied(ILogger logger);
+}

@@ -1,6 +1,6 @@
 namespace Gateway.Fleet;
 
-/// <summary>What callers outside the gateway (the banner, tests) may see of the local fleet.</summary>
+/// <summary>What callers outside the gateway (the banner, /status, tests) may see of the local fleet.</summary>
 public sealed class FleetSupervisorView
 {
     private readonly FleetSupervisor _supervisor;
@@ -13,4 +13,10 @@ public sealed class FleetSupervisorView
 
     /// <summary>Completes once the starting fleet is in rotation.</summary>
     public Task InitialReady => _supervisor.InitialReady;
+
+    /// <summary>
+    /// False when workers would outlive a gateway that is killed (kill -9, OOM): setpriv, which gives them a
+    /// parent-death signal, is missing (the supervisor also logs a warning at start). Null until the fleet started.
+    /// </summary>
+    public bool? WorkersDieWithGateway => _supervisor.WorkersDieWithGateway;
 }

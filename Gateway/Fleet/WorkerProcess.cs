@@ -8,17 +8,20 @@ namespace Gateway.Fleet;
 /// One ModelWorker process of the local fleet: started on a free loopback port, its stdout/stderr forwarded to
 /// the gateway's log under its id, stopped gracefully (SIGTERM, then SIGKILL after a grace period).
 /// </summary>
-internal sealed partial class WorkerProcess : IAsyncDisposable
+internal sealed partial class WorkerProcess : IFleetWorker
 {
     private readonly Process _process;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
-    private WorkerProcess(string id, int port, Process process, ILogger logger)
+    private WorkerProcess(string id, int port, Process process, TimeProvider time, ILogger logger)
     {
         Id = id;
         Port = port;
         _process = process;
+        _time = time;
         _logger = logger;
+        StartedAt = time.GetUtcNow();
         Exited = process.WaitForExitAsync();
         _ = PumpAsync(process.StandardOutput, LogLevel.Information);
         _ = PumpAsync(process.StandardError, LogLevel.Warning);
@@ -40,7 +43,7 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
 
     public string Device { get; set; } = "?";
 
-    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset StartedAt { get; }
 
     /// <summary>CPU time the process has used so far (for the autoscaler's utilisation).</summary>
     public TimeSpan CpuTime
@@ -60,13 +63,13 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
     }
 
     public static async Task<WorkerProcess> StartAsync(ProcessSpawner spawner, string id, string workerDll, string model,
-        IReadOnlyList<string> extraArgs, ILogger logger)
+        IReadOnlyList<string> extraArgs, TimeProvider time, ILogger logger)
     {
         var port = FreePort();
         var args = new List<string> { workerDll, "--urls", $"http://127.0.0.1:{port}", "--model", model };
         args.AddRange(extraArgs);
         var process = await spawner.StartAsync("dotnet", args);
-        return new WorkerProcess(id, port, process, logger);
+        return new WorkerProcess(id, port, process, time, logger);
     }
 
     /// <summary>SIGTERM (the worker finishes what is queued), then SIGKILL if it is still there after <paramref name="grace"/>.</summary>
@@ -80,7 +83,7 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
         try
         {
             _ = Kill(_process.Id, 15);
-            await Exited.WaitAsync(grace);
+            await Exited.WaitAsync(grace, _time);
         }
         catch (TimeoutException)
         {

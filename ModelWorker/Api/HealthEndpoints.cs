@@ -1,18 +1,27 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 
 namespace ModelWorker.Api;
 
 /// <summary>
-/// GET /health (liveness: the model is loaded) and GET /ready (readiness: loaded, accepting, and the queue
-/// not deeper than --ready-queue-limit), so the gateway's active check and Kubernetes drain a busy worker.
+/// GET /health (liveness: the model is loaded and the batch loop makes progress: no model Run has taken longer
+/// than --batch-run-limit-ms) and GET /ready (readiness: live, accepting, and the queue not deeper than
+/// --ready-queue-limit), so the gateway's supervisor replaces a hung worker and its active check and Kubernetes
+/// drain a busy one.
 /// </summary>
 internal sealed class HealthEndpoints(WorkerState state, WorkerOptions options)
 {
     public Task HealthAsync(HttpContext context)
     {
         var model = state.Model;
-        context.Response.StatusCode = model is null ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
-        var body = model is null ? new HealthResponse("loading", null, null) : new HealthResponse("healthy", model.Device, model.Name);
+        var stalled = Stalled();
+        var body = (model, stalled) switch
+        {
+            (null, _) => new HealthResponse("loading", null, null),
+            (_, not null) => new HealthResponse("stalled", model.Device, model.Name, stalled),
+            _ => new HealthResponse("healthy", model.Device, model.Name),
+        };
+        context.Response.StatusCode = body.Status == "healthy" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         return context.Response.WriteAsJsonAsync(body, WorkerJsonContext.Default.HealthResponse);
     }
 
@@ -24,10 +33,24 @@ internal sealed class HealthEndpoints(WorkerState state, WorkerOptions options)
         {
             null => "model not loaded",
             { IsAccepting: false } => "shutting down",
+            _ when Stalled() is { } stalled => stalled,
             _ when depth > options.ReadyQueueLimit => $"queue size {depth} is above the ready limit {options.ReadyQueueLimit}",
             _ => null,
         };
         context.Response.StatusCode = reason is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         return context.Response.WriteAsJsonAsync(new ReadyResponse(reason is null, depth, reason), WorkerJsonContext.Default.ReadyResponse);
+    }
+
+    /// <summary>Why the batch loop counts as stuck (a Run over the limit), or null while it makes progress.</summary>
+    private string? Stalled()
+    {
+        var limit = options.BatchRunLimit;
+        if (limit <= TimeSpan.Zero || state.Batcher is not { } batcher || batcher.RunningFor is not { } running || running <= limit)
+        {
+            return null;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"a model Run of {batcher.RunningBatchSize} rows has been running for {running.TotalSeconds:0.0} s, over --batch-run-limit-ms {limit.TotalMilliseconds:0}");
     }
 }

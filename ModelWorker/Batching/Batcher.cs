@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using ModelWorker.Metrics;
@@ -6,10 +7,14 @@ namespace ModelWorker.Batching;
 
 /// <summary>
 /// Dynamic batcher in the manner of Triton's dynamic batcher and Ray Serve's @serve.batch: many single-row
-/// requests wait in one bounded channel and one loop turns them into batched Run calls. A batch closes at
-/// <see cref="BatcherOptions.MaxBatchSize"/> or <see cref="BatcherOptions.MaxWait"/> after its first request
-/// was queued (so a backlog that built up during the previous Run goes out at once). The request path takes
-/// no lock: TryWrite into the channel, an Interlocked depth counter, and a waiter per request.
+/// requests wait in one bounded channel and one loop turns them into batched Run calls. Work-conserving (the
+/// default): an idle model runs what is queued at once, and what arrives while it runs forms the next batch (at
+/// most <see cref="BatcherOptions.MaxBatchSize"/>), so batches grow with load instead of with waiting. Fixed window
+/// (the seeds' batcher): a batch closes at <see cref="BatcherOptions.MaxBatchSize"/> or
+/// <see cref="BatcherOptions.MaxWait"/> after its first request was queued (a backlog that built up during the
+/// previous Run goes out at once). The request path takes no lock of its own: TryWrite into the channel, an
+/// enqueue into the deadline queue, an Interlocked depth counter, and a waiter per request; one timer, armed for
+/// the oldest waiting request, times requests out (all share one timeout, so deadlines expire in arrival order).
 /// </summary>
 public sealed class Batcher
 {
@@ -29,8 +34,18 @@ public sealed class Batcher
     private readonly float[] _input;
     private readonly float[] _output;
 
+    // Timeouts: every queued request in arrival order, and one timer for the head (see OnDeadline).
+    private readonly ConcurrentQueue<PendingRequest> _byDeadline = new();
+    private readonly Lock _deadlineLock = new();
+    private readonly ITimer _deadlineTimer;
+    private int _deadlineArmed;
+
     private int _depth;
     private volatile bool _stopping;
+
+    // Liveness: TimeProvider timestamp at which the running batch's Run started, 0 while no Run is in progress.
+    private long _runStartedAt;
+    private int _runSize;
 
     // Set by the loop while it waits for a batch to fill; completed by the submitter that fills it.
     private TaskCompletionSource? _batchFull;
@@ -50,6 +65,7 @@ public sealed class Batcher
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails at once instead of dropping anyone
         });
+        _deadlineTimer = time.CreateTimer(static s => ((Batcher)s!).OnDeadline(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _batch = new PendingRequest[options.MaxBatchSize];
         _input = new float[options.MaxBatchSize * model.FeatureCount];
         _output = new float[options.MaxBatchSize * model.ClassCount];
@@ -66,6 +82,19 @@ public sealed class Batcher
 
     /// <summary>Floats per row of probabilities that a successful request gets back.</summary>
     public int ClassCount => _model.ClassCount;
+
+    /// <summary>How long the model's current Run has been going, or null while none runs (liveness: a hung Run).</summary>
+    public TimeSpan? RunningFor
+    {
+        get
+        {
+            var started = Volatile.Read(ref _runStartedAt);
+            return started == 0 ? null : _time.GetElapsedTime(started);
+        }
+    }
+
+    /// <summary>Rows in the Run in progress (0 while none runs).</summary>
+    public int RunningBatchSize => Volatile.Read(ref _runSize);
 
     /// <summary>Queues one row and waits for its batch; on success the probabilities are in a new array.</summary>
     public Task<BatchResult> SubmitAsync(float[] features, CancellationToken cancellationToken = default) =>
@@ -96,7 +125,8 @@ public sealed class Batcher
 
         var request = new PendingRequest(features, probabilities, _time.GetTimestamp(), _onLeftQueue);
         Interlocked.Increment(ref _depth);
-        request.Arm(_options.RequestTimeout, _time, cancellationToken);
+        request.WatchCancellation(cancellationToken);
+        WatchDeadline(request);
         if (!_queue.Writer.TryWrite(request))
         {
             request.TryEnd(_stopping ? BatchStatus.ShuttingDown : BatchStatus.QueueFull);
@@ -136,6 +166,7 @@ public sealed class Batcher
             }
         }
 
+        _deadlineTimer.Dispose();
         BatcherLog.Stopped(_logger);
     }
 
@@ -146,6 +177,11 @@ public sealed class Batcher
     {
         long firstQueuedAt = 0;
         var count = Drain(reader, 0, ref firstQueuedAt);
+        if (_options.Mode == BatchingMode.WorkConserving)
+        {
+            return count; // the model is idle (this loop is not in Run): never make it wait for rows
+        }
+
         while (count > 0 && count < _batch.Length && !_stopping)
         {
             var full = await WaitForFullBatchAsync(firstQueuedAt).ConfigureAwait(false);
@@ -252,12 +288,15 @@ public sealed class Batcher
             }
         }
 
+        DropLeftHeads();
         if (size == 0)
         {
             return;
         }
 
         var started = _time.GetTimestamp();
+        Volatile.Write(ref _runSize, size);
+        Volatile.Write(ref _runStartedAt, Math.Max(1, started));
         try
         {
             _model.Run(_input.AsMemory(0, size * features), _output.AsMemory(0, size * _model.ClassCount), size);
@@ -270,6 +309,11 @@ public sealed class Batcher
             FailBatch(size, BatchResult.Failure(ex, size));
             return;
         }
+        finally
+        {
+            Volatile.Write(ref _runStartedAt, 0);
+            Volatile.Write(ref _runSize, 0);
+        }
 
         _metrics?.BatchRan(size, _time.GetElapsedTime(started).TotalSeconds, _model.Device);
         var classes = _model.ClassCount;
@@ -279,6 +323,64 @@ public sealed class Batcher
             _batch[i] = null!;
             _output.AsSpan(i * classes, classes).CopyTo(request.Probabilities.Span);
             request.Complete(BatchResult.Success(request.Probabilities, size));
+        }
+    }
+
+    // One timer for all timeouts: every request waits with the same timeout, so the oldest queued request is the
+    // next to expire. Submitters arm the timer only when it is idle (one compare-exchange); the callback expires
+    // the heads that are due and re-arms itself for the next head. A per-request timer cost about 100 B and a
+    // timer-queue insert and removal per request.
+    private void WatchDeadline(PendingRequest request)
+    {
+        _byDeadline.Enqueue(request);
+        if (Volatile.Read(ref _deadlineArmed) == 0 && Interlocked.CompareExchange(ref _deadlineArmed, 1, 0) == 0)
+        {
+            _deadlineTimer.Change(_options.RequestTimeout, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnDeadline()
+    {
+        while (true)
+        {
+            lock (_deadlineLock)
+            {
+                var now = _time.GetTimestamp();
+                while (_byDeadline.TryPeek(out var head))
+                {
+                    var left = _options.RequestTimeout - _time.GetElapsedTime(head.QueuedAt, now);
+                    if (head.IsQueued && left > TimeSpan.Zero)
+                    {
+                        _deadlineTimer.Change(left, Timeout.InfiniteTimeSpan); // stays armed
+                        return;
+                    }
+
+                    head.TryEnd(BatchStatus.TimedOut); // no-op for one that already left (ran, was cancelled, rejected)
+                    _byDeadline.TryDequeue(out _);
+                }
+
+                Volatile.Write(ref _deadlineArmed, 0);
+            }
+
+            // A submitter that enqueued after the queue looked empty but before the write above saw the timer armed
+            // and left it: arm it for that one here.
+            if (_byDeadline.IsEmpty || Interlocked.CompareExchange(ref _deadlineArmed, 1, 0) != 0)
+            {
+                return;
+            }
+        }
+    }
+
+    // The loop removes the requests that left the queue from the head of the deadline queue, so it holds only
+    // what waits (plus those behind a waiting one), not every request of the last timeout period.
+    private void DropLeftHeads()
+    {
+        lock (_deadlineLock)
+        {
+            while (_byDeadline.TryPeek(out var head) && !head.IsQueued)
+            {
+                _byDeadline.TryDequeue(out _);
+            }
         }
     }
 

@@ -1,8 +1,8 @@
 namespace ModelWorker.Batching;
 
 /// <summary>
-/// One queued request and its waiter. Three parties may end its wait — the batch loop, its timeout timer and
-/// the caller's cancellation — so its state moves once, by compare-exchange: Queued -> Running -> Done, or
+/// One queued request and its waiter. Three parties may end its wait — the batch loop, the batcher's timeout
+/// timer and the caller's cancellation — so its state moves once, by compare-exchange: Queued -> Running -> Done, or
 /// Queued -> Done (timed out, cancelled, rejected). Whoever loses the race does nothing, and whoever wins
 /// tells the batcher, exactly once, that the request left the queue.
 /// </summary>
@@ -14,7 +14,6 @@ internal sealed class PendingRequest : TaskCompletionSource<BatchResult>
 
     private readonly Action _onLeftQueue;
     private int _state;
-    private ITimer? _timeout;
     private CancellationTokenRegistration _cancellation;
 
     // Continuations run on the thread pool, never inline on the batch loop (as ConcurrencyLimiter's waiters).
@@ -33,15 +32,14 @@ internal sealed class PendingRequest : TaskCompletionSource<BatchResult>
     /// <summary>The caller's buffer for the row's probabilities; written only after <see cref="TryStartRunning"/>.</summary>
     public Memory<float> Probabilities { get; }
 
-    /// <summary>TimeProvider timestamp of the moment the request was queued.</summary>
+    /// <summary>TimeProvider timestamp of the moment the request was queued; its timeout counts from here.</summary>
     public long QueuedAt { get; }
 
     public bool IsQueued => Volatile.Read(ref _state) == Queued;
 
-    /// <summary>Arms the timeout and the cancellation; either may fire before this returns.</summary>
-    public void Arm(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Ends the wait when the caller cancels; that may happen before this returns.</summary>
+    public void WatchCancellation(CancellationToken cancellationToken)
     {
-        _timeout = time.CreateTimer(static s => ((PendingRequest)s!).TryEnd(BatchStatus.TimedOut), this, timeout, Timeout.InfiniteTimeSpan);
         if (cancellationToken.CanBeCanceled)
         {
             _cancellation = cancellationToken.UnsafeRegister(static s => ((PendingRequest)s!).TryEnd(BatchStatus.Cancelled), this);
@@ -56,7 +54,6 @@ internal sealed class PendingRequest : TaskCompletionSource<BatchResult>
             return false;
         }
 
-        _timeout?.Dispose();
         _cancellation.Dispose();
         _onLeftQueue();
         return true;
@@ -78,7 +75,6 @@ internal sealed class PendingRequest : TaskCompletionSource<BatchResult>
         }
 
         // Unregister rather than Dispose: this may run inside the cancellation callback itself.
-        _timeout?.Dispose();
         _cancellation.Unregister();
         _onLeftQueue();
         TrySetResult(BatchResult.Of(status));

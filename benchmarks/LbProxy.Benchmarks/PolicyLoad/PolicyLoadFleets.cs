@@ -95,13 +95,14 @@ internal sealed record WorkerScenario(string WorkerDll, string Model) : PolicyLo
     public override string[] BackendNames => ["w0 share (50 ms wait)", "w1 share", "w2 share"];
 
     public override string Describe(double rate, int seconds, TimeSpan timeout) =>
-        "3 ModelWorker processes, heavy model, max batch 32, 1 intra-op thread each; w0 --max-wait-ms 50, w1 and w2 --max-wait-ms 5; " +
+        "3 ModelWorker processes, heavy model, --batching fixed-window, max batch 32, 1 intra-op thread each; w0 --max-wait-ms 50, w1 and w2 --max-wait-ms 5; " +
         $"open-loop {rate} req/s (POST /predict, one row, X-User of 200 users) for {seconds} s";
 
     public override async Task<IPolicyLoadFleet> StartAsync(int seconds, DateTimeOffset epoch)
     {
         var workers = await Task.WhenAll(s_maxWaitMs.Select(wait => WorkerUnderTest.StartAsync(WorkerDll,
-            ["--model", Model, "--max-batch-size", "32", "--max-wait-ms", $"{wait}", "--intra-op-threads", "1"])));
+            // The seeds' fixed window: a work-conserving worker would not wait, and w0 would not be the slow one.
+            ["--model", Model, "--batching", "fixed-window", "--max-batch-size", "32", "--max-wait-ms", $"{wait}", "--intra-op-threads", "1"])));
         return new Fleet(workers);
     }
 

@@ -5,8 +5,8 @@ namespace Benchmarks.Worker;
 /// <summary>One saturation round of one configuration: throughput, and where the CPU went (process CPU time / requests).</summary>
 public sealed record SaturationRound(double RowsPerSecond, long Failed, double WorkerCpuUsPerRequest, double ClientCpuUsPerRequest, double MeanBatchSize);
 
-/// <summary>One configuration's measurements: its interleaved saturation rounds and the fixed-rate run.</summary>
-public sealed record ConfigResult(BatchingConfig Config, IReadOnlyList<SaturationRound> Rounds, LoadResult FixedRate)
+/// <summary>One configuration's measurements: its interleaved saturation rounds and the fixed-rate runs at low, medium and high load.</summary>
+public sealed record ConfigResult(BatchingConfig Config, IReadOnlyList<SaturationRound> Rounds, LoadResult Low, LoadResult Medium, LoadResult High)
 {
     public double RowsPerSecond => Median(r => r.RowsPerSecond);
 
@@ -16,7 +16,7 @@ public sealed record ConfigResult(BatchingConfig Config, IReadOnlyList<Saturatio
 
     public double MeanBatchSize => Median(r => r.MeanBatchSize);
 
-    public long Failed => Rounds.Sum(r => r.Failed) + FixedRate.Failed;
+    public long Failed => Rounds.Sum(r => r.Failed);
 
     private double Median(Func<SaturationRound, double> value)
     {

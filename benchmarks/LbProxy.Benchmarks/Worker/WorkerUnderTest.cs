@@ -28,7 +28,15 @@ public sealed partial class WorkerUnderTest : IDisposable
         worker._process.Start();
         worker.StartReading(worker._process.StandardOutput);
         worker.StartReading(worker._process.StandardError);
-        return (worker, await worker._ready.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+        try
+        {
+            return (worker, await worker._ready.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+        }
+        catch
+        {
+            worker.Dispose(); // a worker that never got ready must not outlive the benchmark
+            throw;
+        }
     }
 
     /// <summary>CPU time the worker process has used so far (all its threads: Kestrel, the batch loop, ONNX Runtime).</summary>
