@@ -33,17 +33,7 @@ internal static class LiveStatus
         return new
         {
             now = time.GetUtcNow(),
-            config = new
-            {
-                source = status.Config?.Source,
-                generation = status.Generation,
-                appliedAt = status.AppliedAt,
-                lastReloadError = status.LastErrors.Count == 0 ? null : new
-                {
-                    at = status.LastErrorAt,
-                    errors = status.LastErrors.Select(e => e.ToString()).ToList(),
-                },
-            },
+            config = StatusReport.Config(status),
             clusters = rows.GroupBy(r => (r.Cluster, r.Policy)).Select(g =>
             {
                 var clusterRps = g.Sum(r => r.Rps);

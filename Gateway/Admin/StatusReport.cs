@@ -42,17 +42,7 @@ internal static class StatusReport
             }).ToList();
         return new
         {
-            config = new
-            {
-                source = status.Config?.Source,
-                generation = status.Generation,
-                appliedAt = status.AppliedAt,
-                lastReloadError = status.LastErrors.Count == 0 ? null : new
-                {
-                    at = status.LastErrorAt,
-                    errors = status.LastErrors.Select(e => e.ToString()).ToList(),
-                },
-            },
+            config = Config(status),
             clusters,
             fleet = fleet is null ? null : new
             {
@@ -64,6 +54,19 @@ internal static class StatusReport
             },
         };
     }
+
+    /// <summary>What runs, since when, and what the last failed reload said: the same on /status and the status page.</summary>
+    internal static object Config(ReloadStatus status) => new
+    {
+        source = status.Config?.Source,
+        generation = status.Generation,
+        appliedAt = status.AppliedAt,
+        lastReloadError = status.LastErrors.Count == 0 ? null : new
+        {
+            at = status.LastErrorAt,
+            errors = status.LastErrors.Select(e => e.ToString()).ToList(),
+        },
+    };
 
     private static Dictionary<string, long> Counts(GatewayMetrics metrics, string cluster, string kind) =>
         metrics.Counts.Where(kv => kv.Key.Cluster == cluster && kv.Key.Kind == kind).ToDictionary(kv => kv.Key.Reason, kv => kv.Value);
