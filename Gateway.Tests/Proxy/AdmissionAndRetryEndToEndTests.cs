@@ -247,6 +247,28 @@ public class AdmissionAndRetryEndToEndTests
         }
     }
 
+    [Theory]
+    [InlineData(404, "http_404")]
+    [InlineData(403, "http_403")]
+    public async Task Retry_StatusNamedInConditions_RetriedElsewhereOnlyWhenNamed(int status, string condition)
+    {
+        await using var backends = await Backends.StartAsync(2);
+        backends["a"].StatusCode = status;
+        await using (var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, r => { })))
+        {
+            using var response = await gateway.Proxy.GetAsync("/"); // round-robin starts at a
+            Assert.Equal(status, (int)response.StatusCode); // not named: a's own answer
+        }
+
+        backends["a"].ResetHits();
+        await using (var gateway = await GatewayUnderTest.StartAsync(Config(backends.All, r =>
+            r["Retry"]!["Conditions"] = new JsonArray("error", "timeout", condition))))
+        {
+            Assert.Equal(["b"], await gateway.GetSequentialAsync(1)); // nginx proxy_next_upstream http_403 / http_404
+            Assert.Equal(1, backends["a"].Hits);
+        }
+    }
+
     [Fact]
     public async Task Retry_BodyWithinTheBufferLimit_SentAgainWhole()
     {

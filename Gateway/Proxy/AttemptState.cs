@@ -111,6 +111,8 @@ internal sealed class AttemptState(RetryOptions options, ClusterState cluster, b
         503 => "http_503",
         504 => "http_504",
         429 => "http_429",
+        403 => "http_403",
+        404 => "http_404",
         _ => "",
     };
 
