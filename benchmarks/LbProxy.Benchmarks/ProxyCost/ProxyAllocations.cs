@@ -18,9 +18,9 @@ internal static class ProxyAllocations
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var seconds = Option(args, "--seconds", 5);
-        var rounds = Option(args, "--rounds", 2);
-        var connections = Option(args, "--connections", 64);
+        var seconds = ProxyCostBenchmark.Option(args, "--seconds", 5);
+        var rounds = ProxyCostBenchmark.Option(args, "--rounds", 2);
+        var connections = ProxyCostBenchmark.Option(args, "--connections", 64);
         using var sampler = args.Contains("--types") ? new AllocationSampler() : null;
         var dir = Directory.CreateTempSubdirectory("lbproxy-proxyalloc-").FullName;
         var ports = Enumerable.Range(0, 3).Select(_ => LocalProcesses.FreePort()).ToArray();
@@ -79,11 +79,11 @@ internal static class ProxyAllocations
             MeterName = $"LbProxy.Gateway.Alloc.{client}.{Guid.NewGuid():N}",
         });
         var url = $"http://127.0.0.1:{port}/";
-        await WrkAsync(url, connections, 2); // warm-up: JIT, tiering, connection pools
+        await ProxyCostBenchmark.Wrk(url, 2, connections, 2); // warm-up: JIT, tiering, connection pools
         sampler?.Ticks.Clear();
         sampler?.Recording = true;
         var before = GC.GetTotalAllocatedBytes(precise: true);
-        var wrk = WrkResult.Parse(await WrkAsync(url, connections, seconds));
+        var wrk = WrkResult.Parse(await ProxyCostBenchmark.Wrk(url, 2, connections, seconds));
         var after = GC.GetTotalAllocatedBytes(precise: true);
         if (sampler is not null)
         {
@@ -132,23 +132,5 @@ internal static class ProxyAllocations
         }
 
         return (double.NaN, double.NaN);
-    }
-
-    private static async Task<string> WrkAsync(string url, int connections, int seconds)
-    {
-        using var wrk = Process.Start(new ProcessStartInfo("/usr/bin/wrk", ["-t2", "-c" + connections, "-d" + seconds + "s", url])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = await wrk.StandardOutput.ReadToEndAsync();
-        await wrk.WaitForExitAsync();
-        return output;
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
     }
 }

@@ -199,7 +199,7 @@ internal static class ProxyCostBenchmark
         return text.ToString();
     }
 
-    private static async Task<string> Wrk(string url, int threads, int connections, int seconds)
+    internal static async Task<string> Wrk(string url, int threads, int connections, int seconds)
     {
         using var wrk = Process.Start(new ProcessStartInfo("/usr/bin/wrk", ["-t" + threads, "-c" + connections, "-d" + seconds + "s", "--latency", url])
         {
@@ -211,9 +211,7 @@ internal static class ProxyCostBenchmark
         return output;
     }
 
-
-
-    private static int Option(string[] args, string name, int fallback)
+    internal static int Option(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
