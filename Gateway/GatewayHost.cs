@@ -143,6 +143,7 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         var app = builder.Build();
+        app.UseMiddleware<AccessLog.AccessLogMiddleware>(); // LbProxy.AccessLog's logs; only reads the config when they are off
         app.UseMiddleware<Config.Nginx.NginxFrontMiddleware>(); // nginx.conf's servers and locations; a no-op otherwise
         app.MapReverseProxy(pipeline =>
         {

@@ -31,6 +31,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IAvailableDestinationsPolicy, PanicThresholdPolicy>();
         services.AddSingleton<IAvailableDestinationsPolicy, Config.Nginx.NginxBackupPolicy>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<GatewayMetrics>(sp, options.MeterName));
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<AccessLog.AccessLogWriter>(sp, options));
+        services.AddHostedService(sp => sp.GetRequiredService<AccessLog.AccessLogWriter>());
         services.AddReverseProxy().LoadFromMemory([], []).AddLbProxyLoadBalancing()
             .AddTransforms(transforms => transforms.AddResponseTransform(RetryResponseTransform.Apply))
             .AddTransforms<Config.Nginx.NginxTransformProvider>();

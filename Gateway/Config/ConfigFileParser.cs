@@ -84,6 +84,7 @@ public static class ConfigFileParser
         var options = ResilienceSection.Bind(dto.LbProxy, clusterIds, s_json, Report) with
         {
             Discovery = DiscoveryRules.Bind(dto.LbProxy?.Discovery, clusterIds, fleet?.ClusterId, "LbProxy:Discovery", Report),
+            AccessLog = AccessLog.AccessLogRules.Bind(dto.LbProxy?.AccessLog, routes, file, "LbProxy:AccessLog", Report),
         };
         clusters = clusters.ConvertAll(c => ClusterDefaults.Apply(c, options.For(c.ClusterId)));
         foreach (var cluster in clusters)

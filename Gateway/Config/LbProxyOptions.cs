@@ -22,6 +22,9 @@ public sealed record LbProxyOptions
     /// <summary>When the config was translated from nginx.conf: servers, locations and what else YARP routes cannot hold.</summary>
     public Nginx.NginxSite? Nginx { get; init; }
 
+    /// <summary>Access logs (off unless a listener or a route names one); see Gateway/AccessLog.</summary>
+    public AccessLog.AccessLogOptions? AccessLog { get; init; }
+
     public ResilienceOptions For(string clusterId) => Clusters.GetValueOrDefault(clusterId) ?? Resilience;
 }
 

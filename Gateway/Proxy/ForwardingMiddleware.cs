@@ -70,6 +70,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         }
 
         var destination = proxy.AvailableDestinations[0];
+        var accessLog = context.Features.Get<AccessLog.AccessLogRecord>(); // set only for requests an access log records
         ForwardOutcome outcome;
         var holdsBudget = false;
         while (true)
@@ -101,6 +102,10 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             }
 
             outcome = EndTry(context, cluster, destination, attempt, options, stats, start, ran, outcome);
+            if (ran)
+            {
+                accessLog?.AddTry(stats.Address, outcome.StatusCode, time.GetElapsedTime(start).TotalSeconds);
+            }
             if (holdsBudget)
             {
                 budgets.Release(cluster);
