@@ -57,9 +57,12 @@ public sealed class GatewayHost : IAsyncDisposable
             throw new ArgumentException("Give a ConfigPath or a Config.", nameof(options));
         }
 
+        // Off loopback only with a token (checked before anything binds).
+        var adminEnvironment = Admin.Guard.AdminEnvironment.FromProcess();
+        Admin.Guard.AdminBinding.EnsureSafe(options.AdminUrls, adminEnvironment.Token ?? config.Options.Admin?.Token);
         var proxy = BuildProxy(options, config.Options, logging);
         proxy.Services.GetRequiredService<ConfigState>().Apply(config);
-        var admin = BuildAdmin(options, proxy.Services, logging);
+        var admin = BuildAdmin(options, proxy.Services, logging, adminEnvironment);
         await proxy.StartAsync(cancellationToken);
         await admin.StartAsync(cancellationToken);
         return new GatewayHost(proxy, admin);
@@ -156,7 +159,8 @@ public sealed class GatewayHost : IAsyncDisposable
         return app;
     }
 
-    private static WebApplication BuildAdmin(GatewayHostOptions options, IServiceProvider proxyServices, Action<ILoggingBuilder>? logging)
+    private static WebApplication BuildAdmin(GatewayHostOptions options, IServiceProvider proxyServices, Action<ILoggingBuilder>? logging,
+        Admin.Guard.AdminEnvironment adminEnvironment)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, logging);
@@ -169,6 +173,8 @@ public sealed class GatewayHost : IAsyncDisposable
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddStatusPage(proxyServices);
         var app = builder.Build();
+        // First, so every admin endpoint is guarded, those added later included (Gateway/Admin/Guard).
+        app.UseMiddleware<Admin.Guard.AdminGuardMiddleware>(proxyServices.GetRequiredService<ConfigState>(), adminEnvironment);
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/status", () => Results.Json(StatusReport.Build(
             proxyServices.GetRequiredService<GatewayStateReader>(), proxyServices.GetRequiredService<ConfigState>(),
@@ -184,6 +190,7 @@ public sealed class GatewayHost : IAsyncDisposable
             : discovery.AllSynced ? Results.Text("ready\n")
             : Results.Text($"waiting for discovery: {string.Join(", ", discovery.Pending)}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapStatusPage(proxyServices); // GET / (or /ui): the live status page
+        Admin.Api.RuntimeApiEndpoints.MapRuntimeApi(app, proxyServices); // /api/clusters: weights, drain, disable, enable
         return app;
     }
 

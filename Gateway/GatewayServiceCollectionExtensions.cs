@@ -1,4 +1,5 @@
 using Gateway.Admin;
+using Gateway.Admin.Api;
 using Gateway.Config;
 using Gateway.Health;
 using Gateway.LoadBalancing;
@@ -39,6 +40,8 @@ public static class GatewayServiceCollectionExtensions
         // The lean HTTP/1.1 client per cluster (Metadata "UpstreamClient"), in place of YARP's factory (Gateway/Upstream).
         services.AddSingleton<LeanConnectionPools>();
         services.AddSingleton<IForwarderHttpClientFactory, LeanForwarderHttpClientFactory>();
+        // Last: it wraps every available-destinations policy registered above so drain and disable hold for all of them.
+        services.AddRuntimeApi();
         return services;
     }
 }

@@ -29,6 +29,7 @@ internal static class StatusReport
                     latencyEstimateMs = Math.Round(v.Stats.LatencyEstimate(now) * 1000, 3),
                     reportedQueueDepth = Math.Round(v.Stats.ReportedQueueDepth(now), 2),
                     available = v.Available,
+                    admin = new { state = v.AdminState, weightOverride = v.Override?.Weight, since = v.Override?.Since },
                     health = new
                     {
                         active = v.Destination.Health.Active.ToString(),

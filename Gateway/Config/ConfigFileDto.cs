@@ -35,4 +35,6 @@ internal sealed class LbProxySectionDto
     public Dictionary<string, Discovery.DiscoveryOptions>? Discovery { get; set; }
 
     public AccessLog.AccessLogOptions? AccessLog { get; set; }
+
+    public Admin.Guard.AdminGuardOptions? Admin { get; set; }
 }

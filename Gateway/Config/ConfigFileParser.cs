@@ -85,6 +85,7 @@ public static class ConfigFileParser
         {
             Discovery = DiscoveryRules.Bind(dto.LbProxy?.Discovery, clusterIds, fleet?.ClusterId, "LbProxy:Discovery", Report),
             AccessLog = AccessLog.AccessLogRules.Bind(dto.LbProxy?.AccessLog, routes, file, "LbProxy:AccessLog", Report),
+            Admin = dto.LbProxy?.Admin,
         };
         clusters = clusters.ConvertAll(c => ClusterDefaults.Apply(c, options.For(c.ClusterId)));
         foreach (var cluster in clusters)
@@ -102,6 +103,7 @@ public static class ConfigFileParser
 
         AdaptiveRules.Validate(dto.LbProxy?.Adaptive, "LbProxy:Adaptive", Report);
         FleetRules.Validate(fleet, "LbProxy:Fleet", Report);
+        Admin.Guard.AdminGuardRules.Validate(dto.LbProxy?.Admin, "LbProxy:Admin", Report);
         return errors.Count > 0
             ? (null, errors)
             : (new GatewayConfig(routes, clusters, options, file), errors);

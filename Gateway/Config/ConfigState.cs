@@ -16,6 +16,9 @@ public sealed class ConfigState(InMemoryConfigProvider provider, TimeProvider ti
 
     public GatewayConfig? Current => _status.Config;
 
+    /// <summary>Raised after every <see cref="Apply"/> (start-up and reloads; not for a fleet's destinations).</summary>
+    public event Action? Applied;
+
     public void Apply(GatewayConfig config)
     {
         lock (_lock)
@@ -30,6 +33,8 @@ public sealed class ConfigState(InMemoryConfigProvider provider, TimeProvider ti
                 LastErrors = [],
             };
         }
+
+        Applied?.Invoke();
     }
 
     /// <summary>

@@ -25,6 +25,9 @@ public sealed record LbProxyOptions
     /// <summary>Access logs (off unless a listener or a route names one); see Gateway/AccessLog.</summary>
     public AccessLog.AccessLogOptions? AccessLog { get; init; }
 
+    /// <summary>Who may use the admin listener (token, open /metrics); see Gateway/Admin/README.md.</summary>
+    public Admin.Guard.AdminGuardOptions? Admin { get; init; }
+
     public ResilienceOptions For(string clusterId) => Clusters.GetValueOrDefault(clusterId) ?? Resilience;
 }
 
