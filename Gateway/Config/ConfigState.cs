@@ -24,6 +24,8 @@ public sealed class ConfigState(InMemoryConfigProvider provider, TimeProvider ti
         lock (_lock)
         {
             Publish(config);
+            // Before the new generation shows: whoever sees it (GET /status) also sees what the handlers reset.
+            Applied?.Invoke();
             var previous = _status;
             _status = previous with
             {
@@ -33,8 +35,6 @@ public sealed class ConfigState(InMemoryConfigProvider provider, TimeProvider ti
                 LastErrors = [],
             };
         }
-
-        Applied?.Invoke();
     }
 
     /// <summary>
