@@ -3,6 +3,7 @@ using Gateway.Config;
 using Gateway.Health;
 using Gateway.LoadBalancing;
 using Gateway.Proxy;
+using Gateway.Split;
 using Gateway.Upstream;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.Forwarder;
@@ -31,6 +32,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IAvailableDestinationsPolicy, PanicThresholdPolicy>();
         services.AddSingleton<IAvailableDestinationsPolicy, Config.Nginx.NginxBackupPolicy>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<GatewayMetrics>(sp, options.MeterName));
+        services.AddTrafficSplits(options.MeterName); // route splits between clusters (Gateway/Split)
         services.AddReverseProxy().LoadFromMemory([], []).AddLbProxyLoadBalancing()
             .AddTransforms(transforms => transforms.AddResponseTransform(RetryResponseTransform.Apply))
             .AddTransforms<Config.Nginx.NginxTransformProvider>();

@@ -33,4 +33,6 @@ internal sealed class LbProxySectionDto
     public Fleet.FleetOptions? Fleet { get; set; }
 
     public Dictionary<string, Discovery.DiscoveryOptions>? Discovery { get; set; }
+
+    public Dictionary<string, Split.SplitOptions?>? Splits { get; set; }
 }

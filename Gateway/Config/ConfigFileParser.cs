@@ -84,6 +84,8 @@ public static class ConfigFileParser
         var options = ResilienceSection.Bind(dto.LbProxy, clusterIds, s_json, Report) with
         {
             Discovery = DiscoveryRules.Bind(dto.LbProxy?.Discovery, clusterIds, fleet?.ClusterId, "LbProxy:Discovery", Report),
+            Splits = Split.SplitRules.Bind(dto.LbProxy?.Splits, routes.Select(r => r.RouteId).ToHashSet(StringComparer.OrdinalIgnoreCase),
+                clusterIds, "LbProxy:Splits", Report),
         };
         clusters = clusters.ConvertAll(c => ClusterDefaults.Apply(c, options.For(c.ClusterId)));
         foreach (var cluster in clusters)
