@@ -19,7 +19,7 @@ internal static class CanaryJudge
         var errorLimit = (stable.ErrorRate * options.MaxErrorRatio) + options.ErrorRateTolerance;
         if (canary.ErrorRate > errorLimit)
         {
-            return (CanaryPhases.Rollback, F($"canary error rate {canary.ErrorRate:P1} above {errorLimit:P1} (stable {stable.ErrorRate:P1} x {options.MaxErrorRatio} + {options.ErrorRateTolerance:P1})"));
+            return (CanaryPhases.Rollback, F($"canary error rate {canary.ErrorRate * 100:0.0#}% above {errorLimit * 100:0.0#}% (stable {stable.ErrorRate * 100:0.0#}% x {options.MaxErrorRatio} + {options.ErrorRateTolerance * 100:0.0#}%)"));
         }
 
         // Without enough stable samples there is no p95 to hold the canary to; the error rate alone decides.

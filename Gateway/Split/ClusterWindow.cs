@@ -5,6 +5,6 @@ internal sealed record ClusterWindow(long Requests, long Failures, double P95Sec
 {
     public double ErrorRate => Requests == 0 ? 0 : (double)Failures / Requests;
 
-    public override string ToString() =>
-        $"{Requests} requests, {ErrorRate:P1} errors, p95 {(double.IsNaN(P95Seconds) ? "n/a" : $"{P95Seconds * 1000:0.#} ms")}";
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{Requests} requests, {ErrorRate * 100:0.0#}% errors, p95 {(double.IsNaN(P95Seconds) ? "n/a" : (P95Seconds * 1000).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + " ms")}");
 }
