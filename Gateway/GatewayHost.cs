@@ -5,6 +5,7 @@ using Gateway.Fleet;
 using Gateway.Health;
 using Gateway.LoadBalancing;
 using Gateway.Proxy;
+using Gateway.Split;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -150,6 +151,7 @@ public sealed class GatewayHost : IAsyncDisposable
         app.UseMiddleware<Config.Nginx.NginxFrontMiddleware>(); // nginx.conf's servers and locations; a no-op otherwise
         app.MapReverseProxy(pipeline =>
         {
+            pipeline.UseMiddleware<Split.SplitMiddleware>(); // a split route: the request moves to the chosen cluster first
             pipeline.UseSessionAffinity();
             pipeline.UseMiddleware<AdmissionMiddleware>();
             pipeline.UseLoadBalancing();
@@ -172,6 +174,7 @@ public sealed class GatewayHost : IAsyncDisposable
             .AddMeter(options.MeterName)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddStatusPage(proxyServices);
+        builder.Services.AddCanaryAnalysis(proxyServices);
         var app = builder.Build();
         // First, so every admin endpoint is guarded, those added later included (Gateway/Admin/Guard).
         app.UseMiddleware<Admin.Guard.AdminGuardMiddleware>(proxyServices.GetRequiredService<ConfigState>(), adminEnvironment);
@@ -179,7 +182,9 @@ public sealed class GatewayHost : IAsyncDisposable
         app.MapGet("/status", () => Results.Json(StatusReport.Build(
             proxyServices.GetRequiredService<GatewayStateReader>(), proxyServices.GetRequiredService<ConfigState>(),
             proxyServices.GetRequiredService<GatewayMetrics>(), proxyServices.GetService<FleetSupervisor>(),
-            proxyServices.GetService<FleetAutoscaler>())));
+            proxyServices.GetService<FleetAutoscaler>(),
+            Split.SplitReport.All(proxyServices.GetRequiredService<Split.TrafficSplits>(), proxyServices.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>()))));
+        app.MapSplitApi(proxyServices); // PUT /api/routes/{id}/split
         // Kubernetes probes: live while the process answers; ready once every discovered cluster had its first
         // answer, and no longer once shutdown began (so the Service stops sending before the drain ends).
         var lifetime = proxyServices.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
