@@ -67,11 +67,6 @@ public static class WorkerApp
             .AddPrometheusExporter());
 
         var app = builder.Build();
-        if (options.GrpcUrls.Count > 0)
-        {
-            app.Urls.Clear(); // --urls is bound in code (GrpcListeners), beside the gRPC port: no "overriding" warning
-        }
-
         var predict = app.Services.GetRequiredService<PredictEndpoint>();
         var health = app.Services.GetRequiredService<HealthEndpoints>();
         app.MapPost("/predict", predict.HandleAsync);
