@@ -37,7 +37,10 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public IServiceProvider Services => _proxy.Services;
 
-    public IReadOnlyList<string> ProxyUrls => Addresses(_proxy);
+    public IReadOnlyList<string> ProxyUrls => [.. Addresses(_proxy).Except(H2cUrls)];
+
+    /// <summary>The h2c (gRPC) proxy listeners, ports resolved (<see cref="GatewayHostOptions.H2cUrls"/>).</summary>
+    public IReadOnlyList<string> H2cUrls => _proxy.Services.GetService<H2cListeners>()?.Urls ?? [];
 
     public IReadOnlyList<string> AdminUrls => Addresses(_admin);
 
@@ -120,7 +123,17 @@ public sealed class GatewayHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, logging);
         builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
-        builder.WebHost.UseUrls([.. options.Urls]);
+        if (options.H2cUrls.Count > 0)
+        {
+            var h2c = new H2cListeners(); // binds the ordinary URLs too: endpoints bound in code replace UseUrls
+            builder.WebHost.ConfigureKestrel(kestrel => h2c.Bind(kestrel, options.Urls, options.H2cUrls));
+            builder.Services.AddSingleton(h2c);
+        }
+        else
+        {
+            builder.WebHost.UseUrls([.. options.Urls]);
+        }
+
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineScheduling);
         builder.Services.AddLbProxyGateway(options);
         if (options.ConfigPath is { } path)
