@@ -5,6 +5,7 @@ using Gateway.Fleet;
 using Gateway.Health;
 using Gateway.LoadBalancing;
 using Gateway.Proxy;
+using Gateway.Split;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -36,7 +37,10 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public IServiceProvider Services => _proxy.Services;
 
-    public IReadOnlyList<string> ProxyUrls => Addresses(_proxy);
+    public IReadOnlyList<string> ProxyUrls => [.. Addresses(_proxy).Except(H2cUrls)];
+
+    /// <summary>The h2c (gRPC) proxy listeners, ports resolved (<see cref="GatewayHostOptions.H2cUrls"/>).</summary>
+    public IReadOnlyList<string> H2cUrls => _proxy.Services.GetService<H2cListeners>()?.Urls ?? [];
 
     public IReadOnlyList<string> AdminUrls => Addresses(_admin);
 
@@ -119,7 +123,17 @@ public sealed class GatewayHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, logging);
         builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
-        builder.WebHost.UseUrls([.. options.Urls]);
+        if (options.H2cUrls.Count > 0)
+        {
+            var h2c = new H2cListeners(); // binds the ordinary URLs too: endpoints bound in code replace UseUrls
+            builder.WebHost.ConfigureKestrel(kestrel => h2c.Bind(kestrel, options.Urls, options.H2cUrls));
+            builder.Services.AddSingleton(h2c);
+        }
+        else
+        {
+            builder.WebHost.UseUrls([.. options.Urls]);
+        }
+
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineScheduling);
         builder.Services.AddLbProxyGateway(options);
         if (options.ConfigPath is { } path)
@@ -150,6 +164,7 @@ public sealed class GatewayHost : IAsyncDisposable
         app.UseMiddleware<Config.Nginx.NginxFrontMiddleware>(); // nginx.conf's servers and locations; a no-op otherwise
         app.MapReverseProxy(pipeline =>
         {
+            pipeline.UseMiddleware<Split.SplitMiddleware>(); // a split route: the request moves to the chosen cluster first
             pipeline.UseSessionAffinity();
             pipeline.UseMiddleware<AdmissionMiddleware>();
             pipeline.UseLoadBalancing();
@@ -172,6 +187,7 @@ public sealed class GatewayHost : IAsyncDisposable
             .AddMeter(options.MeterName)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddStatusPage(proxyServices);
+        builder.Services.AddCanaryAnalysis(proxyServices);
         var app = builder.Build();
         // First, so every admin endpoint is guarded, those added later included (Gateway/Admin/Guard).
         app.UseMiddleware<Admin.Guard.AdminGuardMiddleware>(proxyServices.GetRequiredService<ConfigState>(), adminEnvironment);
@@ -179,7 +195,9 @@ public sealed class GatewayHost : IAsyncDisposable
         app.MapGet("/status", () => Results.Json(StatusReport.Build(
             proxyServices.GetRequiredService<GatewayStateReader>(), proxyServices.GetRequiredService<ConfigState>(),
             proxyServices.GetRequiredService<GatewayMetrics>(), proxyServices.GetService<FleetSupervisor>(),
-            proxyServices.GetService<FleetAutoscaler>())));
+            proxyServices.GetService<FleetAutoscaler>(),
+            Split.SplitReport.All(proxyServices.GetRequiredService<Split.TrafficSplits>(), proxyServices.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>()))));
+        app.MapSplitApi(proxyServices); // PUT /api/routes/{id}/split
         // Kubernetes probes: live while the process answers; ready once every discovered cluster had its first
         // answer, and no longer once shutdown began (so the Service stops sending before the drain ends).
         var lifetime = proxyServices.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();

@@ -4,6 +4,7 @@ using Gateway.Config;
 using Gateway.Health;
 using Gateway.LoadBalancing;
 using Gateway.Proxy;
+using Gateway.Split;
 using Gateway.Upstream;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.Forwarder;
@@ -34,6 +35,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<GatewayMetrics>(sp, options.MeterName));
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<AccessLog.AccessLogWriter>(sp, options));
         services.AddHostedService(sp => sp.GetRequiredService<AccessLog.AccessLogWriter>());
+        services.AddTrafficSplits(options.MeterName); // route splits between clusters (Gateway/Split)
         services.AddReverseProxy().LoadFromMemory([], []).AddLbProxyLoadBalancing()
             .AddTransforms(transforms => transforms.AddResponseTransform(RetryResponseTransform.Apply))
             .AddTransforms<Config.Nginx.NginxTransformProvider>();

@@ -49,6 +49,7 @@ public static class Program
                 Config = commandLine.ConfigPath is null ? EmbeddedConfig.Create(commandLine.FleetOptions()) : null,
                 Urls = commandLine.Urls,
                 AdminUrls = commandLine.AdminUrls,
+                H2cUrls = commandLine.H2cUrls,
                 InlineScheduling = inline,
             });
         }

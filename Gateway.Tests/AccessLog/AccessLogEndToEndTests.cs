@@ -142,11 +142,14 @@ public sealed partial class AccessLogEndToEndTests
         }
 
         var writer = (Gateway.AccessLog.AccessLogWriter)gateway.Host.Services.GetService(typeof(Gateway.AccessLog.AccessLogWriter))!;
-        // A line is queued after its response completed, so the client may see the last response before its line is
-        // queued or dropped: wait (bounded) for the count to settle. At most one line is in the writer's hands + 3 queued.
-        for (var i = 0; i < 100 && writer.Dropped < Requests - 1 - 3; i++)
+        // A line is queued when its response has completed, which can be just after the client saw the response:
+        // wait (bounded) until every line is accounted for, at most one line in the writer's hands + 3 queued.
+        using (var settle = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
         {
-            await Task.Delay(20);
+            while (writer.Dropped < Requests - 1 - 3 && !settle.IsCancellationRequested)
+            {
+                await Task.Delay(20, CancellationToken.None);
+            }
         }
 
         var dropped = writer.Dropped;

@@ -6,7 +6,7 @@ namespace Gateway.Admin;
 internal static class StatusReport
 {
     public static object Build(GatewayStateReader state, ConfigState config, GatewayMetrics metrics,
-        Fleet.FleetSupervisor? fleet = null, Fleet.FleetAutoscaler? autoscaler = null)
+        Fleet.FleetSupervisor? fleet = null, Fleet.FleetAutoscaler? autoscaler = null, IReadOnlyList<object>? splits = null)
     {
         var status = config.Status;
         var now = state.Registry.Model.Time.GetTimestamp();
@@ -45,6 +45,7 @@ internal static class StatusReport
         {
             config = Config(status),
             clusters,
+            splits = splits ?? [],
             fleet = fleet is null ? null : new
             {
                 cluster = fleet.Options.ClusterId,

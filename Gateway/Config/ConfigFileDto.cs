@@ -37,4 +37,6 @@ internal sealed class LbProxySectionDto
     public AccessLog.AccessLogOptions? AccessLog { get; set; }
 
     public Admin.Guard.AdminGuardOptions? Admin { get; set; }
+
+    public Dictionary<string, Split.SplitOptions?>? Splits { get; set; }
 }

@@ -86,6 +86,8 @@ public static class ConfigFileParser
             Discovery = DiscoveryRules.Bind(dto.LbProxy?.Discovery, clusterIds, fleet?.ClusterId, "LbProxy:Discovery", Report),
             AccessLog = AccessLog.AccessLogRules.Bind(dto.LbProxy?.AccessLog, routes, file, "LbProxy:AccessLog", Report),
             Admin = dto.LbProxy?.Admin,
+            Splits = Split.SplitRules.Bind(dto.LbProxy?.Splits, routes.Select(r => r.RouteId).ToHashSet(StringComparer.OrdinalIgnoreCase),
+                clusterIds, "LbProxy:Splits", Report),
         };
         clusters = clusters.ConvertAll(c => ClusterDefaults.Apply(c, options.For(c.ClusterId)));
         foreach (var cluster in clusters)

@@ -19,6 +19,9 @@ public sealed record LbProxyOptions
     /// <summary>Clusters whose destinations are discovered (DNS or Kubernetes EndpointSlices), by cluster id.</summary>
     public IReadOnlyDictionary<string, Discovery.DiscoveryOptions> Discovery { get; init; } = new Dictionary<string, Discovery.DiscoveryOptions>();
 
+    /// <summary>Weighted splits of routes between clusters (canary, blue-green), by route id; see Gateway/Split.</summary>
+    public IReadOnlyDictionary<string, Split.SplitOptions> Splits { get; init; } = new Dictionary<string, Split.SplitOptions>();
+
     /// <summary>When the config was translated from nginx.conf: servers, locations and what else YARP routes cannot hold.</summary>
     public Nginx.NginxSite? Nginx { get; init; }
 

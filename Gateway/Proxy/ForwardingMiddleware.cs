@@ -259,7 +259,8 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         var error = context.GetForwarderErrorFeature();
         return error?.Error switch
         {
-            null or ForwarderError.None => new ForwardOutcome(ForwardOutcomeKind.Response, status),
+            // A gRPC answer counts as the HTTP status its grpc-status stands for (GrpcStatusMapping).
+            null or ForwarderError.None => new ForwardOutcome(ForwardOutcomeKind.Response, GrpcStatusMapping.EffectiveStatus(context, status)),
             // The client did not deliver its body (it stopped sending, or sent a malformed one), or the request cannot be
             // sent at all (request creation: e.g. a method or header the forwarder refuses): the client's error.
             ForwarderError.RequestBodyClient or ForwarderError.RequestBodyCanceled or ForwarderError.RequestCreation
