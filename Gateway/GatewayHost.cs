@@ -5,6 +5,7 @@ using Gateway.Fleet;
 using Gateway.Health;
 using Gateway.LoadBalancing;
 using Gateway.Proxy;
+using Gateway.Tls;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -116,9 +117,20 @@ public sealed class GatewayHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, logging);
         builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
-        builder.WebHost.UseUrls([.. options.Urls]);
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineScheduling);
         builder.Services.AddLbProxyGateway(options);
+        builder.WebHost.ConfigureKestrel(RateLimits.ConnectionLimitMiddleware.Register); // before the listeners: it runs on every endpoint
+        if (lbProxy.Listeners.Count > 0)
+        {
+            builder.AddLbProxyListeners(lbProxy.Listeners); // LbProxy.Listeners (TLS) in place of --urls
+        }
+        else
+        {
+            builder.WebHost.UseUrls([.. options.Urls]);
+        }
+
+        // Tracing (LbProxy.Tracing) is read at start-up: the source and its exporter live as long as the process.
+        builder.Services.AddSingleton(_ => new Tracing.GatewayTracing(lbProxy.Tracing, options.MeterName));
         if (options.ConfigPath is { } path)
         {
             builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConfigFileWatcher>(sp, path));
@@ -147,6 +159,7 @@ public sealed class GatewayHost : IAsyncDisposable
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseSessionAffinity();
+            pipeline.UseMiddleware<RateLimits.RateLimitMiddleware>(); // LbProxy.RateLimits: 429 before admission or any try
             pipeline.UseMiddleware<AdmissionMiddleware>();
             pipeline.UseLoadBalancing();
             // Passive health is the circuit breakers' (they set YARP's passive state), not YARP's own policy.
@@ -172,7 +185,7 @@ public sealed class GatewayHost : IAsyncDisposable
         app.MapGet("/status", () => Results.Json(StatusReport.Build(
             proxyServices.GetRequiredService<GatewayStateReader>(), proxyServices.GetRequiredService<ConfigState>(),
             proxyServices.GetRequiredService<GatewayMetrics>(), proxyServices.GetService<FleetSupervisor>(),
-            proxyServices.GetService<FleetAutoscaler>())));
+            proxyServices.GetService<FleetAutoscaler>(), proxyServices.GetService<RateLimits.ClientLimits>())));
         // Kubernetes probes: live while the process answers; ready once every discovered cluster had its first
         // answer, and no longer once shutdown began (so the Service stops sending before the drain ends).
         var lifetime = proxyServices.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();

@@ -31,6 +31,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IAvailableDestinationsPolicy, PanicThresholdPolicy>();
         services.AddSingleton<IAvailableDestinationsPolicy, Config.Nginx.NginxBackupPolicy>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<GatewayMetrics>(sp, options.MeterName));
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RateLimits.ClientLimits>(sp, options.MeterName));
+        services.AddSingleton(_ => new Tracing.GatewayTracing(new Tracing.TracingOptions(), options.MeterName)); // off; GatewayHost sets the config's
         services.AddReverseProxy().LoadFromMemory([], []).AddLbProxyLoadBalancing()
             .AddTransforms(transforms => transforms.AddResponseTransform(RetryResponseTransform.Apply))
             .AddTransforms<Config.Nginx.NginxTransformProvider>();

@@ -6,7 +6,7 @@ namespace Gateway.Admin;
 internal static class StatusReport
 {
     public static object Build(GatewayStateReader state, ConfigState config, GatewayMetrics metrics,
-        Fleet.FleetSupervisor? fleet = null, Fleet.FleetAutoscaler? autoscaler = null)
+        Fleet.FleetSupervisor? fleet = null, Fleet.FleetAutoscaler? autoscaler = null, RateLimits.ClientLimits? rateLimits = null)
     {
         var status = config.Status;
         var now = state.Registry.Model.Time.GetTimestamp();
@@ -52,6 +52,7 @@ internal static class StatusReport
                 lastDecision = autoscaler?.LastDecision?.ToString(),
                 workers = fleet.Workers,
             },
+            rateLimits = rateLimits?.Report(),
         };
     }
 

@@ -33,4 +33,10 @@ internal sealed class LbProxySectionDto
     public Fleet.FleetOptions? Fleet { get; set; }
 
     public Dictionary<string, Discovery.DiscoveryOptions>? Discovery { get; set; }
+
+    public List<Tls.ListenerOptions>? Listeners { get; set; }
+
+    public Dictionary<string, RateLimits.RateLimitRule>? RateLimits { get; set; }
+
+    public Tracing.TracingOptions? Tracing { get; set; }
 }

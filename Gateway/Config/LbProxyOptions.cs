@@ -22,6 +22,15 @@ public sealed record LbProxyOptions
     /// <summary>When the config was translated from nginx.conf: servers, locations and what else YARP routes cannot hold.</summary>
     public Nginx.NginxSite? Nginx { get; init; }
 
+    /// <summary>Where the proxy listens, with TLS (in place of --urls when given; read at start-up). See Gateway/Edge/README.md.</summary>
+    public IReadOnlyList<Tls.ListenerOptions> Listeners { get; init; } = [];
+
+    /// <summary>Per-client request rate, concurrency and connection limits, by rule name.</summary>
+    public IReadOnlyDictionary<string, RateLimits.RateLimitRule> RateLimits { get; init; } = new Dictionary<string, RateLimits.RateLimitRule>();
+
+    /// <summary>OpenTelemetry traces over OTLP; off unless an endpoint is set (read at start-up).</summary>
+    public Tracing.TracingOptions Tracing { get; init; } = new();
+
     public ResilienceOptions For(string clusterId) => Clusters.GetValueOrDefault(clusterId) ?? Resilience;
 }
 

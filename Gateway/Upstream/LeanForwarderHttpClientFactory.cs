@@ -13,7 +13,14 @@ internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, 
     /// <summary>YARP reuses the old client when the HttpClient config is unchanged; the choice of client must match too.</summary>
     protected override bool CanReuseOldClient(ForwarderHttpClientContext context) =>
         base.CanReuseOldClient(context)
-        && UpstreamClientChoice.For(context.OldMetadata, context.OldConfig) == UpstreamClientChoice.For(context.NewMetadata, context.NewConfig);
+        && UpstreamClientChoice.For(context.OldMetadata, context.OldConfig) == UpstreamClientChoice.For(context.NewMetadata, context.NewConfig)
+        && Tls.UpstreamTls.Same(context.OldMetadata, context.NewMetadata);
+
+    protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
+    {
+        base.ConfigureHandler(context, handler);
+        Tls.UpstreamTls.Configure(context.NewMetadata, handler); // CA bundle and client certificate for https:// destinations
+    }
 
     protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler)
     {
