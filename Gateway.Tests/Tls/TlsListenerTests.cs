@@ -30,7 +30,8 @@ public class TlsListenerTests
             new JsonObject { ["Url"] = "https://127.0.0.1:0", ["Certificates"] = list, ["CertificateCheckSeconds"] = 0.2 },
         };
         return ConfigJson.WithLbProxy(
-            ResilienceConfig.Build(LoadBalancingPolicyNames.RoundRobin, [(backend.Name, backend.Url)], activeHealth: false), "Listeners", listeners);
+            ResilienceConfig.Build(LoadBalancingPolicyNames.RoundRobin, [(backend.Name, backend.Url)], resilience: new JsonObject(), activeHealth: false),
+            "Listeners", listeners);
     }
 
     private static int Port(GatewayUnderTest gateway)

@@ -38,7 +38,7 @@ internal static class RateLimitRules
             Check(rule.Connections == 0 || (rule.Key == RateLimitRule.IpKey && rule.Routes.Count == 0), "Connections",
                 "is set on a rule keyed by something else than ip, or limited to routes; a connection has no header or route yet.",
                 "put Connections in a rule with \"Key\": \"ip\" and no Routes.");
-            Check(rule.RequestsPerSecond > 0 || rule.ConcurrentRequests > 0 || rule.Connections > 0, "",
+            Check(errors > 0 || rule.RequestsPerSecond > 0 || rule.ConcurrentRequests > 0 || rule.Connections > 0, "",
                 "sets no limit.", "set RequestsPerSecond, ConcurrentRequests or Connections.");
             foreach (var route in rule.Routes.Where(r => !routeIds.Contains(r)))
             {
