@@ -6,6 +6,7 @@ using Gateway.Health;
 using Gateway.LoadBalancing;
 using Gateway.Proxy;
 using Gateway.Tls;
+using Gateway.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -129,8 +130,7 @@ public sealed class GatewayHost : IAsyncDisposable
             builder.WebHost.UseUrls([.. options.Urls]);
         }
 
-        // Tracing (LbProxy.Tracing) is read at start-up: the source and its exporter live as long as the process.
-        builder.Services.AddSingleton(_ => new Tracing.GatewayTracing(lbProxy.Tracing, options.MeterName));
+        builder.Services.AddLbProxyTracing(lbProxy.Tracing, options.MeterName); // LbProxy.Tracing: OTLP spans per request and try
         if (options.ConfigPath is { } path)
         {
             builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConfigFileWatcher>(sp, path));

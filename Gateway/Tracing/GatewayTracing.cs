@@ -53,6 +53,9 @@ internal sealed class GatewayTracing : IDisposable
 
     public bool Enabled => _source is not null;
 
+    /// <summary>Whether <paramref name="span"/> is one of this gateway's (not another component's Activity).</summary>
+    public bool Owns(Activity span) => ReferenceEquals(span.Source, _source);
+
     /// <summary>The request's server span, child of the client's traceparent when it sent a valid one; null when off or not recorded.</summary>
     public Activity? StartRequest(HttpContext context, string routeId, string clusterId)
     {
