@@ -33,7 +33,7 @@ internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, 
     {
         var inner = base.WrapHandler(context, handler);
         return UpstreamClientChoice.For(context.NewMetadata, context.NewConfig) == UpstreamClientKind.Lean
-            ? new LeanHttpHandler(pools) { InnerHandler = inner }
+            ? new LeanHttpHandler(pools) { InnerHandler = inner, TraceContextInHeaders = tracing.Enabled }
             : inner;
     }
 }
