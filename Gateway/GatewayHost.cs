@@ -6,6 +6,8 @@ using Gateway.Health;
 using Gateway.LoadBalancing;
 using Gateway.Proxy;
 using Gateway.Split;
+using Gateway.Tls;
+using Gateway.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -123,7 +125,15 @@ public sealed class GatewayHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, logging);
         builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
-        if (options.H2cUrls.Count > 0)
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineScheduling);
+        builder.Services.AddLbProxyGateway(options);
+        builder.WebHost.ConfigureKestrel(RateLimits.ConnectionLimitMiddleware.Register); // before the listeners: it runs on every endpoint
+        if (lbProxy.Listeners.Count > 0)
+        {
+            // LbProxy.Listeners (TLS) in place of --urls; --h2c-urls become HTTP/2-only listeners beside them.
+            builder.AddLbProxyListeners([.. lbProxy.Listeners, .. options.H2cUrls.Select(url => new ListenerOptions { Url = url, HttpProtocols = "Http2" })]);
+        }
+        else if (options.H2cUrls.Count > 0)
         {
             var h2c = new H2cListeners(); // binds the ordinary URLs too: endpoints bound in code replace UseUrls
             builder.WebHost.ConfigureKestrel(kestrel => h2c.Bind(kestrel, options.Urls, options.H2cUrls));
@@ -134,8 +144,7 @@ public sealed class GatewayHost : IAsyncDisposable
             builder.WebHost.UseUrls([.. options.Urls]);
         }
 
-        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineScheduling);
-        builder.Services.AddLbProxyGateway(options);
+        builder.Services.AddLbProxyTracing(lbProxy.Tracing, options.MeterName); // LbProxy.Tracing: OTLP spans per request and try
         if (options.ConfigPath is { } path)
         {
             builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConfigFileWatcher>(sp, path));
@@ -166,6 +175,7 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             pipeline.UseMiddleware<Split.SplitMiddleware>(); // a split route: the request moves to the chosen cluster first
             pipeline.UseSessionAffinity();
+            pipeline.UseMiddleware<RateLimits.RateLimitMiddleware>(); // LbProxy.RateLimits: 429 before admission or any try
             pipeline.UseMiddleware<AdmissionMiddleware>();
             pipeline.UseLoadBalancing();
             // Passive health is the circuit breakers' (they set YARP's passive state), not YARP's own policy.
@@ -196,7 +206,8 @@ public sealed class GatewayHost : IAsyncDisposable
             proxyServices.GetRequiredService<GatewayStateReader>(), proxyServices.GetRequiredService<ConfigState>(),
             proxyServices.GetRequiredService<GatewayMetrics>(), proxyServices.GetService<FleetSupervisor>(),
             proxyServices.GetService<FleetAutoscaler>(),
-            Split.SplitReport.All(proxyServices.GetRequiredService<Split.TrafficSplits>(), proxyServices.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>()))));
+            Split.SplitReport.All(proxyServices.GetRequiredService<Split.TrafficSplits>(), proxyServices.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>()),
+            proxyServices.GetService<RateLimits.ClientLimits>())));
         app.MapSplitApi(proxyServices); // PUT /api/routes/{id}/split
         // Kubernetes probes: live while the process answers; ready once every discovered cluster had its first
         // answer, and no longer once shutdown began (so the Service stops sending before the drain ends).

@@ -36,6 +36,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<AccessLog.AccessLogWriter>(sp, options));
         services.AddHostedService(sp => sp.GetRequiredService<AccessLog.AccessLogWriter>());
         services.AddTrafficSplits(options.MeterName); // route splits between clusters (Gateway/Split)
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RateLimits.ClientLimits>(sp, options.MeterName));
+        services.AddSingleton(_ => new Tracing.GatewayTracing(new Tracing.TracingOptions(), options.MeterName)); // off; GatewayHost sets the config's
         services.AddReverseProxy().LoadFromMemory([], []).AddLbProxyLoadBalancing()
             .AddTransforms(transforms => transforms.AddResponseTransform(RetryResponseTransform.Apply))
             .AddTransforms<Config.Nginx.NginxTransformProvider>();

@@ -9,4 +9,6 @@ public static class MetricTags
     public const string Policy = "policy";
     public const string Reason = "reason";
     public const string Action = "action";
+    public const string Limit = "limit";
+    public const string Kind = "kind";
 }

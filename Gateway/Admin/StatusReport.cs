@@ -6,7 +6,8 @@ namespace Gateway.Admin;
 internal static class StatusReport
 {
     public static object Build(GatewayStateReader state, ConfigState config, GatewayMetrics metrics,
-        Fleet.FleetSupervisor? fleet = null, Fleet.FleetAutoscaler? autoscaler = null, IReadOnlyList<object>? splits = null)
+        Fleet.FleetSupervisor? fleet = null, Fleet.FleetAutoscaler? autoscaler = null, IReadOnlyList<object>? splits = null,
+        RateLimits.ClientLimits? rateLimits = null)
     {
         var status = config.Status;
         var now = state.Registry.Model.Time.GetTimestamp();
@@ -54,6 +55,7 @@ internal static class StatusReport
                 lastDecision = autoscaler?.LastDecision?.ToString(),
                 workers = fleet.Workers,
             },
+            rateLimits = rateLimits?.Report(),
         };
     }
 

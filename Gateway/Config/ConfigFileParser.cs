@@ -88,7 +88,12 @@ public static class ConfigFileParser
             Admin = dto.LbProxy?.Admin,
             Splits = Split.SplitRules.Bind(dto.LbProxy?.Splits, routes.Select(r => r.RouteId).ToHashSet(StringComparer.OrdinalIgnoreCase),
                 clusterIds, "LbProxy:Splits", Report),
+            Listeners = Tls.ListenerRules.Bind(dto.LbProxy?.Listeners, BaseFolder(file), "LbProxy:Listeners", Report),
+            RateLimits = RateLimits.RateLimitRules.Bind(dto.LbProxy?.RateLimits, routes.Select(r => r.RouteId).ToHashSet(StringComparer.OrdinalIgnoreCase),
+                "LbProxy:RateLimits", Report),
+            Tracing = Tracing.TracingRules.Validate(dto.LbProxy?.Tracing, "LbProxy:Tracing", Report),
         };
+        clusters = clusters.ConvertAll(c => Tls.UpstreamTls.ResolvePaths(c, BaseFolder(file)));
         clusters = clusters.ConvertAll(c => ClusterDefaults.Apply(c, options.For(c.ClusterId)));
         foreach (var cluster in clusters)
         {
@@ -110,6 +115,9 @@ public static class ConfigFileParser
             ? (null, errors)
             : (new GatewayConfig(routes, clusters, options, file), errors);
     }
+
+    /// <summary>Relative file paths in a config file (certificates) start at the file's folder.</summary>
+    private static string BaseFolder(string file) => Path.GetDirectoryName(Path.GetFullPath(file)) ?? Directory.GetCurrentDirectory();
 
     public static async Task<(GatewayConfig? Config, IReadOnlyList<ConfigError> Errors)> LoadAsync(
         string path, IConfigValidator? yarpValidator)

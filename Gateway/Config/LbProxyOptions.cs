@@ -30,6 +30,14 @@ public sealed record LbProxyOptions
 
     /// <summary>Who may use the admin listener (token, open /metrics); see Gateway/Admin/README.md.</summary>
     public Admin.Guard.AdminGuardOptions? Admin { get; init; }
+    /// <summary>Where the proxy listens, with TLS (in place of --urls when given; read at start-up). See Gateway/Edge/README.md.</summary>
+    public IReadOnlyList<Tls.ListenerOptions> Listeners { get; init; } = [];
+
+    /// <summary>Per-client request rate, concurrency and connection limits, by rule name.</summary>
+    public IReadOnlyDictionary<string, RateLimits.RateLimitRule> RateLimits { get; init; } = new Dictionary<string, RateLimits.RateLimitRule>();
+
+    /// <summary>OpenTelemetry traces over OTLP; off unless an endpoint is set (read at start-up).</summary>
+    public Tracing.TracingOptions Tracing { get; init; } = new();
 
     public ResilienceOptions For(string clusterId) => Clusters.GetValueOrDefault(clusterId) ?? Resilience;
 }

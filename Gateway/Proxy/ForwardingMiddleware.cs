@@ -26,7 +26,7 @@ namespace Gateway.Proxy;
 /// </summary>
 internal sealed partial class ForwardingMiddleware(RequestDelegate next, DestinationStatsRegistry registry, CircuitBreakers breakers,
     ResilienceSettings settings, PolicyLookup policies, RetryBudgets budgets, GatewayMetrics metrics, TimeProvider time,
-    ILogger<ForwardingMiddleware> logger)
+    ILogger<ForwardingMiddleware> logger, Tracing.GatewayTracing tracing)
 {
     public const string RetryNonIdempotentMetadataKey = "RetryNonIdempotent";
 
@@ -51,6 +51,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         }
 
         var options = settings.For(cluster);
+        using var requestSpan = tracing.StartRequest(context, proxy.Route.Config.RouteId, clusterId); // null when tracing is off
         var routeAllows = proxy.Route.Config.Metadata?.TryGetValue(RetryNonIdempotentMetadataKey, out var allow) == true
             && bool.TryParse(allow, out var allowed) && allowed;
         var attempt = new AttemptState(options.Retry, cluster, routeAllows || AttemptState.IsIdempotent(context.Request.Method),
@@ -80,6 +81,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             attempt.AddTried(destination);
             deadline.StartTry(TimeSpan.FromSeconds(options.Retry.TryTimeoutSeconds));
             var (stats, breaker, start) = BeginTry(cluster, destination);
+            var trySpan = tracing.StartTry(context, cluster, destination, attempt.TriedCount);
             var ran = true;
             try
             {
@@ -95,6 +97,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             }
             catch
             {
+                trySpan?.Dispose();
                 stats.Abandon();
                 attempt.Body?.Finish();
                 context.Features.Set(lifetime);
@@ -106,6 +109,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             {
                 accessLog?.AddTry(stats.Address, outcome.StatusCode, time.GetElapsedTime(start).TotalSeconds);
             }
+            Tracing.GatewayTracing.EndTry(trySpan, outcome);
             if (holdsBudget)
             {
                 budgets.Release(cluster);
@@ -158,6 +162,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         attempt.Body?.Finish();
         context.Features.Set(lifetime); // the answer below belongs to the client's own lifetime, not a spent deadline
         await FinishAsync(context, clusterId, outcome, deadline.Fired);
+        Tracing.GatewayTracing.EndRequest(requestSpan, context.Response.StatusCode, attempt.TriedCount);
     }
 
     /// <summary>The try as Polly runs it: the rest of YARP's pipeline, then what came of it.</summary>
