@@ -118,6 +118,7 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
         builder.WebHost.UseUrls([.. options.Urls]);
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineScheduling);
+        builder.WebHost.ConfigureKestrel(k => Hardening.KestrelLimits.Apply(k, lbProxy.ServerLimits)); // read at start-up
         builder.Services.AddLbProxyGateway(options);
         if (options.ConfigPath is { } path)
         {
@@ -143,9 +144,11 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         var app = builder.Build();
+        app.UseMiddleware<Hardening.ClientAddressMiddleware>(); // LbProxy.TrustedProxies: the client behind a trusted proxy
         app.UseMiddleware<Config.Nginx.NginxFrontMiddleware>(); // nginx.conf's servers and locations; a no-op otherwise
         app.MapReverseProxy(pipeline =>
         {
+            pipeline.UseMiddleware<Hardening.RequestLimitsMiddleware>(); // a declared body over the limit: 413 before any try
             pipeline.UseSessionAffinity();
             pipeline.UseMiddleware<AdmissionMiddleware>();
             pipeline.UseLoadBalancing();

@@ -33,7 +33,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<GatewayMetrics>(sp, options.MeterName));
         services.AddReverseProxy().LoadFromMemory([], []).AddLbProxyLoadBalancing()
             .AddTransforms(transforms => transforms.AddResponseTransform(RetryResponseTransform.Apply))
-            .AddTransforms<Config.Nginx.NginxTransformProvider>();
+            .AddTransforms<Config.Nginx.NginxTransformProvider>()
+            .AddTransforms<Hardening.ForwardedForTransformProvider>(); // after nginx's: its locations keep their own headers
         // The lean HTTP/1.1 client per cluster (Metadata "UpstreamClient"), in place of YARP's factory (Gateway/Upstream).
         services.AddSingleton<LeanConnectionPools>();
         services.AddSingleton<IForwarderHttpClientFactory, LeanForwarderHttpClientFactory>();

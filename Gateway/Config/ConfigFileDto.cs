@@ -33,4 +33,8 @@ internal sealed class LbProxySectionDto
     public Fleet.FleetOptions? Fleet { get; set; }
 
     public Dictionary<string, Discovery.DiscoveryOptions>? Discovery { get; set; }
+
+    public Hardening.ServerLimitsOptions? ServerLimits { get; set; }
+
+    public List<string>? TrustedProxies { get; set; }
 }

@@ -84,7 +84,10 @@ public static class ConfigFileParser
         var options = ResilienceSection.Bind(dto.LbProxy, clusterIds, s_json, Report) with
         {
             Discovery = DiscoveryRules.Bind(dto.LbProxy?.Discovery, clusterIds, fleet?.ClusterId, "LbProxy:Discovery", Report),
+            ServerLimits = dto.LbProxy?.ServerLimits ?? new(),
+            TrustedProxies = Hardening.TrustedProxiesRules.Bind(dto.LbProxy?.TrustedProxies, "LbProxy:TrustedProxies", Report),
         };
+        Hardening.ServerLimitsRules.Validate(dto.LbProxy?.ServerLimits, "LbProxy:ServerLimits", Report);
         clusters = clusters.ConvertAll(c => ClusterDefaults.Apply(c, options.For(c.ClusterId)));
         foreach (var cluster in clusters)
         {

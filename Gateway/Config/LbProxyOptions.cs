@@ -22,6 +22,12 @@ public sealed record LbProxyOptions
     /// <summary>When the config was translated from nginx.conf: servers, locations and what else YARP routes cannot hold.</summary>
     public Nginx.NginxSite? Nginx { get; init; }
 
+    /// <summary>What the proxy listener allows a client (Kestrel limits); read at start-up. See Gateway/Hardening.</summary>
+    public Hardening.ServerLimitsOptions ServerLimits { get; init; } = new();
+
+    /// <summary>Proxies whose X-Forwarded-For names the client (see Gateway/Hardening).</summary>
+    public Hardening.TrustedProxies TrustedProxies { get; init; } = Hardening.TrustedProxies.None;
+
     public ResilienceOptions For(string clusterId) => Clusters.GetValueOrDefault(clusterId) ?? Resilience;
 }
 
