@@ -34,7 +34,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddReverseProxy().LoadFromMemory([], []).AddLbProxyLoadBalancing()
             .AddTransforms(transforms => transforms.AddResponseTransform(RetryResponseTransform.Apply))
             .AddTransforms<Config.Nginx.NginxTransformProvider>()
-            .AddTransforms<Hardening.ForwardedForTransformProvider>(); // after nginx's: its locations keep their own headers
+            .AddTransforms<Hardening.ForwardedForTransformProvider>() // after nginx's: its locations keep their own headers
+            .AddTransforms<Hardening.HopByHopTransformProvider>();
         // The lean HTTP/1.1 client per cluster (Metadata "UpstreamClient"), in place of YARP's factory (Gateway/Upstream).
         services.AddSingleton<LeanConnectionPools>();
         services.AddSingleton<IForwarderHttpClientFactory, LeanForwarderHttpClientFactory>();

@@ -58,95 +58,47 @@ public static class SoakEngine
             return error is null;
         }
 
-        // Warm-up: the same load, unmeasured.
-        var warm = Stopwatch.StartNew();
-        using (Ticker(() => progress(new SoakProgress("warm-up", warm.Elapsed, options.Warmup, 0, 0, Rss(gateway.Pid), options.Workers, 0, 0))))
-        {
-            await OpenLoopLoad.RunAsync((i, ct) => Send(i, ct), rate, options.Warmup, maxInFlight: 4096, cancellationToken: cancellationToken);
-        }
-
-        Interlocked.Exchange(ref sent, 0);
-        Interlocked.Exchange(ref errors, 0);
-        kinds.Clear();
-        var start = await gateway.SampleAsync("start", cancellationToken);
-
-        int kills = 0, reloadsTried = 0, reloadsApplied = 0;
-        var peakRss = start.Process.RssBytes / 1048576.0;
-        var rssSamples = new ConcurrentQueue<long>();
+        int kills = 0, warmupKills = 0, reloadsTried = 0, reloadsApplied = 0;
         var killed = new ConcurrentBag<int>();
         var workerPorts = new ConcurrentDictionary<int, int>(); // port -> pid of every worker seen
-        foreach (var (pid, port) in start.WorkerPids.Zip(start.WorkerPorts))
-        {
-            workerPorts[port] = pid;
-        }
-
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // The churn runs from the start of the warm-up: the baseline is then taken with every path of it (a worker's
+        // death and replacement, a reload) already run once, so what grows after it is growth, not first use.
         var clock = Stopwatch.StartNew();
-        var churn = Task.Run(async () =>
-        {
-            var nextKill = options.KillEvery;
-            var nextReload = options.ReloadEvery;
-            var random = new Random(16);
-            while (!stop.IsCancellationRequested)
-            {
-                var due = nextKill < nextReload ? nextKill : nextReload;
-                var wait = due - clock.Elapsed;
-                if (wait > TimeSpan.Zero)
-                {
-                    try
-                    {
-                        await Task.Delay(wait, stop.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        return;
-                    }
-                }
+        var churn = Task.Run(() => ChurnAsync(gateway, options, clock, workerPorts, killed, () => Interlocked.Increment(ref kills),
+            applied => { Interlocked.Increment(ref reloadsTried); if (applied) { Interlocked.Increment(ref reloadsApplied); } }, stop.Token), CancellationToken.None);
 
-                var (pids, ports, _) = await gateway.FleetAsync(stop.Token);
-                foreach (var (pid, port) in pids.Zip(ports))
-                {
-                    workerPorts[port] = pid;
-                }
-
-                if (clock.Elapsed >= nextKill)
-                {
-                    nextKill += options.KillEvery;
-                    var victims = ProcessSnapshot.ChildrenOf(gateway.Pid).Where(c => pids.Contains(c.Pid) && c.State != 'Z').ToList();
-                    if (victims.Count > 0)
-                    {
-                        var victim = victims[random.Next(victims.Count)];
-                        using var process = Process.GetProcessById(victim.Pid);
-                        process.Kill(); // SIGKILL: the worker gets no chance to drain
-                        killed.Add(victim.Pid);
-                        Interlocked.Increment(ref kills);
-                    }
-                }
-
-                if (clock.Elapsed >= nextReload)
-                {
-                    nextReload += options.ReloadEvery;
-                    Interlocked.Increment(ref reloadsTried);
-                    if (await gateway.ReloadAsync(options.Workers, stop.Token))
-                    {
-                        Interlocked.Increment(ref reloadsApplied);
-                    }
-                }
-            }
-        }, CancellationToken.None);
-
-        var workers = start.WorkerPids.Count;
-        using (Ticker(() =>
+        var rssSamples = new ConcurrentQueue<long>();
+        var workers = options.Workers;
+        var phase = "warm-up";
+        var phaseClock = Stopwatch.StartNew();
+        var peakRss = 0.0;
+        var ticker = Ticker(() =>
         {
             var rss = ProcessSnapshot.Take(gateway.Pid).RssBytes;
             rssSamples.Enqueue(rss);
             peakRss = Math.Max(peakRss, rss / 1048576.0);
             workers = ProcessSnapshot.ChildrenOf(gateway.Pid).Count(c => c.State != 'Z');
-            progress(new SoakProgress("soak", clock.Elapsed, options.Duration, Interlocked.Read(ref sent), Interlocked.Read(ref errors),
-                rss / 1048576.0, workers, kills, reloadsApplied));
-        }))
+            progress(new SoakProgress(phase, phaseClock.Elapsed, phase == "warm-up" ? options.Warmup : options.Duration,
+                Interlocked.Read(ref sent), Interlocked.Read(ref errors), rss / 1048576.0, workers, kills, reloadsApplied));
+        });
+
+        LoadResult load;
+        SoakSample start, end;
+        try
         {
-            var load = await OpenLoopLoad.RunAsync((i, ct) => Send(i, ct), rate, options.Duration, maxInFlight: 4096, cancellationToken: cancellationToken);
+            // Warm-up: the same load and churn, unmeasured.
+            await OpenLoopLoad.RunAsync((i, ct) => Send(i, ct), rate, options.Warmup, maxInFlight: 4096, cancellationToken: cancellationToken);
+            start = await gateway.SampleAsync("start", cancellationToken);
+            start = start with { Process = start.Process with { RssBytes = RecentAverage(rssSamples, start.Process.RssBytes) } };
+            warmupKills = Volatile.Read(ref kills);
+            // Errors are counted from the first request on: a request lost in the warm-up is lost all the same.
+            rssSamples.Clear();
+            peakRss = 0;
+            phase = "soak";
+            phaseClock.Restart();
+
+            load = await OpenLoopLoad.RunAsync((i, ct) => Send(i, ct), rate, options.Duration, maxInFlight: 4096, cancellationToken: cancellationToken);
             await stop.CancelAsync();
             try
             {
@@ -156,27 +108,83 @@ public static class SoakEngine
             {
             }
 
-            // The end is the last few seconds under load (one sample can catch a GC mid-collection).
-            var end = await gateway.SampleAsync("end", cancellationToken);
-            var recent = rssSamples.Reverse().Take(5).ToList();
-            end = end with { Process = end.Process with { RssBytes = recent.Count > 0 ? (long)recent.Average() : end.Process.RssBytes } };
+            // The end is the last few seconds under load (one sample can catch a GC mid-collection), as is the start.
+            end = await gateway.SampleAsync("end", cancellationToken);
+            end = end with { Process = end.Process with { RssBytes = RecentAverage(rssSamples, end.Process.RssBytes) } };
+        }
+        finally
+        {
+            await ticker.DisposeAsync();
+        }
 
-            client.Dispose(); // the clients' connections close, as they would at the end of a day
-            var settle = Stopwatch.StartNew();
-            while (settle.Elapsed < options.Settle)
+        client.Dispose(); // the clients' connections close, as they would at the end of a day
+        var settle = Stopwatch.StartNew();
+        while (settle.Elapsed < options.Settle)
+        {
+            progress(new SoakProgress("settle", settle.Elapsed, options.Settle, load.Sent, Interlocked.Read(ref errors), Rss(gateway.Pid), workers, kills, reloadsApplied));
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+
+        var settled = await gateway.SampleAsync("settled", cancellationToken);
+        var livePorts = settled.WorkerPorts.ToHashSet();
+        var deadPorts = workerPorts.Keys.Where(p => !livePorts.Contains(p)).ToHashSet();
+        var deadSockets = settled.Process.Sockets.Count(s => deadPorts.Contains(s.RemotePort));
+        var surviving = killed.Where(Alive).ToList();
+        return new SoakReport(options, capacity, rate, load, Interlocked.Read(ref sent), Interlocked.Read(ref errors), new Dictionary<string, long>(kinds),
+            start, end, settled, Math.Max(peakRss, Mb(end.Process.RssBytes)), kills, warmupKills, reloadsApplied, reloadsTried,
+            options.Settle >= SoakOptions.FullSettle ? deadSockets : 0, surviving, gateway.ErrorLines);
+    }
+
+    private static double Mb(long bytes) => bytes / 1048576.0;
+
+    /// <summary>The mean of the last five samples (one sample can catch a GC mid-collection).</summary>
+    private static long RecentAverage(ConcurrentQueue<long> samples, long fallback)
+    {
+        var recent = samples.Reverse().Take(5).ToList();
+        return recent.Count > 0 ? (long)recent.Average() : fallback;
+    }
+
+    /// <summary>Every <see cref="SoakOptions.KillEvery"/> SIGKILLs a fleet worker; every <see cref="SoakOptions.ReloadEvery"/> rewrites the config.</summary>
+    private static async Task ChurnAsync(SoakGateway gateway, SoakOptions options, Stopwatch clock, ConcurrentDictionary<int, int> workerPorts,
+        ConcurrentBag<int> killed, Action onKill, Action<bool> onReload, CancellationToken cancellationToken)
+    {
+        var nextKill = options.KillEvery;
+        var nextReload = options.ReloadEvery;
+        var random = new Random(16);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var due = nextKill < nextReload ? nextKill : nextReload;
+            var wait = due - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
             {
-                progress(new SoakProgress("settle", settle.Elapsed, options.Settle, load.Sent, Interlocked.Read(ref errors), Rss(gateway.Pid), workers, kills, reloadsApplied));
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                await Task.Delay(wait, cancellationToken);
             }
 
-            var settled = await gateway.SampleAsync("settled", cancellationToken);
-            var livePorts = settled.WorkerPorts.ToHashSet();
-            var deadPorts = workerPorts.Keys.Where(p => !livePorts.Contains(p)).ToHashSet();
-            var deadSockets = settled.Process.Sockets.Count(s => deadPorts.Contains(s.RemotePort));
-            var surviving = killed.Where(Alive).ToList();
-            return new SoakReport(options, capacity, rate, load, Interlocked.Read(ref errors), new Dictionary<string, long>(kinds),
-                start, end, settled, peakRss, kills, reloadsApplied, reloadsTried,
-                options.Settle >= TimeSpan.FromSeconds(80) ? deadSockets : 0, surviving, gateway.ErrorLines);
+            var (pids, ports, _) = await gateway.FleetAsync(cancellationToken);
+            foreach (var (pid, port) in pids.Zip(ports))
+            {
+                workerPorts[port] = pid;
+            }
+
+            if (clock.Elapsed >= nextKill)
+            {
+                nextKill += options.KillEvery;
+                var victims = ProcessSnapshot.ChildrenOf(gateway.Pid).Where(c => pids.Contains(c.Pid) && c.State != 'Z').ToList();
+                if (victims.Count > 0)
+                {
+                    var victim = victims[random.Next(victims.Count)];
+                    using var process = Process.GetProcessById(victim.Pid);
+                    process.Kill(); // SIGKILL: the worker gets no chance to drain
+                    killed.Add(victim.Pid);
+                    onKill();
+                }
+            }
+
+            if (clock.Elapsed >= nextReload)
+            {
+                nextReload += options.ReloadEvery;
+                onReload(await gateway.ReloadAsync(options.Workers, cancellationToken));
+            }
         }
     }
 

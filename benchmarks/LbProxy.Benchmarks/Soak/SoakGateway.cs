@@ -134,7 +134,12 @@ internal sealed class SoakGateway : IAsyncDisposable
     public async Task<bool> ReloadAsync(int workers, CancellationToken cancellationToken)
     {
         var before = await GenerationAsync(cancellationToken);
-        await File.WriteAllTextAsync(ConfigPath, Config(workers, ++_reloads), cancellationToken);
+        // Written beside and renamed over, as a careful operator (or a Kubernetes ConfigMap's symlink swap) replaces a
+        // config: a file rewritten in place can be read half-written, and the gateway rightly rejects that (the first
+        // 10-minute soak saw it happen once on the loaded machine).
+        var next = ConfigPath + ".next";
+        await File.WriteAllTextAsync(next, Config(workers, ++_reloads), cancellationToken);
+        File.Move(next, ConfigPath, overwrite: true);
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(5))
         {

@@ -30,7 +30,10 @@ public sealed record SoakOptions
     /// After the load stops, how long to wait before the last look at sockets: long enough (80 s) for the upstream
     /// pools' idle scavenging (1 minute idle, checked every 15 s) to close connections to killed workers.
     /// </summary>
-    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(80);
+    public TimeSpan Settle { get; init; } = FullSettle;
+
+    /// <summary>A settle this long lets the pools close every connection to a killed worker; shorter, they may still be pending.</summary>
+    public static readonly TimeSpan FullSettle = TimeSpan.FromSeconds(80);
 
     /// <summary>A request not answered within this counts as a client error.</summary>
     public TimeSpan ClientTimeout { get; init; } = TimeSpan.FromSeconds(10);
