@@ -126,6 +126,7 @@ public sealed class GatewayHost : IAsyncDisposable
         ConfigureLogging(builder.Logging, logging);
         builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineScheduling);
+        builder.WebHost.ConfigureKestrel(k => Hardening.KestrelLimits.Apply(k, lbProxy.ServerLimits)); // read at start-up
         builder.Services.AddLbProxyGateway(options);
         builder.WebHost.ConfigureKestrel(RateLimits.ConnectionLimitMiddleware.Register); // before the listeners: it runs on every endpoint
         if (lbProxy.Listeners.Count > 0)
@@ -169,10 +170,12 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         var app = builder.Build();
+        app.UseMiddleware<Hardening.ClientAddressMiddleware>(); // LbProxy.TrustedProxies: the client behind a trusted proxy
         app.UseMiddleware<AccessLog.AccessLogMiddleware>(); // LbProxy.AccessLog's logs; only reads the config when they are off
         app.UseMiddleware<Config.Nginx.NginxFrontMiddleware>(); // nginx.conf's servers and locations; a no-op otherwise
         app.MapReverseProxy(pipeline =>
         {
+            pipeline.UseMiddleware<Hardening.RequestLimitsMiddleware>(); // a declared body over the limit: 413 before any try
             pipeline.UseMiddleware<Split.SplitMiddleware>(); // a split route: the request moves to the chosen cluster first
             pipeline.UseSessionAffinity();
             pipeline.UseMiddleware<RateLimits.RateLimitMiddleware>(); // LbProxy.RateLimits: 429 before admission or any try

@@ -40,7 +40,9 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(_ => new Tracing.GatewayTracing(new Tracing.TracingOptions(), options.MeterName)); // off; GatewayHost sets the config's
         services.AddReverseProxy().LoadFromMemory([], []).AddLbProxyLoadBalancing()
             .AddTransforms(transforms => transforms.AddResponseTransform(RetryResponseTransform.Apply))
-            .AddTransforms<Config.Nginx.NginxTransformProvider>();
+            .AddTransforms<Config.Nginx.NginxTransformProvider>()
+            .AddTransforms<Hardening.ForwardedForTransformProvider>() // after nginx's: its locations keep their own headers
+            .AddTransforms<Hardening.HopByHopTransformProvider>();
         // The lean HTTP/1.1 client per cluster (Metadata "UpstreamClient"), in place of YARP's factory (Gateway/Upstream).
         services.AddSingleton<LeanConnectionPools>();
         services.AddSingleton<IForwarderHttpClientFactory, LeanForwarderHttpClientFactory>();

@@ -92,8 +92,11 @@ public static class ConfigFileParser
             RateLimits = RateLimits.RateLimitRules.Bind(dto.LbProxy?.RateLimits, routes.Select(r => r.RouteId).ToHashSet(StringComparer.OrdinalIgnoreCase),
                 "LbProxy:RateLimits", Report),
             Tracing = Tracing.TracingRules.Validate(dto.LbProxy?.Tracing, "LbProxy:Tracing", Report),
+            ServerLimits = dto.LbProxy?.ServerLimits ?? new(),
+            TrustedProxies = Hardening.TrustedProxiesRules.Bind(dto.LbProxy?.TrustedProxies, "LbProxy:TrustedProxies", Report),
         };
         clusters = clusters.ConvertAll(c => Tls.UpstreamTls.ResolvePaths(c, BaseFolder(file)));
+        Hardening.ServerLimitsRules.Validate(dto.LbProxy?.ServerLimits, "LbProxy:ServerLimits", Report);
         clusters = clusters.ConvertAll(c => ClusterDefaults.Apply(c, options.For(c.ClusterId)));
         foreach (var cluster in clusters)
         {

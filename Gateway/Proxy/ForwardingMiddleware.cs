@@ -367,7 +367,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             "every destination tried refused the connection or has its circuit open; retry shortly.", clusterId),
         ForwardOutcomeKind.TransportError => Problems.WriteAsync(context, StatusCodes.Status502BadGateway, "Destination connection failed",
             "the connection to the destination failed before a response and the request could not be retried elsewhere.", clusterId),
-        ForwardOutcomeKind.ClientError => Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Request could not be forwarded",
+        ForwardOutcomeKind.ClientError => Problems.WriteAsync(context, Hardening.ClientErrorStatus.From(context.GetForwarderErrorFeature()?.Exception), "Request could not be forwarded",
             $"the request could not be sent on as it came ({context.GetForwarderErrorFeature()?.Exception?.GetBaseException().Message ?? "its body was incomplete"}); fix the request and send it again.",
             clusterId, retryAfterSeconds: null),
         ForwardOutcomeKind.Timeout => Problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Destination timed out",
