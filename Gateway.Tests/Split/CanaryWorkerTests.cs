@@ -17,6 +17,19 @@ public class CanaryWorkerTests
         using var stable = ModelWorkerProcess.Start(0, "--max-wait-ms", "2");
         using var canary = ModelWorkerProcess.Start(0, "--batching", "fixed-window", "--max-wait-ms", "150");
         var urls = await Task.WhenAll(stable.WaitUntilReadyAsync(), canary.WaitUntilReadyAsync());
+        using (var direct = new HttpClient())
+        {
+            // Warm both (JIT, ONNX Runtime's first runs): the canary must be judged on its batching wait, not on a cold start.
+            foreach (var url in urls)
+            {
+                for (var i = 0; i < 5; i++)
+                {
+                    using var response = await direct.PostAsJsonAsync(new Uri(url, "/predict"), new { features = new[] { 5.1, 3.5, 1.4, 0.2 } });
+                    Assert.True(response.IsSuccessStatusCode);
+                }
+            }
+        }
+
         var split = new JsonObject
         {
             ["Weights"] = SplitConfigs.Weights(("stable", 100), ("canary", 0)),
