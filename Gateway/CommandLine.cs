@@ -11,6 +11,7 @@ public sealed record CommandLine
                               watched and hot-reloaded on save
           --urls URLS         proxy listener(s), ';'-separated (default http://127.0.0.1:8080)
           --admin-urls URLS   admin listener for /metrics and /status (default http://127.0.0.1:9901)
+          --h2c-urls URLS     also listen for cleartext HTTP/2 (gRPC clients) on these, same routes (default none)
           -t, --test          check the config and exit (0 = valid), like nginx -t
           --nginx-conf FILE   run an nginx.conf (translated into the gateway's config; see nginx-compat/README.md);
                               listens where its listen directives say unless --urls is given; SIGHUP reloads
@@ -19,6 +20,7 @@ public sealed record CommandLine
           --nginx-dump        nginx's -T: test, then print the configuration files
           --workers N         embedded fleet: workers at start (default 3, clamped into min..max)
           --model PATH        embedded fleet: ONNX model (default the bundled classifier-small.onnx)
+          --model-repository DIR  embedded fleet: also serve DIR/NAME/VERSION/model.onnx at /models/NAME/predict
           --min-workers N     embedded fleet: autoscaler minimum (default 2)
           --max-workers N     embedded fleet: autoscaler maximum (default max(4, 2 x cores))
           --no-autoscale      embedded fleet: keep exactly --workers workers
@@ -43,6 +45,10 @@ public sealed record CommandLine
 
     public IReadOnlyList<string> AdminUrls { get; init; } = [GatewayHostOptions.DefaultAdminUrls];
 
+    public IReadOnlyList<string> H2cUrls { get; init; } = [];
+
+    public string? ModelRepository { get; init; }
+
     public bool TestOnly { get; init; }
 
     public bool Help { get; init; }
@@ -65,6 +71,7 @@ public sealed record CommandLine
         {
             Workers = Workers ?? defaults.Workers,
             Model = Model,
+            ModelRepository = ModelRepository,
             Autoscale = defaults.Autoscale with
             {
                 Enabled = !NoAutoscale,
@@ -127,6 +134,12 @@ public sealed record CommandLine
                 case "--admin-urls":
                     result = result with { AdminUrls = Split(Value() ?? Missing(name, "URLs such as http://127.0.0.1:9901", ref error)) };
                     break;
+                case "--h2c-urls":
+                    result = result with { H2cUrls = Split(Value() ?? Missing(name, "URLs such as http://127.0.0.1:8081", ref error)) };
+                    break;
+                case "--model-repository":
+                    result = result with { ModelRepository = Value() ?? Missing(name, "a directory", ref error) };
+                    break;
                 case "-t":
                 case "--test":
                     result = result with { TestOnly = true };
@@ -169,6 +182,11 @@ public sealed record CommandLine
         if (error is null && result.Model is not null && !File.Exists(result.Model))
         {
             error = $"--model {result.Model}: no such file.";
+        }
+
+        if (error is null && result.ModelRepository is not null && !Directory.Exists(result.ModelRepository))
+        {
+            error = $"--model-repository {result.ModelRepository}: no such directory.";
         }
 
         if (error is null && result.MinWorkers > (result.MaxWorkers ?? int.MaxValue))

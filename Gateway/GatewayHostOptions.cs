@@ -26,6 +26,12 @@ public sealed record GatewayHostOptions
 
     public IReadOnlyList<string> AdminUrls { get; init; } = [DefaultAdminUrls];
 
+    /// <summary>
+    /// Proxy listeners for HTTP/2 without TLS (h2c, prior knowledge), what gRPC clients send to http:// addresses: the
+    /// same routes as <see cref="Urls"/>, on ports of their own (a cleartext port cannot offer both; see Proxy/H2cListeners).
+    /// </summary>
+    public IReadOnlyList<string> H2cUrls { get; init; } = [];
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>The DNS lookup of <c>LbProxy.Discovery</c> clusters with Source Dns (tests answer it themselves).</summary>

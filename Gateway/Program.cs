@@ -49,12 +49,18 @@ public static class Program
                 Config = commandLine.ConfigPath is null ? EmbeddedConfig.Create(commandLine.FleetOptions()) : null,
                 Urls = commandLine.Urls,
                 AdminUrls = commandLine.AdminUrls,
+                H2cUrls = commandLine.H2cUrls,
                 InlineScheduling = inline,
             });
         }
         catch (ConfigException ex)
         {
             await Console.Error.WriteLineAsync($"error: {commandLine.ConfigPath} has {ex.Errors.Count} problem(s); not starting.");
+            return 1;
+        }
+        catch (Admin.Guard.AdminExposureException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
             return 1;
         }
         catch (IOException ex)

@@ -9,6 +9,11 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args is [KServe.GrpcInferVerb.Name, .. var rest])
+        {
+            return KServe.GrpcInferVerb.RunAsync(rest, Console.Out, Console.Error).GetAwaiter().GetResult();
+        }
+
         IoScheduling.PreferInline();
         try
         {

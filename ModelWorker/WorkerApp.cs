@@ -4,7 +4,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelWorker.Api;
+using ModelWorker.Cache;
+using ModelWorker.KServe;
 using ModelWorker.Metrics;
+using ModelWorker.Models;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -25,16 +28,32 @@ public static class WorkerApp
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.WebHost.UseSockets(socket => socket.UnsafePreferInlineScheduling = IoScheduling.Inline);
+        var grpcListeners = new GrpcListeners();
+        var httpUrls = (builder.Configuration["urls"] ?? "http://localhost:5000").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            if (options.GrpcUrls.Count > 0)
+            {
+                grpcListeners.Bind(kestrel, httpUrls, options.GrpcUrls);
+            }
         });
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<WorkerState>();
         builder.Services.AddSingleton<WorkerMetrics>();
+        builder.Services.AddSingleton(options.Repository ?? ModelRepository.Build(options.ModelPath, null, []));
+        builder.Services.AddSingleton(options.ModelLimits);
+        builder.Services.AddSingleton(options.Cache);
+        builder.Services.AddSingleton<ModelManager>();
+        builder.Services.AddSingleton<PredictionCache>();
+        builder.Services.AddSingleton<CachedInference>();
+        builder.Services.AddSingleton<KServeInference>();
+        builder.Services.AddSingleton<KServeHttpEndpoints>();
+        builder.Services.AddSingleton(grpcListeners);
+        builder.Services.AddGrpc();
         builder.Services.AddSingleton<PredictEndpoint>();
         builder.Services.AddSingleton<HealthEndpoints>();
         builder.Services.AddHostedService<WorkerService>();
@@ -51,6 +70,10 @@ public static class WorkerApp
         var predict = app.Services.GetRequiredService<PredictEndpoint>();
         var health = app.Services.GetRequiredService<HealthEndpoints>();
         app.MapPost("/predict", predict.HandleAsync);
+        app.MapPost("/models/{name}/predict", predict.HandleModelAsync);
+        app.MapPost("/models/{name}/versions/{version}/predict", predict.HandleModelVersionAsync);
+        app.Services.GetRequiredService<KServeHttpEndpoints>().Map(app);
+        app.MapGrpcService<KServeGrpcService>();
         app.MapGet("/health", health.HealthAsync);
         app.MapGet("/ready", health.ReadyAsync);
         app.MapPrometheusScrapingEndpoint("/metrics");

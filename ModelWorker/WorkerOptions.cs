@@ -36,6 +36,21 @@ public sealed record WorkerOptions
     /// <summary>Liveness: /health answers 503 while one model Run has taken longer than this; zero turns it off.</summary>
     public TimeSpan BatchRunLimit { get; init; } = TimeSpan.FromMilliseconds(DefaultBatchRunLimitMs);
 
+    /// <summary>Every model the worker serves: <c>--model</c> and the <c>--model-repository</c> folder (null = just --model).</summary>
+    public Models.ModelRepository? Repository { get; init; }
+
+    /// <summary>How many models may be loaded at once (<c>--max-loaded-models</c>, <c>--max-model-memory-mb</c>).</summary>
+    public Models.ModelLimits ModelLimits { get; init; } = new();
+
+    /// <summary>The prediction cache (<c>--cache-capacity</c>, <c>--cache-ttl-ms</c>); off by default.</summary>
+    public Cache.PredictionCacheOptions Cache { get; init; } = new();
+
+    /// <summary>
+    /// Where the KServe v2 gRPC service listens, HTTP/2 without TLS (<c>--grpc-urls</c>); empty = no gRPC port. Kestrel
+    /// speaks cleartext HTTP/2 (prior knowledge) only on an endpoint that allows HTTP/2 alone, so gRPC needs a port of its own.
+    /// </summary>
+    public IReadOnlyList<string> GrpcUrls { get; init; } = [];
+
     /// <summary>Test-only (<c>--test-only-hang-after-batches N</c>): Run hangs from batch N + 1 on; null in production.</summary>
     public int? TestHangAfterBatches { get; init; }
 }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using ModelWorker.Batching;
+using ModelWorker.Cache;
 using ModelWorker.Inference;
+using ModelWorker.Models;
 
 namespace ModelWorker;
 
@@ -21,9 +23,19 @@ public static class WorkerOptionsReader
         var timeout = Int(config, "request-timeout-ms", BatcherOptions.DefaultRequestTimeoutMs, 1, 3_600_000, errors);
         var runLimit = Int(config, "batch-run-limit-ms", WorkerOptions.DefaultBatchRunLimitMs, 0, 3_600_000, errors);
         var hangAfter = Int(config, WorkerOptions.TestHangOption, 0, 0, 1_000_000, errors);
+        var modelPath = Value(config, "model") ?? WorkerOptions.DefaultModelPath;
+        var maxModels = Int(config, "max-loaded-models", ModelLimits.DefaultMaxLoadedModels, 1, 10_000, errors);
+        var maxModelMemoryMb = Int(config, "max-model-memory-mb", 0, 0, 16 * 1024 * 1024, errors);
+        var cacheCapacity = Int(config, "cache-capacity", 0, 0, 10_000_000, errors);
+        var cacheTtl = Int(config, "cache-ttl-ms", PredictionCacheOptions.DefaultTtlMs, 0, 86_400_000, errors);
+        var repository = ModelRepository.Build(modelPath, Value(config, "model-repository"), errors);
         var options = new WorkerOptions
         {
-            ModelPath = Value(config, "model") ?? WorkerOptions.DefaultModelPath,
+            ModelPath = modelPath,
+            Repository = repository,
+            ModelLimits = new ModelLimits { MaxLoadedModels = maxModels, MaxMemoryBytes = maxModelMemoryMb * 1024L * 1024L },
+            Cache = new PredictionCacheOptions { Capacity = cacheCapacity, TimeToLive = TimeSpan.FromMilliseconds(cacheTtl) },
+            GrpcUrls = GrpcUrls(Value(config, "grpc-urls"), errors),
             Device = Device(Value(config, "device"), errors),
             IntraOpThreads = Int(config, "intra-op-threads", Environment.ProcessorCount, 1, 1024, errors),
             ReadyQueueLimit = Int(config, "ready-queue-limit", WorkerOptions.DefaultReadyQueueLimit, 0, 1_000_000, errors),
@@ -63,6 +75,22 @@ public static class WorkerOptionsReader
         }
 
         return value;
+    }
+
+    // "http://127.0.0.1:5002;http://[::1]:5002": cleartext only (gRPC here is h2c; TLS belongs to a proxy in front).
+    private static string[] GrpcUrls(string? text, List<string> errors)
+    {
+        var urls = text?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+        foreach (var url in urls)
+        {
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+                || uri.Scheme != Uri.UriSchemeHttp || uri.AbsolutePath != "/")
+            {
+                errors.Add($"--grpc-urls takes http://HOST:PORT addresses (cleartext HTTP/2), ';'-separated; got '{url}'");
+            }
+        }
+
+        return urls;
     }
 
     private static BatchingMode Mode(string? text, List<string> errors) => text?.ToLowerInvariant() switch

@@ -2,7 +2,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ModelWorker.Batching;
 using ModelWorker.Inference;
+using ModelWorker.KServe;
 using ModelWorker.Metrics;
+using ModelWorker.Models;
 
 namespace ModelWorker;
 
@@ -15,6 +17,8 @@ internal sealed partial class WorkerService(
     WorkerOptions options,
     WorkerState state,
     WorkerMetrics metrics,
+    ModelManager models,
+    GrpcListeners grpc,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory) : BackgroundService
@@ -51,8 +55,14 @@ internal sealed partial class WorkerService(
 
         var info = new LoadedModelInfo(Path.GetFileName(options.ModelPath), options.ModelPath, _model.Device,
             _model.FeatureCount, _model.ClassCount, _model.OutputIsLogits);
-        lifetime.ApplicationStopping.Register(batcher.Complete);
+        lifetime.ApplicationStopping.Register(models.StopAccepting);
         state.Publish(batcher, info);
+        models.AddPinned(new ServedModel(models.Repository.Default, _model, batcher, pinned: true));
+        if (options.GrpcUrls.Count > 0)
+        {
+            GrpcListening(_logger, string.Join(", ", grpc.Urls));
+        }
+
         ModelLoaded(_logger, info.Path, info.Device, info.FeatureCount, info.ClassCount, info.OutputIsLogits ? "logits, softmax applied" : "probabilities",
             Describe(options.Batching), options.IntraOpThreads);
         await batcher.RunAsync();
@@ -61,7 +71,9 @@ internal sealed partial class WorkerService(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         state.Batcher?.Complete();
+        models.StopAccepting();
         await base.StopAsync(cancellationToken);
+        await models.DisposeLoadedAsync();
         if (ExecuteTask?.IsCompleted != false)
         {
             _model?.Dispose(); // only once the loop has finished: never free a session a Run still uses
@@ -77,6 +89,9 @@ internal sealed partial class WorkerService(
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
         Message = "Model {Path} loaded on {Device}: {Features} features -> {Classes} classes ({Output}); batching {Batching}, {Threads} intra-op threads; ready")]
     private static partial void ModelLoaded(ILogger logger, string path, string device, int features, int classes, string output, string batching, int threads);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "KServe v2 gRPC (HTTP/2 cleartext) listening on: {Urls}")]
+    private static partial void GrpcListening(ILogger logger, string urls);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "TEST HOOK: --test-only-hang-after-batches {Batches}: every model Run after batch {Batches} hangs forever")]
     private static partial void TestHangEnabled(ILogger logger, int batches);

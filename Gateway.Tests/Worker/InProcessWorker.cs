@@ -19,6 +19,9 @@ internal sealed class InProcessWorker : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>The worker app's services (its ModelManager, cache, gRPC listeners).</summary>
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<InProcessWorker> StartAsync(params string[] args)
     {
         var app = WorkerApp.Build(["--urls", "http://127.0.0.1:0", "--model", SmallModel, "--intra-op-threads", "1", .. args]);

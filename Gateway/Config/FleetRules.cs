@@ -37,6 +37,7 @@ internal static class FleetRules
         var a = fleet.Autoscale;
         Check(fleet.Workers >= 1, "Workers", "an integer >= 1", fleet.Workers);
         Check(fleet.Model is null || File.Exists(fleet.Model), "Model", "the path of an existing .onnx file", fleet.Model);
+        Check(fleet.ModelRepository is null || Directory.Exists(fleet.ModelRepository), "ModelRepository", "an existing directory laid out as NAME/VERSION/model.onnx", fleet.ModelRepository);
         Check(fleet.WorkerPath is null || File.Exists(fleet.WorkerPath), "WorkerPath", "the path of an existing ModelWorker.dll", fleet.WorkerPath);
         Check(fleet.StartTimeoutSeconds > 0, "StartTimeoutSeconds", "seconds above 0", fleet.StartTimeoutSeconds);
         Check(fleet.DrainSeconds >= 0, "DrainSeconds", "seconds >= 0", fleet.DrainSeconds);

@@ -17,6 +17,12 @@ public sealed record FleetOptions
     /// <summary>ONNX model for the workers; null = the bundled small classifier.</summary>
     public string? Model { get; init; }
 
+    /// <summary>
+    /// A Triton-style model repository (NAME/VERSION/model.onnx) every worker serves beside <see cref="Model"/>, each
+    /// model loaded on its first request (<c>POST /models/NAME/predict</c>, KServe v2 <c>/v2/models/NAME/infer</c>); null = none.
+    /// </summary>
+    public string? ModelRepository { get; init; }
+
     /// <summary>ModelWorker.dll to run; null = find it in this checkout (building it when missing).</summary>
     public string? WorkerPath { get; init; }
 

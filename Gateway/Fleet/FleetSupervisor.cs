@@ -155,7 +155,10 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
             throw new FileNotFoundException($"the fleet's model does not exist: {model}");
         }
 
-        return new ProcessWorkerLauncher(workerDll, model, options.WorkerArgs, time, logger);
+        IReadOnlyList<string> args = options.ModelRepository is { } repository
+            ? [.. options.WorkerArgs, "--model-repository", Path.GetFullPath(repository)]
+            : options.WorkerArgs;
+        return new ProcessWorkerLauncher(workerDll, model, args, time, logger);
     }
 
     private async Task ReconcileAsync(CancellationToken ct)

@@ -27,9 +27,23 @@ internal sealed class HealthEndpoints(WorkerState state, WorkerOptions options)
 
     public Task ReadyAsync(HttpContext context)
     {
+        var reason = NotReadyReason(out var depth);
+        context.Response.StatusCode = reason is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        return context.Response.WriteAsJsonAsync(new ReadyResponse(reason is null, depth, reason), WorkerJsonContext.Default.ReadyResponse);
+    }
+
+    /// <summary>Why the worker is not live (loading, a stalled Run), or null when it is (also KServe's /v2/health/live).</summary>
+    public string? NotLiveReason() => state.Model is null ? "the model is loading" : Stalled();
+
+    /// <summary>
+    /// Why the worker is not ready, or null when it is (also KServe's /v2/health/ready); <paramref name="depth"/> is
+    /// the requests waiting in all the worker's batchers.
+    /// </summary>
+    public string? NotReadyReason(out int depth)
+    {
         var batcher = state.Batcher;
-        var depth = batcher?.QueueDepth ?? 0;
-        var reason = batcher switch
+        depth = state.TotalQueueDepth;
+        return batcher switch
         {
             null => "model not loaded",
             { IsAccepting: false } => "shutting down",
@@ -37,8 +51,6 @@ internal sealed class HealthEndpoints(WorkerState state, WorkerOptions options)
             _ when depth > options.ReadyQueueLimit => $"queue size {depth} is above the ready limit {options.ReadyQueueLimit}",
             _ => null,
         };
-        context.Response.StatusCode = reason is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-        return context.Response.WriteAsJsonAsync(new ReadyResponse(reason is null, depth, reason), WorkerJsonContext.Default.ReadyResponse);
     }
 
     /// <summary>Why the batch loop counts as stuck (a Run over the limit), or null while it makes progress.</summary>

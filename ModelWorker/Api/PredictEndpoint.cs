@@ -4,27 +4,40 @@ using System.Globalization;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using ModelWorker.Batching;
+using ModelWorker.Cache;
 using ModelWorker.Metrics;
+using ModelWorker.Models;
 using StatusValues = ModelWorker.Metrics.MetricTags.StatusValues;
 
 namespace ModelWorker.Api;
 
 /// <summary>
-/// POST /predict: validate the body, queue the row in the batcher, answer with the row's probabilities.
-/// Bad input never reaches the batcher. Every answer carries X-Queue-Depth for the gateway's adaptive policy.
+/// POST /predict (the --model one) and POST /models/{name}[/versions/{version}]/predict (any model the worker serves,
+/// loaded on first use): validate the body, queue the row in the model's batcher (or answer it from the prediction
+/// cache), answer with the row's probabilities. Bad input never reaches the batcher. Every answer carries
+/// X-Queue-Depth (requests waiting in all the worker's batchers) for the gateway's adaptive policy.
 /// </summary>
-internal sealed class PredictEndpoint(WorkerState state, WorkerMetrics metrics)
+internal sealed class PredictEndpoint(ModelManager models, WorkerState state, WorkerMetrics metrics, CachedInference inference)
 {
     public const string QueueDepthHeader = "X-Queue-Depth";
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>"hit" or "miss" while the prediction cache is on.</summary>
+    public const string CacheHeader = "X-Cache";
+
+    public Task HandleAsync(HttpContext context) => HandleAsync(context, null, null);
+
+    public Task HandleModelAsync(HttpContext context, string name) => HandleAsync(context, name, null);
+
+    public Task HandleModelVersionAsync(HttpContext context, string name, string version) => HandleAsync(context, name, version);
+
+    private async Task HandleAsync(HttpContext context, string? name, string? version)
     {
         var started = Stopwatch.GetTimestamp();
         metrics.RequestStarted();
         var status = StatusValues.Error;
         try
         {
-            status = await PredictAsync(context, started);
+            status = await PredictAsync(context, name, version, started);
         }
         finally
         {
@@ -32,14 +45,44 @@ internal sealed class PredictEndpoint(WorkerState state, WorkerMetrics metrics)
         }
     }
 
-    private async Task<string> PredictAsync(HttpContext context, long started)
+    private async Task<string> PredictAsync(HttpContext context, string? name, string? version, long started)
     {
-        var batcher = state.Batcher;
-        if (batcher is null)
+        ModelLease lease;
+        if (name is null)
         {
-            return await RejectAsync(context, 0, StatusCodes.Status503ServiceUnavailable, "Model not loaded",
-                "the model is still loading; retry shortly (GET /health turns 200 when it is loaded)", StatusValues.Rejected);
+            if (models.Default is not { } pinned || !pinned.TryAcquire(0))
+            {
+                return await RejectAsync(context, 0, StatusCodes.Status503ServiceUnavailable, "Model not loaded",
+                    "the model is still loading; retry shortly (GET /health turns 200 when it is loaded)", StatusValues.Rejected);
+            }
+
+            lease = new ModelLease(pinned, ModelAcquireStatus.Acquired, null);
         }
+        else
+        {
+            lease = await models.AcquireAsync(name, version, context.RequestAborted);
+            if (lease.Model is null)
+            {
+                return await RejectModelAsync(context, lease);
+            }
+        }
+
+        using (lease)
+        {
+            return await PredictAsync(context, lease.Model!, started);
+        }
+    }
+
+    private Task<string> RejectModelAsync(HttpContext context, ModelLease lease) => lease.Status switch
+    {
+        ModelAcquireStatus.NotFound => RejectAsync(context, state.TotalQueueDepth, StatusCodes.Status404NotFound, "Model not found", lease.Error!, StatusValues.Invalid),
+        ModelAcquireStatus.LoadFailed => RejectAsync(context, state.TotalQueueDepth, StatusCodes.Status500InternalServerError, "Model failed to load", lease.Error!, StatusValues.Error),
+        _ => RejectAsync(context, state.TotalQueueDepth, StatusCodes.Status503ServiceUnavailable, "Model not available", lease.Error!, StatusValues.Rejected),
+    };
+
+    private async Task<string> PredictAsync(HttpContext context, ServedModel model, long started)
+    {
+        var batcher = model.Batcher;
 
         // One pooled buffer per request: the row in front, the batcher writes the probabilities behind it.
         // The batcher is done with it once SubmitAsync's task completes, whatever the outcome.
@@ -53,8 +96,13 @@ internal sealed class PredictEndpoint(WorkerState state, WorkerMetrics metrics)
                 return StatusValues.Invalid;
             }
 
-            var result = await batcher.SubmitAsync(buffer.AsMemory(0, features), buffer.AsMemory(features, batcher.ClassCount), context.RequestAborted);
-            return await AnswerAsync(context, batcher, result, requestId, started);
+            var result = await inference.PredictAsync(model, buffer.AsMemory(0, features), buffer.AsMemory(features, batcher.ClassCount), context.RequestAborted);
+            if (inference.CacheEnabled && result.Status == BatchStatus.Succeeded)
+            {
+                context.Response.Headers[CacheHeader] = result.BatchSize == 0 ? "hit" : "miss";
+            }
+
+            return await AnswerAsync(context, result, requestId, started);
         }
         finally
         {
@@ -62,9 +110,9 @@ internal sealed class PredictEndpoint(WorkerState state, WorkerMetrics metrics)
         }
     }
 
-    private static async Task<string> AnswerAsync(HttpContext context, Batcher batcher, BatchResult result, string? requestId, long started)
+    private async Task<string> AnswerAsync(HttpContext context, BatchResult result, string? requestId, long started)
     {
-        var depth = batcher.QueueDepth;
+        var depth = state.TotalQueueDepth;
         return result.Status switch
         {
             BatchStatus.Succeeded => WriteSuccess(context, requestId, result, depth, started),
@@ -80,7 +128,7 @@ internal sealed class PredictEndpoint(WorkerState state, WorkerMetrics metrics)
         };
     }
 
-    private static async Task<(bool Valid, string? RequestId)> ReadRequestAsync(HttpContext context, Batcher batcher, Memory<float> features)
+    private async Task<(bool Valid, string? RequestId)> ReadRequestAsync(HttpContext context, Batcher batcher, Memory<float> features)
     {
         var body = context.Request.BodyReader;
         ReadResult read;
@@ -99,7 +147,7 @@ internal sealed class PredictEndpoint(WorkerState state, WorkerMetrics metrics)
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            await WriteProblemAsync(context, batcher.QueueDepth, StatusCodes.Status413PayloadTooLarge, "Body too large",
+            await WriteProblemAsync(context, state.TotalQueueDepth, StatusCodes.Status413PayloadTooLarge, "Body too large",
                 $"the request body is larger than the worker's limit; send one row of {batcher.FeatureCount} features (raise --max-body-bytes for wider models)");
             return (false, null);
         }
@@ -108,7 +156,7 @@ internal sealed class PredictEndpoint(WorkerState state, WorkerMetrics metrics)
         body.AdvanceTo(read.Buffer.End);
         if (!valid)
         {
-            await WriteProblemAsync(context, batcher.QueueDepth, StatusCodes.Status400BadRequest, "Invalid prediction request", error!);
+            await WriteProblemAsync(context, state.TotalQueueDepth, StatusCodes.Status400BadRequest, "Invalid prediction request", error!);
         }
 
         return (valid, requestId);

@@ -13,6 +13,13 @@ public static class MetricNames
     public const string QueueSize = "ml_queue_size";
     public const string ActiveRequests = "ml_active_requests";
     public const string InferenceTime = "ml_inference_seconds";
+    public const string ModelsLoaded = "ml_models_loaded";
+    public const string ModelLoads = "ml_model_loads";
+    public const string ModelUnloads = "ml_model_unloads";
+    public const string CacheHits = "ml_cache_hits";
+    public const string CacheMisses = "ml_cache_misses";
+    public const string CacheEvictions = "ml_cache_evictions";
+    public const string CacheEntries = "ml_cache_entries";
 
     /// <summary>Request latency buckets, seconds (the seeds' 0.01 .. 5 s).</summary>
     internal static readonly double[] LatencyBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];

@@ -9,6 +9,12 @@ public static class MetricTags
     /// <summary>Tag of ml_inference_seconds: the device that ran the batch (cpu, cuda).</summary>
     public const string Device = "device";
 
+    /// <summary>Tag of ml_model_loads_total: loaded or failed.</summary>
+    public const string Result = "result";
+
+    /// <summary>Tag of ml_cache_evictions_total: capacity (least recently used) or expired (TTL).</summary>
+    public const string Reason = "reason";
+
     /// <summary>Values of <see cref="Status"/> (the seeds' success/timeout/error, plus what load shedding adds).</summary>
     public static class StatusValues
     {

@@ -7,6 +7,8 @@ Run with Debian's python3-onnx (it installs for /usr/bin/python3, not a pyenv py
 classifier-small.onnx  4 -> 64 -> 3, outputs logits (like the seeds' SimpleModel; the worker applies softmax)
 classifier-heavy.onnx  256 -> 1024 -> 1024 -> 3, outputs probabilities (Softmax in the graph); heavy
                        enough per row that batching pays, for the batching benchmark.
+scorer-tiny.onnx       8 -> 16 -> 5, outputs probabilities (Softmax in the graph): a second, differently shaped
+                       small model for the several-models tests (its own name, feature and class counts).
 Both take one float input "features" [batch, n] with a dynamic batch axis.
 """
 import os
@@ -63,3 +65,4 @@ def mlp(name, sizes, output, softmax):
 if __name__ == "__main__":
     mlp("classifier-small", [4, 64, 3], "logits", softmax=False)
     mlp("classifier-heavy", [256, 1024, 1024, 3], "probabilities", softmax=True)
+    mlp("scorer-tiny", [8, 16, 5], "scores", softmax=True)
