@@ -53,10 +53,11 @@ internal static class FleetRules
         if (a.PreScale is { } p)
         {
             Check(p.LeadSeconds is >= 0 and <= 86400, "Autoscale:PreScale:LeadSeconds", "seconds from 0 to 86400", p.LeadSeconds);
-            Check(p.Profile.Count > 0 || p.LearnDays > 0, "Autoscale:PreScale", "a Profile or LearnDays above 0", "neither");
-            for (var i = 0; i < p.Profile.Count; i++)
+            var profile = p.Profile ?? [];
+            Check(profile.Count > 0 || p.LearnDays > 0, "Autoscale:PreScale", "a Profile or LearnDays above 0", "neither");
+            for (var i = 0; i < profile.Count; i++)
             {
-                var point = p.Profile[i];
+                var point = profile[i];
                 Check(PreScaler.ParseTime(point?.At) is not null, $"Autoscale:PreScale:Profile:{i}:At", "a time of day \"HH:mm\"", point?.At);
                 Check(point is not null && point.MinReplicas >= 1 && point.MinReplicas <= a.EffectiveMax, $"Autoscale:PreScale:Profile:{i}:MinReplicas",
                     $"an integer from 1 to MaxReplicas ({a.EffectiveMax})", point?.MinReplicas);

@@ -22,7 +22,7 @@ public sealed class PreScaler
         _options = options;
         _time = time;
         _zone = options.TimeZone is null ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(options.TimeZone);
-        _profile = [.. options.Profile.Select(p => (ParseTime(p.At)!.Value, p.MinReplicas)).OrderBy(p => p.Item1)];
+        _profile = [.. (options.Profile ?? []).Select(p => (ParseTime(p.At)!.Value, p.MinReplicas)).OrderBy(p => p.Item1)];
         if (options.LearnDays > 0)
         {
             _history = new RequestRateHistory(options.SlotMinutes, options.LearnDays, options.HistoryFile);

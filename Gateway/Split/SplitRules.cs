@@ -59,6 +59,8 @@ internal static class SplitRules
             Check(weight >= 0, $"Weights:{cluster}", $"is {weight}; a weight is an integer >= 0.", "give 0 (no traffic) or more.");
         }
 
+        Check(weights.Keys.Distinct(StringComparer.OrdinalIgnoreCase).Count() == weights.Count, "Weights",
+            "name a cluster twice (cluster ids ignore case).", "give each cluster one weight.");
         Check(weights.Count == 0 || weights.Values.Any(w => w > 0), "Weights", "are all 0; no request could be sent anywhere.",
             "give at least one cluster a weight above 0.");
         Check(options.StickyKey is null || HashKeySpec.TryParse(options.StickyKey, out _), "StickyKey",
