@@ -30,25 +30,24 @@ internal sealed class ClientLimit : IDisposable
         if (rule.RequestsPerSecond > 0)
         {
             var (tokens, period) = TokenRate.For(rule.RequestsPerSecond);
-            var burst = rule.EffectiveBurst;
-            _rate = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+            var bucket = new TokenBucketRateLimiterOptions
             {
-                TokenLimit = burst,
+                TokenLimit = rule.EffectiveBurst,
                 TokensPerPeriod = tokens,
                 ReplenishmentPeriod = period,
                 QueueLimit = 0, // nginx limit_req nodelay: over the burst is an answer now, not a wait
                 AutoReplenishment = true,
-            }), StringComparer.Ordinal);
+            };
+            // The partitioner runs on every acquire: its options factory is made once, not per request.
+            Func<string, TokenBucketRateLimiterOptions> options = _ => bucket;
+            _rate = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, options), StringComparer.Ordinal);
         }
 
         if (rule.ConcurrentRequests > 0)
         {
-            var permits = rule.ConcurrentRequests;
-            _concurrency = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetConcurrencyLimiter(key, _ => new ConcurrencyLimiterOptions
-            {
-                PermitLimit = permits,
-                QueueLimit = 0,
-            }), StringComparer.Ordinal);
+            var permits = new ConcurrencyLimiterOptions { PermitLimit = rule.ConcurrentRequests, QueueLimit = 0 };
+            Func<string, ConcurrencyLimiterOptions> options = _ => permits;
+            _concurrency = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetConcurrencyLimiter(key, options), StringComparer.Ordinal);
         }
     }
 
