@@ -57,7 +57,7 @@ public sealed class DestinationCircuitBreakerTests
         {
             Interlocked.Increment(ref _runs);
             return ValueTask.FromResult(Outcome.FromResult(o));
-        }, outcome, CancellationToken.None);
+        }, outcome);
         if (ran)
         {
             Assert.Equal(outcome, result);
@@ -191,7 +191,7 @@ public sealed class DestinationCircuitBreakerTests
         _time.Advance(Break);
         var trial = new TaskCompletionSource<ForwardOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var first = breaker.ExecuteAsync(static async (_, t) => Outcome.FromResult(await t.Task), trial, CancellationToken.None).AsTask();
+        var first = breaker.ExecuteAsync(static async (_, t) => Outcome.FromResult(await t.Task), trial).AsTask();
         var second = await Run(breaker, Ok);
         trial.SetResult(Ok);
 
@@ -227,7 +227,7 @@ public sealed class DestinationCircuitBreakerTests
             {
                 started.TrySetResult();
                 return Outcome.FromResult(await t.Task);
-            }, result, CancellationToken.None).AsTask();
+            }, result).AsTask();
             if (await Task.WhenAny(trial, started.Task) == started.Task)
             {
                 return trial;

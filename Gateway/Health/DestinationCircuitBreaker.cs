@@ -84,16 +84,20 @@ public sealed class DestinationCircuitBreaker
     /// Runs one try through the breaker. Returns false without running it when the circuit is open (or
     /// half-open with its trial already out): the request was not sent and can go elsewhere. The try is in Polly's
     /// own shape, so the request path hands it straight to Polly without an async wrapper of its own.
+    /// Polly gets no cancellation token: given one that has fired (the request's deadline, or the client gone, before
+    /// the try began), Polly answers an OperationCanceledException in place of the try, which escaped as a 500. The try
+    /// itself watches the request's token, so the forwarder classifies it as a timeout or a client that left, exactly
+    /// as on the path without a breaker.
     /// </summary>
     public async ValueTask<(bool Ran, ForwardOutcome Outcome)> ExecuteAsync<TState>(
-        Func<ResilienceContext, TState, ValueTask<Outcome<ForwardOutcome>>> attempt, TState state, CancellationToken cancellationToken)
+        Func<ResilienceContext, TState, ValueTask<Outcome<ForwardOutcome>>> attempt, TState state)
     {
         if (Volatile.Read(ref _trialGate) != NoTrial)
         {
-            return await RunTrialAsync(attempt, state, cancellationToken);
+            return await RunTrialAsync(attempt, state);
         }
 
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        var context = ResilienceContextPool.Shared.Get();
         try
         {
             // Polly lets a call through an open circuit only as the half-open trial.
@@ -120,14 +124,14 @@ public sealed class DestinationCircuitBreaker
     /// (the client left, or erred) lets the next try be the trial.
     /// </summary>
     private async ValueTask<(bool Ran, ForwardOutcome Outcome)> RunTrialAsync<TState>(
-        Func<ResilienceContext, TState, ValueTask<Outcome<ForwardOutcome>>> attempt, TState state, CancellationToken cancellationToken)
+        Func<ResilienceContext, TState, ValueTask<Outcome<ForwardOutcome>>> attempt, TState state)
     {
         if (Interlocked.CompareExchange(ref _trialGate, TrialOut, TrialWanted) != TrialWanted)
         {
             return (false, default);
         }
 
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        var context = ResilienceContextPool.Shared.Get();
         try
         {
             var outcome = await _pipeline.ExecuteOutcomeAsync(attempt, context, state);

@@ -92,7 +92,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
                 }
                 else
                 {
-                    (ran, outcome) = await breaker.ExecuteAsync(s_tryThroughBreaker, attempt, context.RequestAborted);
+                    (ran, outcome) = await breaker.ExecuteAsync(s_tryThroughBreaker, attempt);
                 }
             }
             catch
