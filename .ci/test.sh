@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 # Debian packages whose programs the tests start for real (command -> package).
 # k8s/ checks (Gateway.Tests/K8s): kubectl kustomize, promtool, node + npm for the offline schema validator.
 # Operations view (Gateway.Tests/Admin, Ops): chromium for the status page, prometheus, locust.
+# TLS (Gateway.Tests/Tls): curl and openssl s_client as the real clients.
 declare -A needs=([nginx]=nginx-light [kubectl]=kubernetes-client [promtool]=prometheus [prometheus]=prometheus [node]=nodejs [npm]=npm
-  [chromium]=chromium [locust]=python3-locust)
+  [chromium]=chromium [locust]=python3-locust [curl]=curl [openssl]=openssl)
 missing=()
 for cmd in "${!needs[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${needs[$cmd]}")

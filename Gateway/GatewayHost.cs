@@ -5,6 +5,9 @@ using Gateway.Fleet;
 using Gateway.Health;
 using Gateway.LoadBalancing;
 using Gateway.Proxy;
+using Gateway.Split;
+using Gateway.Tls;
+using Gateway.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -60,9 +63,12 @@ public sealed class GatewayHost : IAsyncDisposable
             throw new ArgumentException("Give a ConfigPath or a Config.", nameof(options));
         }
 
+        // Off loopback only with a token (checked before anything binds).
+        var adminEnvironment = Admin.Guard.AdminEnvironment.FromProcess();
+        Admin.Guard.AdminBinding.EnsureSafe(options.AdminUrls, adminEnvironment.Token ?? config.Options.Admin?.Token);
         var proxy = BuildProxy(options, config.Options, logging);
         proxy.Services.GetRequiredService<ConfigState>().Apply(config);
-        var admin = BuildAdmin(options, proxy.Services, logging);
+        var admin = BuildAdmin(options, proxy.Services, logging, adminEnvironment);
         await proxy.StartAsync(cancellationToken);
         await admin.StartAsync(cancellationToken);
         return new GatewayHost(proxy, admin);
@@ -119,7 +125,16 @@ public sealed class GatewayHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, logging);
         builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
-        if (options.H2cUrls.Count > 0)
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineScheduling);
+        builder.WebHost.ConfigureKestrel(k => Hardening.KestrelLimits.Apply(k, lbProxy.ServerLimits)); // read at start-up
+        builder.Services.AddLbProxyGateway(options);
+        builder.WebHost.ConfigureKestrel(RateLimits.ConnectionLimitMiddleware.Register); // before the listeners: it runs on every endpoint
+        if (lbProxy.Listeners.Count > 0)
+        {
+            // LbProxy.Listeners (TLS) in place of --urls; --h2c-urls become HTTP/2-only listeners beside them.
+            builder.AddLbProxyListeners([.. lbProxy.Listeners, .. options.H2cUrls.Select(url => new ListenerOptions { Url = url, HttpProtocols = "Http2" })]);
+        }
+        else if (options.H2cUrls.Count > 0)
         {
             var h2c = new H2cListeners(); // binds the ordinary URLs too: endpoints bound in code replace UseUrls
             builder.WebHost.ConfigureKestrel(kestrel => h2c.Bind(kestrel, options.Urls, options.H2cUrls));
@@ -130,8 +145,7 @@ public sealed class GatewayHost : IAsyncDisposable
             builder.WebHost.UseUrls([.. options.Urls]);
         }
 
-        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineScheduling);
-        builder.Services.AddLbProxyGateway(options);
+        builder.Services.AddLbProxyTracing(lbProxy.Tracing, options.MeterName); // LbProxy.Tracing: OTLP spans per request and try
         if (options.ConfigPath is { } path)
         {
             builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConfigFileWatcher>(sp, path));
@@ -156,10 +170,15 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         var app = builder.Build();
+        app.UseMiddleware<Hardening.ClientAddressMiddleware>(); // LbProxy.TrustedProxies: the client behind a trusted proxy
+        app.UseMiddleware<AccessLog.AccessLogMiddleware>(); // LbProxy.AccessLog's logs; only reads the config when they are off
         app.UseMiddleware<Config.Nginx.NginxFrontMiddleware>(); // nginx.conf's servers and locations; a no-op otherwise
         app.MapReverseProxy(pipeline =>
         {
+            pipeline.UseMiddleware<Hardening.RequestLimitsMiddleware>(); // a declared body over the limit: 413 before any try
+            pipeline.UseMiddleware<Split.SplitMiddleware>(); // a split route: the request moves to the chosen cluster first
             pipeline.UseSessionAffinity();
+            pipeline.UseMiddleware<RateLimits.RateLimitMiddleware>(); // LbProxy.RateLimits: 429 before admission or any try
             pipeline.UseMiddleware<AdmissionMiddleware>();
             pipeline.UseLoadBalancing();
             // Passive health is the circuit breakers' (they set YARP's passive state), not YARP's own policy.
@@ -168,7 +187,8 @@ public sealed class GatewayHost : IAsyncDisposable
         return app;
     }
 
-    private static WebApplication BuildAdmin(GatewayHostOptions options, IServiceProvider proxyServices, Action<ILoggingBuilder>? logging)
+    private static WebApplication BuildAdmin(GatewayHostOptions options, IServiceProvider proxyServices, Action<ILoggingBuilder>? logging,
+        Admin.Guard.AdminEnvironment adminEnvironment)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, logging);
@@ -180,12 +200,18 @@ public sealed class GatewayHost : IAsyncDisposable
             .AddMeter(options.MeterName)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddStatusPage(proxyServices);
+        builder.Services.AddCanaryAnalysis(proxyServices);
         var app = builder.Build();
+        // First, so every admin endpoint is guarded, those added later included (Gateway/Admin/Guard).
+        app.UseMiddleware<Admin.Guard.AdminGuardMiddleware>(proxyServices.GetRequiredService<ConfigState>(), adminEnvironment);
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/status", () => Results.Json(StatusReport.Build(
             proxyServices.GetRequiredService<GatewayStateReader>(), proxyServices.GetRequiredService<ConfigState>(),
             proxyServices.GetRequiredService<GatewayMetrics>(), proxyServices.GetService<FleetSupervisor>(),
-            proxyServices.GetService<FleetAutoscaler>())));
+            proxyServices.GetService<FleetAutoscaler>(),
+            Split.SplitReport.All(proxyServices.GetRequiredService<Split.TrafficSplits>(), proxyServices.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>()),
+            proxyServices.GetService<RateLimits.ClientLimits>())));
+        app.MapSplitApi(proxyServices); // PUT /api/routes/{id}/split
         // Kubernetes probes: live while the process answers; ready once every discovered cluster had its first
         // answer, and no longer once shutdown began (so the Service stops sending before the drain ends).
         var lifetime = proxyServices.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
@@ -196,6 +222,7 @@ public sealed class GatewayHost : IAsyncDisposable
             : discovery.AllSynced ? Results.Text("ready\n")
             : Results.Text($"waiting for discovery: {string.Join(", ", discovery.Pending)}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapStatusPage(proxyServices); // GET / (or /ui): the live status page
+        Admin.Api.RuntimeApiEndpoints.MapRuntimeApi(app, proxyServices); // /api/clusters: weights, drain, disable, enable
         return app;
     }
 

@@ -1,8 +1,10 @@
 using Gateway.Admin;
+using Gateway.Admin.Api;
 using Gateway.Config;
 using Gateway.Health;
 using Gateway.LoadBalancing;
 using Gateway.Proxy;
+using Gateway.Split;
 using Gateway.Upstream;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.Forwarder;
@@ -31,12 +33,21 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IAvailableDestinationsPolicy, PanicThresholdPolicy>();
         services.AddSingleton<IAvailableDestinationsPolicy, Config.Nginx.NginxBackupPolicy>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<GatewayMetrics>(sp, options.MeterName));
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<AccessLog.AccessLogWriter>(sp, options));
+        services.AddHostedService(sp => sp.GetRequiredService<AccessLog.AccessLogWriter>());
+        services.AddTrafficSplits(options.MeterName); // route splits between clusters (Gateway/Split)
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RateLimits.ClientLimits>(sp, options.MeterName));
+        services.AddSingleton(_ => new Tracing.GatewayTracing(new Tracing.TracingOptions(), options.MeterName)); // off; GatewayHost sets the config's
         services.AddReverseProxy().LoadFromMemory([], []).AddLbProxyLoadBalancing()
             .AddTransforms(transforms => transforms.AddResponseTransform(RetryResponseTransform.Apply))
-            .AddTransforms<Config.Nginx.NginxTransformProvider>();
+            .AddTransforms<Config.Nginx.NginxTransformProvider>()
+            .AddTransforms<Hardening.ForwardedForTransformProvider>() // after nginx's: its locations keep their own headers
+            .AddTransforms<Hardening.HopByHopTransformProvider>();
         // The lean HTTP/1.1 client per cluster (Metadata "UpstreamClient"), in place of YARP's factory (Gateway/Upstream).
         services.AddSingleton<LeanConnectionPools>();
         services.AddSingleton<IForwarderHttpClientFactory, LeanForwarderHttpClientFactory>();
+        // Last: it wraps every available-destinations policy registered above so drain and disable hold for all of them.
+        services.AddRuntimeApi();
         return services;
     }
 }

@@ -58,6 +58,11 @@ public static class Program
             await Console.Error.WriteLineAsync($"error: {commandLine.ConfigPath} has {ex.Errors.Count} problem(s); not starting.");
             return 1;
         }
+        catch (Admin.Guard.AdminExposureException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
         catch (IOException ex)
         {
             // Kestrel's "address already in use" and friends.

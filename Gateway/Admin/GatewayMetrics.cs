@@ -17,6 +17,7 @@ internal sealed class GatewayMetrics
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _retries;
     private readonly Counter<long> _rejections;
+    private readonly Counter<long> _adminChanges;
 
     public GatewayMetrics(IMeterFactory meterFactory, GatewayStateReader state, string meterName = DefaultMeterName)
     {
@@ -29,7 +30,7 @@ internal sealed class GatewayMetrics
         meter.CreateObservableGauge("lbproxy_destination_available", () => Observe(state, v => v.Available ? 1 : 0),
             null, "1 when the destination is in rotation (healthy or the cluster is in panic), else 0.");
         meter.CreateObservableGauge("lbproxy_destination_weight", () => Observe(state, v => v.Stats.Weight),
-            null, "Configured weight of the destination.");
+            null, "Weight of the destination: the config's, or the runtime admin API's while it overrides it.");
         meter.CreateObservableGauge("lbproxy_destination_latency_estimate", () => ObserveLatency(state),
             "s", "Peak-EWMA latency estimate (the Adaptive policy's score before load).");
         _retries = meter.CreateCounter<long>("lbproxy_retries", "{request}", "Tries sent to another destination, by the condition that caused them.");
@@ -43,6 +44,10 @@ internal sealed class GatewayMetrics
             Yarp.ReverseProxy.Model.DestinationHealth.Unhealthy => 0,
             _ => -1,
         }), null, "Active health check verdict: 1 healthy, 0 unhealthy (or draining), -1 unknown (not probed).");
+        meter.CreateObservableGauge("lbproxy_destination_admin_state", () => Observe(state, v => Api.AdminStateNames.Code(v.AdminState)),
+            null, "Runtime admin API state: 0 enabled, 1 draining (requests still in flight), 2 drained, 3 disabled.");
+        _adminChanges = meter.CreateCounter<long>("lbproxy_admin_changes", "{change}",
+            "Runtime admin API changes by cluster and action: drain, disable, enable, set_weight, reset_weight.");
         meter.CreateObservableGauge("lbproxy_destination_slow_start_ratio", () => state.Destinations()
             .Select(v => new Measurement<double>(v.Stats.RampFactor, Tags(v))), null, "Slow-start share of full weight (1 = done).");
     }
@@ -77,6 +82,10 @@ internal sealed class GatewayMetrics
             new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
             new KeyValuePair<string, object?>(MetricTags.Reason, reason));
     }
+
+    public void RecordAdminChange(string cluster, string action) => _adminChanges.Add(1,
+        new KeyValuePair<string, object?>(MetricTags.Cluster, cluster),
+        new KeyValuePair<string, object?>(MetricTags.Action, action));
 
     private static IEnumerable<Measurement<long>> Observe(GatewayStateReader state, Func<DestinationView, long> value) =>
         state.Destinations().Select(v => new Measurement<long>(value(v), Tags(v)));

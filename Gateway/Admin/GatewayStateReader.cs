@@ -5,7 +5,7 @@ namespace Gateway.Admin;
 
 /// <summary>Reads the live state (YARP's clusters + the statistics records) for the status page and metrics.</summary>
 internal sealed class GatewayStateReader(IProxyStateLookup proxyState, DestinationStatsRegistry registry, Health.CircuitBreakers breakers,
-    Health.ProbeStates probes)
+    Health.ProbeStates probes, Api.DestinationOverrides overrides)
 {
     public DestinationStatsRegistry Registry { get; } = registry;
 
@@ -21,7 +21,7 @@ internal sealed class GatewayStateReader(IProxyStateLookup proxyState, Destinati
                 var probe = probes.Find(destination);
                 yield return new DestinationView(cluster.ClusterId, policy, destination, Registry.Get(cluster, destination),
                     available.Contains(destination), breaker?.State ?? Polly.CircuitBreaker.CircuitState.Closed, breaker?.Opened ?? 0,
-                    probe?.Draining ?? false, probe?.LastError);
+                    probe?.Draining ?? false, probe?.LastError, overrides.Find(cluster.ClusterId, destination.DestinationId));
             }
         }
     }

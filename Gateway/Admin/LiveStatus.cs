@@ -86,6 +86,16 @@ internal static class LiveStatus
             return ("down", "removed from the cluster");
         }
 
+        switch (v.AdminState)
+        {
+            case Api.AdminStateNames.Draining:
+                return ("draining", $"admin drain: {v.Stats.InFlight} in flight");
+            case Api.AdminStateNames.Drained:
+                return ("draining", "admin drain: drained (nothing in flight)");
+            case Api.AdminStateNames.Disabled:
+                return ("disabled", "disabled through the admin API");
+        }
+
         if (v.Draining)
         {
             return ("draining", "probe answered 503");
@@ -117,6 +127,7 @@ internal static class LiveStatus
             reason = Reason,
             goneAt = Gone ? GoneAt : null,
             weight = View.Stats.Weight,
+            admin = new { state = View.AdminState, weightOverride = View.Override?.Weight },
             inFlight = Gone ? 0 : View.Stats.InFlight,
             requests = View.Stats.Requests,
             failures = View.Stats.Failures,

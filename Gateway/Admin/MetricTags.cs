@@ -8,4 +8,7 @@ public static class MetricTags
     public const string StatusClass = "status_class";
     public const string Policy = "policy";
     public const string Reason = "reason";
+    public const string Action = "action";
+    public const string Limit = "limit";
+    public const string Kind = "kind";
 }

@@ -17,4 +17,7 @@ internal static class OpsEventKinds
     public const string WorkerExited = "worker-exited";
     public const string WorkerFailed = "worker-failed";
     public const string CrashLoop = "crash-loop";
+    public const string Canary = "canary";
+    public const string CanaryRollback = "canary-rollback";
+    public const string SplitChanged = "split";
 }

@@ -6,7 +6,8 @@ namespace Gateway.Admin;
 internal static class StatusReport
 {
     public static object Build(GatewayStateReader state, ConfigState config, GatewayMetrics metrics,
-        Fleet.FleetSupervisor? fleet = null, Fleet.FleetAutoscaler? autoscaler = null)
+        Fleet.FleetSupervisor? fleet = null, Fleet.FleetAutoscaler? autoscaler = null, IReadOnlyList<object>? splits = null,
+        RateLimits.ClientLimits? rateLimits = null)
     {
         var status = config.Status;
         var now = state.Registry.Model.Time.GetTimestamp();
@@ -29,6 +30,7 @@ internal static class StatusReport
                     latencyEstimateMs = Math.Round(v.Stats.LatencyEstimate(now) * 1000, 3),
                     reportedQueueDepth = Math.Round(v.Stats.ReportedQueueDepth(now), 2),
                     available = v.Available,
+                    admin = new { state = v.AdminState, weightOverride = v.Override?.Weight, since = v.Override?.Since },
                     health = new
                     {
                         active = v.Destination.Health.Active.ToString(),
@@ -44,6 +46,7 @@ internal static class StatusReport
         {
             config = Config(status),
             clusters,
+            splits = splits ?? [],
             fleet = fleet is null ? null : new
             {
                 cluster = fleet.Options.ClusterId,
@@ -52,6 +55,7 @@ internal static class StatusReport
                 lastDecision = autoscaler?.LastDecision?.ToString(),
                 workers = fleet.Workers,
             },
+            rateLimits = rateLimits?.Report(),
         };
     }
 

@@ -43,6 +43,7 @@ internal static class ClusterRules
         }
 
         Upstream.UpstreamClientChoice.Validate(cluster, path, report);
+        Tls.UpstreamTls.Validate(cluster, path, report);
 
         if (cluster.Destinations is null || cluster.Destinations.Count == 0)
         {

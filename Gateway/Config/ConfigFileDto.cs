@@ -33,4 +33,20 @@ internal sealed class LbProxySectionDto
     public Fleet.FleetOptions? Fleet { get; set; }
 
     public Dictionary<string, Discovery.DiscoveryOptions>? Discovery { get; set; }
+
+    public AccessLog.AccessLogOptions? AccessLog { get; set; }
+
+    public Admin.Guard.AdminGuardOptions? Admin { get; set; }
+
+    public Dictionary<string, Split.SplitOptions?>? Splits { get; set; }
+
+    public List<Tls.ListenerOptions>? Listeners { get; set; }
+
+    public Dictionary<string, RateLimits.RateLimitRule>? RateLimits { get; set; }
+
+    public Tracing.TracingOptions? Tracing { get; set; }
+
+    public Hardening.ServerLimitsOptions? ServerLimits { get; set; }
+
+    public List<string>? TrustedProxies { get; set; }
 }

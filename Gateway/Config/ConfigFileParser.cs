@@ -89,7 +89,19 @@ public static class ConfigFileParser
         var options = ResilienceSection.Bind(dto.LbProxy, clusterIds, s_json, Report) with
         {
             Discovery = DiscoveryRules.Bind(dto.LbProxy?.Discovery, clusterIds, fleet?.ClusterId, "LbProxy:Discovery", Report),
+            AccessLog = AccessLog.AccessLogRules.Bind(dto.LbProxy?.AccessLog, routes, file, "LbProxy:AccessLog", Report),
+            Admin = dto.LbProxy?.Admin,
+            Splits = Split.SplitRules.Bind(dto.LbProxy?.Splits, routes.Select(r => r.RouteId).ToHashSet(StringComparer.OrdinalIgnoreCase),
+                clusterIds, "LbProxy:Splits", Report),
+            Listeners = Tls.ListenerRules.Bind(dto.LbProxy?.Listeners, BaseFolder(file), "LbProxy:Listeners", Report),
+            RateLimits = RateLimits.RateLimitRules.Bind(dto.LbProxy?.RateLimits, routes.Select(r => r.RouteId).ToHashSet(StringComparer.OrdinalIgnoreCase),
+                "LbProxy:RateLimits", Report),
+            Tracing = Tracing.TracingRules.Validate(dto.LbProxy?.Tracing, "LbProxy:Tracing", Report),
+            ServerLimits = dto.LbProxy?.ServerLimits ?? new(),
+            TrustedProxies = Hardening.TrustedProxiesRules.Bind(dto.LbProxy?.TrustedProxies, "LbProxy:TrustedProxies", Report),
         };
+        clusters = clusters.ConvertAll(c => Tls.UpstreamTls.ResolvePaths(c, BaseFolder(file)));
+        Hardening.ServerLimitsRules.Validate(dto.LbProxy?.ServerLimits, "LbProxy:ServerLimits", Report);
         clusters = clusters.ConvertAll(c => ClusterDefaults.Apply(c, options.For(c.ClusterId)));
         foreach (var cluster in clusters)
         {
@@ -107,10 +119,14 @@ public static class ConfigFileParser
 
         AdaptiveRules.Validate(dto.LbProxy?.Adaptive, "LbProxy:Adaptive", Report);
         FleetRules.Validate(fleet, "LbProxy:Fleet", Report);
+        Admin.Guard.AdminGuardRules.Validate(dto.LbProxy?.Admin, "LbProxy:Admin", Report);
         return errors.Count > 0
             ? (null, errors)
             : (new GatewayConfig(routes, clusters, options, file), errors);
     }
+
+    /// <summary>Relative file paths in a config file (certificates) start at the file's folder.</summary>
+    private static string BaseFolder(string file) => Path.GetDirectoryName(Path.GetFullPath(file)) ?? Directory.GetCurrentDirectory();
 
     public static async Task<(GatewayConfig? Config, IReadOnlyList<ConfigError> Errors)> LoadAsync(
         string path, IConfigValidator? yarpValidator)

@@ -83,6 +83,12 @@ internal sealed partial class ConfigFileWatcher(string path, ConfigState state, 
             LogDiscoveryRestartNeeded(logger, path);
         }
 
+        if (state.Current is { } runningEdge && (!Tls.ListenerRules.Same(runningEdge.Options.Listeners, config.Options.Listeners)
+            || runningEdge.Options.Tracing != config.Options.Tracing))
+        {
+            LogEdgeRestartNeeded(logger, path);
+        }
+
         state.Apply(config);
         LogApplied(logger, path, state.Status.Generation, config.Routes.Count, config.Clusters.Count);
     }
@@ -107,4 +113,8 @@ internal sealed partial class ConfigFileWatcher(string path, ConfigState state, 
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "{Path}: LbProxy.Discovery changed; it takes effect at the next restart.")]
     private static partial void LogDiscoveryRestartNeeded(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 118, Level = LogLevel.Warning,
+        Message = "{Path}: LbProxy.Listeners or LbProxy.Tracing changed; they take effect at the next restart (certificate files reload by themselves).")]
+    private static partial void LogEdgeRestartNeeded(ILogger logger, string path);
 }

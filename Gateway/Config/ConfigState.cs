@@ -16,11 +16,16 @@ public sealed class ConfigState(InMemoryConfigProvider provider, TimeProvider ti
 
     public GatewayConfig? Current => _status.Config;
 
+    /// <summary>Raised after every <see cref="Apply"/> (start-up and reloads; not for a fleet's destinations).</summary>
+    public event Action? Applied;
+
     public void Apply(GatewayConfig config)
     {
         lock (_lock)
         {
             Publish(config);
+            // Before the new generation shows: whoever sees it (GET /status) also sees what the handlers reset.
+            Applied?.Invoke();
             var previous = _status;
             _status = previous with
             {

@@ -66,5 +66,23 @@ internal static class FleetRules
         Check(a.ScaleUpPercent >= 0 && a.ScaleUpPods >= 0 && a.ScaleUpPeriodSeconds > 0, "Autoscale", "scale-up limits >= 0 with a period above 0", "invalid");
         Check(a.ScaleDownPercent is >= 0 and <= 100 && a.ScaleDownPeriodSeconds > 0, "Autoscale", "a scale-down percent 0..100 with a period above 0", "invalid");
         Check(a.ScaleUpStabilizationSeconds >= 0 && a.ScaleDownStabilizationSeconds >= 0, "Autoscale", "stabilization windows >= 0 seconds", "negative");
+        if (a.PreScale is { } p)
+        {
+            Check(p.LeadSeconds is >= 0 and <= 86400, "Autoscale:PreScale:LeadSeconds", "seconds from 0 to 86400", p.LeadSeconds);
+            Check(p.Profile.Count > 0 || p.LearnDays > 0, "Autoscale:PreScale", "a Profile or LearnDays above 0", "neither");
+            for (var i = 0; i < p.Profile.Count; i++)
+            {
+                var point = p.Profile[i];
+                Check(PreScaler.ParseTime(point?.At) is not null, $"Autoscale:PreScale:Profile:{i}:At", "a time of day \"HH:mm\"", point?.At);
+                Check(point is not null && point.MinReplicas >= 1 && point.MinReplicas <= a.EffectiveMax, $"Autoscale:PreScale:Profile:{i}:MinReplicas",
+                    $"an integer from 1 to MaxReplicas ({a.EffectiveMax})", point?.MinReplicas);
+            }
+
+            Check(p.LearnDays is >= 0 and <= 60, "Autoscale:PreScale:LearnDays", "days from 0 (off) to 60", p.LearnDays);
+            Check(p.LearnDays == 0 || p.ReplicaRps > 0, "Autoscale:PreScale:ReplicaRps", "the requests/s one worker serves (above 0) when LearnDays is set", p.ReplicaRps);
+            Check(p.SlotMinutes is >= 1 and <= 1440 && 1440 % p.SlotMinutes == 0, "Autoscale:PreScale:SlotMinutes", "minutes that divide a day (5, 15, 60, ...)", p.SlotMinutes);
+            Check(p.TimeZone is null || TimeZoneInfo.TryFindSystemTimeZoneById(p.TimeZone, out _), "Autoscale:PreScale:TimeZone",
+                "a time zone id such as \"Europe/Berlin\" (or none for UTC)", p.TimeZone);
+        }
     }
 }

@@ -44,6 +44,8 @@ public sealed class JsonPositionIndex
                 case JsonTokenType.StartObject:
                 case JsonTokenType.StartArray:
                     EnterValue(path, arrays);
+                    // An array element has no property name: its own position is kept here (a property's is kept above).
+                    _positions.TryAdd(string.Join(':', path), Position(lineStarts, (int)reader.TokenStartIndex, json));
                     arrays.Push(reader.TokenType == JsonTokenType.StartArray ? 0 : -1);
                     break;
                 case JsonTokenType.EndObject:
@@ -53,6 +55,7 @@ public sealed class JsonPositionIndex
                     break;
                 default:
                     EnterValue(path, arrays);
+                    _positions.TryAdd(string.Join(':', path), Position(lineStarts, (int)reader.TokenStartIndex, json));
                     LeaveValue(path, arrays);
                     break;
             }

@@ -6,7 +6,9 @@ namespace Gateway.Fleet;
 /// <summary>
 /// Every sync period: scrapes each ready worker (/metrics for queue depth and the latency histogram, the
 /// process's CPU time), turns them into the three HPA metrics, asks <see cref="HpaController"/> for the replica
-/// count, tells the supervisor, and logs the decision with its inputs.
+/// count, tells the supervisor, and logs the decision with its inputs. With <c>Autoscale.PreScale</c> the
+/// decision is held to the pre-scaling minimum for now (<see cref="PreScaler"/>), which learns from the requests the
+/// workers' latency histograms counted in each period.
 /// </summary>
 internal sealed partial class FleetAutoscaler(FleetSupervisor supervisor, TimeProvider time, ILogger<FleetAutoscaler> logger) : BackgroundService
 {
@@ -24,6 +26,12 @@ internal sealed partial class FleetAutoscaler(FleetSupervisor supervisor, TimePr
         }
 
         var controller = options.CreateController(time);
+        var preScaler = options.PreScale is { } preScale ? new PreScaler(preScale, time) : null;
+        if (preScaler?.HistoryLoadError is { } error)
+        {
+            LogHistoryUnreadable(logger, error);
+        }
+
         try
         {
             await supervisor.InitialReady.WaitAsync(stoppingToken);
@@ -36,9 +44,10 @@ internal sealed partial class FleetAutoscaler(FleetSupervisor supervisor, TimePr
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.SyncPeriodSeconds), time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            var metrics = await SampleAsync(options, stoppingToken);
+            var (metrics, requests) = await SampleAsync(options, stoppingToken);
+            preScaler?.RecordRequests(requests, TimeSpan.FromSeconds(options.SyncPeriodSeconds));
             var current = supervisor.Target;
-            var decision = controller.Decide(current, metrics);
+            var decision = controller.Decide(current, metrics, preScaler?.Floor());
             LastDecision = decision;
             if (decision.Desired != current)
             {
@@ -52,7 +61,8 @@ internal sealed partial class FleetAutoscaler(FleetSupervisor supervisor, TimePr
         }
     }
 
-    private async Task<List<HpaMetric>> SampleAsync(AutoscaleOptions options, CancellationToken ct)
+    /// <summary>The HPA metrics, and the requests the ready workers answered since the last sample (the +Inf bucket deltas).</summary>
+    private async Task<(List<HpaMetric> Metrics, double Requests)> SampleAsync(AutoscaleOptions options, CancellationToken ct)
     {
         var workers = supervisor.ReadyProcesses();
         var queue = new List<double>();
@@ -103,7 +113,7 @@ internal sealed partial class FleetAutoscaler(FleetSupervisor supervisor, TimePr
             metrics.Add(new HpaMetric("p95_seconds", p95, options.TargetP95Seconds));
         }
 
-        return metrics;
+        return (metrics, deltas.Sum(d => d.Count == 0 ? 0 : d[^1].Count));
     }
 
     public override void Dispose()
@@ -114,6 +124,9 @@ internal sealed partial class FleetAutoscaler(FleetSupervisor supervisor, TimePr
 
     [LoggerMessage(EventId = 330, Level = LogLevel.Information, Message = "Autoscaler: scale {Direction}: {Decision}")]
     private static partial void LogScale(ILogger logger, string direction, string decision);
+
+    [LoggerMessage(EventId = 332, Level = LogLevel.Warning, Message = "Autoscaler: the pre-scale history could not be read ({Error}); learning starts afresh.")]
+    private static partial void LogHistoryUnreadable(ILogger logger, string error);
 
     [LoggerMessage(EventId = 331, Level = LogLevel.Debug, Message = "Autoscaler: hold: {Decision}")]
     private static partial void LogHold(ILogger logger, string decision);

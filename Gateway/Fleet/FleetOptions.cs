@@ -88,6 +88,9 @@ public sealed record AutoscaleOptions
 
     public double ScaleDownPeriodSeconds { get; init; } = 60;
 
+    /// <summary>Optional predictive pre-scaling: a time-of-day minimum raised ahead of known peaks.</summary>
+    public PreScaleOptions? PreScale { get; init; }
+
     public int EffectiveMax => MaxReplicas > 0 ? MaxReplicas : Math.Max(4, 2 * Environment.ProcessorCount);
 
     public HpaController CreateController(TimeProvider time) => new(MinReplicas, EffectiveMax, time, Tolerance,

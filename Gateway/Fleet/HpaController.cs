@@ -34,8 +34,12 @@ public sealed class HpaController(int minReplicas, int maxReplicas, TimeProvider
         return Math.Abs(ratio - 1) <= tolerance ? currentReplicas : (int)Math.Ceiling(currentReplicas * ratio);
     }
 
-    /// <summary>Decides the replica count for now; call once per sync period. Records the decision for the windows.</summary>
-    public HpaDecision Decide(int currentReplicas, IReadOnlyList<HpaMetric> metrics)
+    /// <summary>
+    /// Decides the replica count for now; call once per sync period. Records the decision for the windows. A
+    /// <paramref name="floor"/> (pre-scaling) raises the minimum for this decision, as raising an HPA's minReplicas
+    /// does: the count goes to it at once, past the scale-up rate limits, and never above the maximum.
+    /// </summary>
+    public HpaDecision Decide(int currentReplicas, IReadOnlyList<HpaMetric> metrics, PreScaleFloor? floor = null)
     {
         var now = time.GetUtcNow();
         if (_recommendations.Count == 0)
@@ -53,14 +57,14 @@ public sealed class HpaController(int minReplicas, int maxReplicas, TimeProvider
         _recommendations.Add((now, recommendation));
         _recommendations.RemoveAll(r => now - r.At > TimeSpan.FromSeconds(Math.Max(ScaleUp.StabilizationWindowSeconds, ScaleDown.StabilizationWindowSeconds)));
         var limited = Limit(currentReplicas, stabilized, now);
-        var desired = Math.Clamp(limited, MinReplicas, MaxReplicas);
+        var desired = Math.Clamp(limited, Math.Min(Math.Max(MinReplicas, floor?.Replicas ?? 0), MaxReplicas), MaxReplicas);
         if (desired != currentReplicas)
         {
             _events.Add((now, desired - currentReplicas));
         }
 
         _events.RemoveAll(e => now - e.At > TimeSpan.FromSeconds(LongestPeriod()));
-        return new HpaDecision(currentReplicas, recommendation, stabilized, desired, reason, metrics);
+        return new HpaDecision(currentReplicas, recommendation, stabilized, desired, reason, metrics) { PreScale = floor };
     }
 
     private int Stabilize(int current, int recommendation, DateTimeOffset now)
@@ -131,7 +135,11 @@ public sealed class HpaController(int minReplicas, int maxReplicas, TimeProvider
 /// <summary>One autoscaler decision with everything that went into it, for the log and the metrics.</summary>
 public sealed record HpaDecision(int Current, int Recommendation, int Stabilized, int Desired, string Driver, IReadOnlyList<HpaMetric> Metrics)
 {
+    /// <summary>The pre-scaling minimum this decision was held to, if any.</summary>
+    public PreScaleFloor? PreScale { get; init; }
+
     public override string ToString() =>
         $"current {Current} -> desired {Desired} (recommended {Recommendation} by {Driver}, stabilized {Stabilized}; " +
-        string.Join(", ", Metrics.Select(m => $"{m.Name} {m.Current:0.###}/{m.Target:0.###}")) + ")";
+        string.Join(", ", Metrics.Select(m => $"{m.Name} {m.Current:0.###}/{m.Target:0.###}")) + ")" +
+        (PreScale is null ? "" : $"; {PreScale}");
 }

@@ -115,6 +115,9 @@ internal sealed partial class WorkerProcess : IFleetWorker
 
     private async Task PumpAsync(StreamReader reader, LogLevel level)
     {
+        // The pipe is closed here, at its end: Process.Dispose leaves a stream read through StandardOutput/StandardError
+        // open (it is the caller's), and the soak found two descriptors kept for every worker that ever died.
+        using var _ = reader;
         while (await reader.ReadLineAsync() is { } line)
         {
             if (line.Length > 0)

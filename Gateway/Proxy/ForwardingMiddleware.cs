@@ -26,7 +26,7 @@ namespace Gateway.Proxy;
 /// </summary>
 internal sealed partial class ForwardingMiddleware(RequestDelegate next, DestinationStatsRegistry registry, CircuitBreakers breakers,
     ResilienceSettings settings, PolicyLookup policies, RetryBudgets budgets, GatewayMetrics metrics, TimeProvider time,
-    ILogger<ForwardingMiddleware> logger)
+    ILogger<ForwardingMiddleware> logger, Tracing.GatewayTracing tracing)
 {
     public const string RetryNonIdempotentMetadataKey = "RetryNonIdempotent";
 
@@ -51,6 +51,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         }
 
         var options = settings.For(cluster);
+        using var requestSpan = tracing.StartRequest(context, proxy.Route.Config.RouteId, clusterId); // null when tracing is off
         var routeAllows = proxy.Route.Config.Metadata?.TryGetValue(RetryNonIdempotentMetadataKey, out var allow) == true
             && bool.TryParse(allow, out var allowed) && allowed;
         var attempt = new AttemptState(options.Retry, cluster, routeAllows || AttemptState.IsIdempotent(context.Request.Method),
@@ -70,6 +71,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         }
 
         var destination = proxy.AvailableDestinations[0];
+        var accessLog = context.Features.Get<AccessLog.AccessLogRecord>(); // set only for requests an access log records
         ForwardOutcome outcome;
         var holdsBudget = false;
         while (true)
@@ -79,6 +81,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             attempt.AddTried(destination);
             deadline.StartTry(TimeSpan.FromSeconds(options.Retry.TryTimeoutSeconds));
             var (stats, breaker, start) = BeginTry(cluster, destination);
+            var trySpan = tracing.StartTry(context, cluster, destination, attempt.TriedCount);
             var ran = true;
             try
             {
@@ -94,6 +97,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             }
             catch
             {
+                trySpan?.Dispose();
                 stats.Abandon();
                 attempt.Body?.Finish();
                 context.Features.Set(lifetime);
@@ -101,6 +105,11 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             }
 
             outcome = EndTry(context, cluster, destination, attempt, options, stats, start, ran, outcome);
+            if (ran)
+            {
+                accessLog?.AddTry(stats.Address, outcome.StatusCode, time.GetElapsedTime(start).TotalSeconds);
+            }
+            Tracing.GatewayTracing.EndTry(trySpan, outcome);
             if (holdsBudget)
             {
                 budgets.Release(cluster);
@@ -153,6 +162,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         attempt.Body?.Finish();
         context.Features.Set(lifetime); // the answer below belongs to the client's own lifetime, not a spent deadline
         await FinishAsync(context, clusterId, outcome, deadline.Fired);
+        Tracing.GatewayTracing.EndRequest(requestSpan, context.Response.StatusCode, attempt.TriedCount);
     }
 
     /// <summary>The try as Polly runs it: the rest of YARP's pipeline, then what came of it.</summary>
@@ -357,7 +367,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             "every destination tried refused the connection or has its circuit open; retry shortly.", clusterId),
         ForwardOutcomeKind.TransportError => Problems.WriteAsync(context, StatusCodes.Status502BadGateway, "Destination connection failed",
             "the connection to the destination failed before a response and the request could not be retried elsewhere.", clusterId),
-        ForwardOutcomeKind.ClientError => Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Request could not be forwarded",
+        ForwardOutcomeKind.ClientError => Problems.WriteAsync(context, Hardening.ClientErrorStatus.From(context.GetForwarderErrorFeature()?.Exception), "Request could not be forwarded",
             $"the request could not be sent on as it came ({context.GetForwarderErrorFeature()?.Exception?.GetBaseException().Message ?? "its body was incomplete"}); fix the request and send it again.",
             clusterId, retryAfterSeconds: null),
         ForwardOutcomeKind.Timeout => Problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Destination timed out",

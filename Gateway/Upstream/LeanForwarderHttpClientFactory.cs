@@ -7,19 +7,33 @@ namespace Gateway.Upstream;
 /// YARP's client factory with one change: for clusters on the lean client the SocketsHttpHandler YARP configured
 /// (TLS, timeouts, its cluster settings) becomes the fallback behind a <see cref="LeanHttpHandler"/>.
 /// </summary>
-internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, ILogger<ForwarderHttpClientFactory> logger)
+internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, ILogger<ForwarderHttpClientFactory> logger,
+    Tracing.GatewayTracing tracing)
     : ForwarderHttpClientFactory(logger)
 {
     /// <summary>YARP reuses the old client when the HttpClient config is unchanged; the choice of client must match too.</summary>
     protected override bool CanReuseOldClient(ForwarderHttpClientContext context) =>
         base.CanReuseOldClient(context)
-        && UpstreamClientChoice.For(context.OldMetadata, context.OldConfig) == UpstreamClientChoice.For(context.NewMetadata, context.NewConfig);
+        && UpstreamClientChoice.For(context.OldMetadata, context.OldConfig) == UpstreamClientChoice.For(context.NewMetadata, context.NewConfig)
+        && Tls.UpstreamTls.Same(context.OldMetadata, context.NewMetadata);
+
+    protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
+    {
+        base.ConfigureHandler(context, handler);
+        Tls.UpstreamTls.Configure(context.NewMetadata, handler); // CA bundle and client certificate for https:// destinations
+        if (tracing.Enabled)
+        {
+            // The try span's context is set by Tracing.TraceContextTransformProvider; SocketsHttpHandler's own propagation
+            // would start an HttpRequestOut activity under it and send that (unexported) span's id instead.
+            handler.ActivityHeadersPropagator = null;
+        }
+    }
 
     protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler)
     {
         var inner = base.WrapHandler(context, handler);
         return UpstreamClientChoice.For(context.NewMetadata, context.NewConfig) == UpstreamClientKind.Lean
-            ? new LeanHttpHandler(pools) { InnerHandler = inner }
+            ? new LeanHttpHandler(pools) { InnerHandler = inner, TraceContextInHeaders = tracing.Enabled }
             : inner;
     }
 }

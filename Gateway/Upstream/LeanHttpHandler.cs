@@ -16,6 +16,9 @@ internal sealed class LeanHttpHandler(LeanConnectionPools pools) : DelegatingHan
     /// <summary>SocketsHttpHandler's MaxResponseHeadersLength default (64 KB).</summary>
     public const int MaxResponseHeadBytes = 64 * 1024;
 
+    /// <summary>The gateway's tracing is on: a traced request's traceparent is already in its headers (Tracing.TraceContextTransformProvider).</summary>
+    public bool TraceContextInHeaders { get; init; }
+
     /// <summary>SocketsHttpHandler retries a bodiless request this many times when a connection closes before answering.</summary>
     private const int MaxConnectionFailureRetries = 3;
 
@@ -39,7 +42,9 @@ internal sealed class LeanHttpHandler(LeanConnectionPools pools) : DelegatingHan
             || (request.Version.Major != 1 && request.VersionPolicy != HttpVersionPolicy.RequestVersionOrLower)
             || request.Version == System.Net.HttpVersion.Version10
             || request.Method == HttpMethod.Connect
-            || Activity.Current is not null // traced: SocketsHttpHandler propagates the context (traceparent) as YARP configured it
+            // Traced by someone else: SocketsHttpHandler propagates the context (traceparent) as YARP configured it. The gateway's
+            // own tracing (Gateway/Tracing) writes traceparent into the request's headers, which this client sends as they are.
+            || (Activity.Current is not null && !TraceContextInHeaders)
             || request.Headers.Protocol is not null
             || request.Headers.NonValidated.Contains("Upgrade")
             || request.Headers.NonValidated.Contains("Expect"))

@@ -29,6 +29,10 @@ public static class Program
                 return await ProxyCost.ProxyCostBenchmark.RunAsync(rest);
             case "proxy-alloc":
                 return await ProxyCost.ProxyAllocations.RunAsync(rest);
+            case "capacity":
+                return await Capacity.CapacityCommand.RunAsync(rest);
+            case "soak":
+                return await Soak.SoakBenchmark.RunAsync(rest);
             case "sim":
                 return Sim.SimCommand.Run(rest);
             default:
@@ -40,6 +44,8 @@ public static class Program
                 Console.WriteLine("  " + ProxyCost.PlainYarp.Usage);
                 Console.WriteLine("  " + ProxyCost.ProxyAllocations.Usage);
                 Console.WriteLine("  " + PolicyLoad.PolicyLoadBenchmark.Usage);
+                Console.WriteLine("  " + Capacity.CapacityCommand.Usage);
+                Console.WriteLine("  " + Soak.SoakOptions.Usage);
                 return verb == "help" ? 0 : 2;
         }
     }

@@ -11,7 +11,8 @@ namespace Gateway.Config.Nginx;
 /// goes through admission, load balancing, breakers and retries like any other. Does nothing when the running
 /// config did not come from nginx.conf.
 /// </summary>
-internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState config, EndpointDataSource endpoints, TimeProvider time)
+internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState config, EndpointDataSource endpoints, TimeProvider time,
+    AccessLog.AccessLogWriter accessLogs)
 {
     private volatile RouteIndex? _index;
 
@@ -36,7 +37,7 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
                 state.BodyBytesSent = counting.Written;
                 foreach (var log in state.Location?.AccessLogs ?? [])
                 {
-                    log.Write(state);
+                    log.Write(state, accessLogs);
                 }
 
                 return Task.CompletedTask;

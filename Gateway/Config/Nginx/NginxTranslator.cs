@@ -49,8 +49,8 @@ public static class NginxTranslator
             }
 
             var setVariables = CollectSetVariables(http);
-            // Without an access_log directive nothing is logged (nginx would write logs/access.log; see the README).
-            var httpScope = new NginxScope { Prefix = prefix }.With(http.Block!);
+            // Without an access_log directive nginx writes logs/access.log (combined) under the prefix: so does this.
+            var httpScope = new NginxScope { Prefix = prefix, AccessLogs = [NginxAccessLog.Default(prefix, http)] }.With(http.Block!);
             var context = new Context(upstreams, builder, routes, setVariables, resolves);
             foreach (var s in http.Children("server"))
             {

@@ -68,7 +68,8 @@ internal static class ProxyConfigs
     /// The gateway with one policy and everything on (metrics, breakers, retries), no active probes; ConsistentHash
     /// keys on <paramref name="hashKey"/>.
     /// </summary>
-    public static string Gateway(string policy, IReadOnlyList<int> backends, string hashKey = "path", string? upstreamClient = null)
+    public static string Gateway(string policy, IReadOnlyList<int> backends, string hashKey = "path", string? upstreamClient = null,
+        JsonObject? lbProxy = null)
     {
         var destinations = new JsonObject();
         for (var i = 0; i < backends.Count; i++)
@@ -93,13 +94,19 @@ internal static class ProxyConfigs
             cluster["Metadata"] = metadata;
         }
 
-        return new JsonObject
+        var root = new JsonObject
         {
             ["ReverseProxy"] = new JsonObject
             {
                 ["Routes"] = new JsonObject { ["all"] = new JsonObject { ["ClusterId"] = "c", ["Match"] = new JsonObject { ["Path"] = "/{**all}" } } },
                 ["Clusters"] = new JsonObject { ["c"] = cluster },
             },
-        }.ToJsonString();
+        };
+        if (lbProxy is not null)
+        {
+            root["LbProxy"] = lbProxy; // proxy-cost --edge: one edge feature on (EdgeTargets)
+        }
+
+        return root.ToJsonString();
     }
 }

@@ -16,7 +16,7 @@ namespace Benchmarks.ProxyCost;
 /// </summary>
 internal static class ProxyCostBenchmark
 {
-    public const string Usage = "proxy-cost [--seconds 8] [--rounds 3] [--connections 64] [--latency-seconds 5] [--policies Weighted|all] [--targets nginx,YARP,lean,...] [--out benchmarks/results]  proxy cost vs direct, nginx, HAProxy, stock YARP (needs nginx, haproxy, wrk)";
+    public const string Usage = "proxy-cost [--seconds 8] [--rounds 3] [--connections 64] [--latency-seconds 5] [--policies Weighted|all] [--targets nginx,YARP,lean,...] [--edge] [--baseline-gateway DLL] [--out benchmarks/results]  proxy cost vs direct, nginx, HAProxy, stock YARP (needs nginx, haproxy, wrk)";
 
     private static readonly string[] s_allPolicies = ["RoundRobin", "Weighted", "LeastConnections", "ConsistentHash", "Adaptive", "PowerOfTwoChoices"];
 
@@ -81,6 +81,8 @@ internal static class ProxyCostBenchmark
                         "--admin-urls", $"http://127.0.0.1:{LocalProcesses.FreePort()}")));
             }
         }
+
+        await using var edge = await EdgeTargets.AddAsync(targets, args, dir, backendPorts, gatewayDll, policies); // --edge, --baseline-gateway
 
         // --targets: only targets whose name contains one of these (direct and haproxy stay: the ratios need them).
         if (args.SkipWhile(a => a != "--targets").Skip(1).FirstOrDefault() is { } only)

@@ -1,0 +1,52 @@
+namespace Gateway.Tls;
+
+/// <summary>
+/// The certificates of one listener at one moment, and the SNI choice among them: an exact name first, then the
+/// wildcard one label up (<c>*.example.com</c> for <c>a.example.com</c>), else the first certificate (nginx's default
+/// server; a client that sends no SNI gets it too). Immutable: a reload publishes a new set.
+/// </summary>
+internal sealed class CertificateSet
+{
+    private readonly Dictionary<string, LoadedCertificate> _exact = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, LoadedCertificate> _wildcard = new(StringComparer.OrdinalIgnoreCase);
+
+    public CertificateSet(IReadOnlyList<LoadedCertificate> certificates)
+    {
+        Certificates = certificates;
+        Default = certificates[0];
+        foreach (var certificate in certificates)
+        {
+            foreach (var host in certificate.Hosts)
+            {
+                if (host.StartsWith("*.", StringComparison.Ordinal))
+                {
+                    _wildcard.TryAdd(host[2..], certificate);
+                }
+                else
+                {
+                    _exact.TryAdd(host, certificate);
+                }
+            }
+        }
+    }
+
+    public IReadOnlyList<LoadedCertificate> Certificates { get; }
+
+    public LoadedCertificate Default { get; }
+
+    public LoadedCertificate Select(string? serverName)
+    {
+        if (string.IsNullOrEmpty(serverName))
+        {
+            return Default;
+        }
+
+        if (_exact.TryGetValue(serverName, out var exact))
+        {
+            return exact;
+        }
+
+        var dot = serverName.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && _wildcard.TryGetValue(serverName[(dot + 1)..], out var wildcard) ? wildcard : Default;
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using Benchmarks.Local;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Benchmarks.ProxyCost;
+
+/// <summary>
+/// proxy-cost's optional targets for the edge features (Gateway/Edge/README.md), each the default gateway variant
+/// (lean+inline) with one feature on: <c>--edge</c> adds "+ratelimit" (a per-client rule no request reaches, so only
+/// its check is measured) and "+tracing" (every request traced, exported to an OTLP sink in this process, as a collector
+/// on the same host would take it); <c>--baseline-gateway PATH/Gateway.dll</c> adds "baseline", another build of the
+/// gateway (e.g. before the edge features) with the same config, to show what the features cost when off.
+/// </summary>
+internal sealed class EdgeTargets : IAsyncDisposable
+{
+    private WebApplication? _sink;
+
+    public static async Task<EdgeTargets> AddAsync(List<ProxyTarget> targets, string[] args, string dir, IReadOnlyList<int> backendPorts,
+        string gatewayDll, IEnumerable<string> policies)
+    {
+        var edge = new EdgeTargets();
+        var baseline = args.SkipWhile(a => a != "--baseline-gateway").Skip(1).FirstOrDefault();
+        if (!args.Contains("--edge") && baseline is null)
+        {
+            return edge;
+        }
+
+        var environment = new Dictionary<string, string> { ["LBPROXY_INLINE_SCHEDULING"] = "1" };
+        var sinkUrl = args.Contains("--edge") ? await edge.StartSinkAsync() : null;
+        foreach (var policy in policies)
+        {
+            var variants = new List<(string Label, string Dll, JsonObject? LbProxy)>();
+            if (baseline is not null)
+            {
+                variants.Add(("baseline", Path.GetFullPath(baseline), null));
+            }
+
+            if (sinkUrl is not null)
+            {
+                variants.Add(("lean+inline +ratelimit", gatewayDll, new JsonObject
+                {
+                    ["RateLimits"] = new JsonObject
+                    {
+                        ["per-client"] = new JsonObject { ["Key"] = "ip", ["RequestsPerSecond"] = 1_000_000, ["ConcurrentRequests"] = 100_000 },
+                    },
+                }));
+                variants.Add(("lean+inline +tracing", gatewayDll, new JsonObject
+                {
+                    ["Tracing"] = new JsonObject { ["OtlpEndpoint"] = sinkUrl, ["ExportDelayMilliseconds"] = 1000 },
+                }));
+            }
+
+            foreach (var (label, dll, lbProxy) in variants)
+            {
+                var port = LocalProcesses.FreePort();
+                var config = Path.Combine(dir, $"gateway-{policy}-{label.Replace(' ', '-').Replace('+', '_')}.json");
+                await File.WriteAllTextAsync(config, ProxyConfigs.Gateway(policy, backendPorts, lbProxy: lbProxy));
+                targets.Add(new($"gateway {policy} {label}", $"http://127.0.0.1:{port}/",
+                    () => ProxyProcess.Start(environment, "dotnet", dll, "--config", config, "--urls", $"http://127.0.0.1:{port}",
+                        "--admin-urls", $"http://127.0.0.1:{LocalProcesses.FreePort()}")));
+            }
+        }
+
+        return edge;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_sink is not null)
+        {
+            await _sink.DisposeAsync();
+        }
+    }
+
+    /// <summary>An OTLP/HTTP endpoint that reads each export and throws it away.</summary>
+    private async Task<string> StartSinkAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _sink = builder.Build();
+        _sink.MapPost("/v1/traces", async (HttpContext context) =>
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null);
+            return Results.Bytes([], "application/x-protobuf");
+        });
+        await _sink.StartAsync();
+        return _sink.Urls.First();
+    }
+}
