@@ -13,6 +13,10 @@ internal static class Banner
         text.AppendLine();
         text.AppendLine("LbProxy is up");
         text.AppendLine($"  proxy   {string.Join(", ", host.ProxyUrls)}");
+        if (host.H2cUrls.Count > 0)
+        {
+            text.AppendLine($"  h2c     {string.Join(", ", host.H2cUrls)}  (cleartext HTTP/2: gRPC clients)");
+        }
         text.AppendLine($"  admin   {admin}/ (status page)  {admin}/status  {admin}/metrics");
         text.AppendLine($"  config  {configPath ?? "(embedded default: every path -> local fleet, Adaptive policy)"}");
         if (host.Fleet is { } fleet)

@@ -72,6 +72,7 @@ public sealed record CommandLine
             Workers = Workers ?? defaults.Workers,
             Model = Model,
             ModelRepository = ModelRepository,
+            GrpcClusterId = H2cUrls.Count > 0 ? "fleet-grpc" : null, // gRPC clients on --h2c-urls reach the workers' gRPC ports
             Autoscale = defaults.Autoscale with
             {
                 Enabled = !NoAutoscale,

@@ -47,6 +47,9 @@ public sealed class WorkerState
         }
     }
 
+    /// <summary>The batcher of every loaded model (a snapshot).</summary>
+    public IReadOnlyList<Batcher> Batchers => _batchers;
+
     /// <summary>Models loaded now (ml_models_loaded).</summary>
     public int LoadedModelCount => _batchers.Length;
 

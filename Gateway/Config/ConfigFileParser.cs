@@ -52,6 +52,11 @@ public static class ConfigFileParser
             clusters.Add(FleetRules.DefaultCluster(fleet.ClusterId));
         }
 
+        if (fleet?.GrpcClusterId is { } grpcCluster && !clusters.Any(c => string.Equals(c.ClusterId, grpcCluster, StringComparison.OrdinalIgnoreCase)))
+        {
+            clusters.Add(FleetRules.DefaultGrpcCluster(grpcCluster));
+        }
+
         var errors = new List<ConfigError>();
         void Report(string path, string problem, string fix)
         {
@@ -103,7 +108,8 @@ public static class ConfigFileParser
             var path = $"ReverseProxy:Clusters:{cluster.ClusterId}";
             var before = errors.Count;
             ClusterRules.Validate(cluster, path, Report,
-                fedByFleet: (fleet is not null && string.Equals(cluster.ClusterId, fleet.ClusterId, StringComparison.OrdinalIgnoreCase))
+                fedByFleet: (fleet is not null && (string.Equals(cluster.ClusterId, fleet.ClusterId, StringComparison.OrdinalIgnoreCase)
+                        || string.Equals(cluster.ClusterId, fleet.GrpcClusterId, StringComparison.OrdinalIgnoreCase)))
                     || (dto.LbProxy?.Discovery?.Keys.Contains(cluster.ClusterId, StringComparer.OrdinalIgnoreCase) ?? false));
             if (errors.Count == before && yarpValidator is not null)
             {

@@ -19,6 +19,20 @@ internal static class FleetRules
         Destinations = new Dictionary<string, DestinationConfig>(),
     };
 
+    /// <summary>
+    /// The fleet's gRPC cluster when the file does not define it: the workers' h2c ports, HTTP/2 exactly (on http:// the
+    /// default version policy would mean HTTP/1.1), least connections (a gRPC call's length varies; Adaptive's latency
+    /// samples would mix unary calls with whatever else goes there). Health follows the HTTP side: a worker leaves both
+    /// clusters together when the supervisor takes it out.
+    /// </summary>
+    public static ClusterConfig DefaultGrpcCluster(string id) => new()
+    {
+        ClusterId = id,
+        LoadBalancingPolicy = LoadBalancingPolicyNames.LeastConnections,
+        HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { Version = System.Net.HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact },
+        Destinations = new Dictionary<string, DestinationConfig>(),
+    };
+
     public static void Validate(FleetOptions? fleet, string path, Action<string, string, string> report)
     {
         if (fleet is null)
@@ -37,6 +51,8 @@ internal static class FleetRules
         var a = fleet.Autoscale;
         Check(fleet.Workers >= 1, "Workers", "an integer >= 1", fleet.Workers);
         Check(fleet.Model is null || File.Exists(fleet.Model), "Model", "the path of an existing .onnx file", fleet.Model);
+        Check(fleet.GrpcClusterId is null || !string.Equals(fleet.GrpcClusterId, fleet.ClusterId, StringComparison.OrdinalIgnoreCase),
+            "GrpcClusterId", "a cluster other than ClusterId (gRPC goes to the workers' own h2c ports)", fleet.GrpcClusterId);
         Check(fleet.ModelRepository is null || Directory.Exists(fleet.ModelRepository), "ModelRepository", "an existing directory laid out as NAME/VERSION/model.onnx", fleet.ModelRepository);
         Check(fleet.WorkerPath is null || File.Exists(fleet.WorkerPath), "WorkerPath", "the path of an existing ModelWorker.dll", fleet.WorkerPath);
         Check(fleet.StartTimeoutSeconds > 0, "StartTimeoutSeconds", "seconds above 0", fleet.StartTimeoutSeconds);

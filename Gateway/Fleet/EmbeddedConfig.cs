@@ -24,6 +24,20 @@ public static class EmbeddedConfig
         };
         var resilience = new ResilienceOptions { SlowStart = new SlowStartOptions { WindowSeconds = 10 } };
         var cluster = ClusterDefaults.Apply(FleetRules.DefaultCluster(fleet.ClusterId), resilience);
+        if (fleet.GrpcClusterId is { } grpcCluster)
+        {
+            // KServe v2 gRPC (--h2c-urls): the service's paths to the workers' gRPC ports, ahead of the catch-all.
+            var grpcRoute = new RouteConfig
+            {
+                RouteId = "fleet-grpc",
+                ClusterId = grpcCluster,
+                Order = -1,
+                Match = new RouteMatch { Path = "/inference.GRPCInferenceService/{**method}" },
+            };
+            return new GatewayConfig([grpcRoute, route], [cluster, ClusterDefaults.Apply(FleetRules.DefaultGrpcCluster(grpcCluster), resilience)],
+                new LbProxyOptions { Resilience = resilience, Fleet = fleet }, Source);
+        }
+
         return new GatewayConfig([route], [cluster], new LbProxyOptions { Resilience = resilience, Fleet = fleet }, Source);
     }
 }

@@ -23,6 +23,12 @@ public sealed record FleetOptions
     /// </summary>
     public string? ModelRepository { get; init; }
 
+    /// <summary>
+    /// When set, every worker also serves KServe v2 gRPC on a port of its own (<c>--grpc-urls</c>) and joins this cluster
+    /// with it (made with HTTP/2 to the workers unless the file defines it); route gRPC paths to it. Null = no gRPC.
+    /// </summary>
+    public string? GrpcClusterId { get; init; }
+
     /// <summary>ModelWorker.dll to run; null = find it in this checkout (building it when missing).</summary>
     public string? WorkerPath { get; init; }
 

@@ -158,7 +158,7 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
         IReadOnlyList<string> args = options.ModelRepository is { } repository
             ? [.. options.WorkerArgs, "--model-repository", Path.GetFullPath(repository)]
             : options.WorkerArgs;
-        return new ProcessWorkerLauncher(workerDll, model, args, time, logger);
+        return new ProcessWorkerLauncher(workerDll, model, args, time, logger, grpc: options.GrpcClusterId is not null);
     }
 
     private async Task ReconcileAsync(CancellationToken ct)
@@ -404,13 +404,21 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
     private void Publish()
     {
         Dictionary<string, DestinationConfig> destinations;
+        Dictionary<string, DestinationConfig> grpc;
         lock (_lock)
         {
-            destinations = _workers.Where(w => w.State == SlotState.Ready)
-                .ToDictionary(w => w.Worker.Id, w => new DestinationConfig { Address = w.Worker.Address });
+            var ready = _workers.Where(w => w.State == SlotState.Ready).ToList();
+            destinations = ready.ToDictionary(w => w.Worker.Id, w => new DestinationConfig { Address = w.Worker.Address });
+            // With GrpcClusterId the same workers by their gRPC ports, in and out of rotation with their HTTP side.
+            grpc = ready.Where(w => w.Worker.GrpcAddress is not null)
+                .ToDictionary(w => w.Worker.Id, w => new DestinationConfig { Address = w.Worker.GrpcAddress! });
         }
 
         config.SetDynamicDestinations(options.ClusterId, destinations);
+        if (options.GrpcClusterId is { } grpcCluster)
+        {
+            config.SetDynamicDestinations(grpcCluster, grpc);
+        }
     }
 
     private List<Slot> Snapshot()

@@ -12,6 +12,9 @@ internal interface IFleetWorker : IAsyncDisposable
     /// <summary>Base address, e.g. http://127.0.0.1:41234; /ready, /health and /metrics are below it.</summary>
     string Address { get; }
 
+    /// <summary>Its KServe v2 gRPC (h2c) address when the fleet serves gRPC (<see cref="FleetOptions.GrpcClusterId"/>), else null.</summary>
+    string? GrpcAddress => null;
+
     bool HasExited { get; }
 
     int? ExitCode { get; }

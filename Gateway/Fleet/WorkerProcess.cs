@@ -14,10 +14,11 @@ internal sealed partial class WorkerProcess : IFleetWorker
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
-    private WorkerProcess(string id, int port, Process process, TimeProvider time, ILogger logger)
+    private WorkerProcess(string id, int port, int grpcPort, Process process, TimeProvider time, ILogger logger)
     {
         Id = id;
         Port = port;
+        GrpcAddress = grpcPort > 0 ? $"http://127.0.0.1:{grpcPort}" : null;
         _process = process;
         _time = time;
         _logger = logger;
@@ -34,6 +35,8 @@ internal sealed partial class WorkerProcess : IFleetWorker
     public int Pid => _process.Id;
 
     public string Address => $"http://127.0.0.1:{Port}";
+
+    public string? GrpcAddress { get; }
 
     public Task Exited { get; }
 
@@ -63,13 +66,19 @@ internal sealed partial class WorkerProcess : IFleetWorker
     }
 
     public static async Task<WorkerProcess> StartAsync(ProcessSpawner spawner, string id, string workerDll, string model,
-        IReadOnlyList<string> extraArgs, TimeProvider time, ILogger logger)
+        IReadOnlyList<string> extraArgs, TimeProvider time, ILogger logger, bool grpc = false)
     {
         var port = FreePort();
+        var grpcPort = grpc ? FreePort() : 0;
         var args = new List<string> { workerDll, "--urls", $"http://127.0.0.1:{port}", "--model", model };
+        if (grpc)
+        {
+            args.AddRange(["--grpc-urls", $"http://127.0.0.1:{grpcPort}"]); // KServe v2 gRPC on a port of its own (h2c)
+        }
+
         args.AddRange(extraArgs);
         var process = await spawner.StartAsync("dotnet", args);
-        return new WorkerProcess(id, port, process, time, logger);
+        return new WorkerProcess(id, port, grpcPort, process, time, logger);
     }
 
     /// <summary>SIGTERM (the worker finishes what is queued), then SIGKILL if it is still there after <paramref name="grace"/>.</summary>

@@ -57,12 +57,21 @@ internal sealed class HealthEndpoints(WorkerState state, WorkerOptions options)
     private string? Stalled()
     {
         var limit = options.BatchRunLimit;
-        if (limit <= TimeSpan.Zero || state.Batcher is not { } batcher || batcher.RunningFor is not { } running || running <= limit)
+        if (limit <= TimeSpan.Zero)
         {
             return null;
         }
 
-        return string.Create(CultureInfo.InvariantCulture,
-            $"a model Run of {batcher.RunningBatchSize} rows has been running for {running.TotalSeconds:0.0} s, over --batch-run-limit-ms {limit.TotalMilliseconds:0}");
+        // Every loaded model's batch loop (with --model-repository, each model has its own): one hung Run is enough.
+        foreach (var batcher in state.Batchers)
+        {
+            if (batcher.RunningFor is { } running && running > limit)
+            {
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"a model Run of {batcher.RunningBatchSize} rows has been running for {running.TotalSeconds:0.0} s, over --batch-run-limit-ms {limit.TotalMilliseconds:0}");
+            }
+        }
+
+        return null;
     }
 }
