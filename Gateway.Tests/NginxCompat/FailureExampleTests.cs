@@ -33,4 +33,29 @@ public sealed class FailureExampleTests
 
         DifferentialRun.AssertSame(nginx, gateway);
     }
+
+    [Fact]
+    public async Task Failures_LastAnswerPassesThroughAndNoLiveUpstreams_SameAsNginx()
+    {
+        await using var run = await DifferentialRun.StartAsync("failures.conf", responseHeaders: ["X-Upstream-Addr", "X-Upstream-Status"]);
+
+        var (nginx, gateway) = await run.CompareAsync(async send =>
+        {
+            foreach (var location in new[] { "/all-503/", "/dead/", "/down/", "/dead-then-503/" })
+            {
+                for (var i = 0; i < 4; i++)
+                {
+                    await send(new ProbeRequest($"{location}{i}"));
+                }
+            }
+        }, reset: () =>
+        {
+            foreach (var b in run.Backends)
+            {
+                b.Status = 503;
+            }
+        });
+
+        DifferentialRun.AssertSame(nginx, gateway);
+    }
 }

@@ -53,8 +53,9 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         var options = settings.For(cluster);
         var routeAllows = proxy.Route.Config.Metadata?.TryGetValue(RetryNonIdempotentMetadataKey, out var allow) == true
             && bool.TryParse(allow, out var allowed) && allowed;
+        var answer = context.Features.Get<IUpstreamFailureAnswer>(); // nginx.conf routes answer failures as nginx
         var attempt = new AttemptState(options.Retry, cluster, routeAllows || AttemptState.IsIdempotent(context.Request.Method),
-            time.GetTimestamp(), time, context, _next) { PassQueueDepthHeader = options.PassQueueDepthHeader };
+            time.GetTimestamp(), time, context, _next) { PassQueueDepthHeader = options.PassQueueDepthHeader, RetryWhileTriesLeft = answer is not null };
         context.Features.Set(attempt);
         var lifetime = context.Features.Get<IHttpRequestLifetimeFeature>()!;
         using var deadline = new RequestDeadline(lifetime, time, time.GetTimestamp(), RouteTimeout(proxy.Route.Config, options));
@@ -72,6 +73,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         var destination = proxy.AvailableDestinations[0];
         ForwardOutcome outcome;
         var holdsBudget = false;
+        var noLive = false;
         while (true)
         {
             // One try, awaited here rather than in a helper method: one state machine less per request. What comes
@@ -123,6 +125,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             var nextDestination = PickNext(context, cluster, attempt);
             if (nextDestination is null)
             {
+                noLive = answer is not null;
                 break;
             }
 
@@ -152,6 +155,18 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         LogFailedTry(context, outcome, clusterId, destination, attempt, retriedOn: null); // the last try
         attempt.Body?.Finish();
         context.Features.Set(lifetime); // the answer below belongs to the client's own lifetime, not a spent deadline
+        if (answer is not null && !context.Response.HasStarted && (noLive || outcome.Kind is not (ForwardOutcomeKind.Response or ForwardOutcomeKind.ClientCanceled)))
+        {
+            // nginx: no live destination for a retry is 502 whatever the last try got; a timeout 504; the client's fault 400.
+            await answer.AnswerAsync(context, noLive ? StatusCodes.Status502BadGateway : outcome.Kind switch
+            {
+                ForwardOutcomeKind.Timeout => StatusCodes.Status504GatewayTimeout,
+                ForwardOutcomeKind.ClientError => StatusCodes.Status400BadRequest,
+                _ => StatusCodes.Status502BadGateway,
+            }, noLive);
+            return;
+        }
+
         await FinishAsync(context, clusterId, outcome, deadline.Fired);
     }
 
@@ -277,7 +292,17 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         DestinationState? retriedOn)
     {
         if (outcome.Kind is not (ForwardOutcomeKind.NotSent or ForwardOutcomeKind.TransportError or ForwardOutcomeKind.Timeout)
-            || context.GetForwarderErrorFeature() is not { } failure || !logger.IsEnabled(LogLevel.Warning))
+            || context.GetForwarderErrorFeature() is not { } failure)
+        {
+            return;
+        }
+
+        if (context.Features.Get<IUpstreamFailureAnswer>() is { } answer)
+        {
+            answer.TryFailed(destination, outcome.StatusCode, failure.Exception?.GetBaseException().Message ?? failure.Error.ToString());
+        }
+
+        if (!logger.IsEnabled(LogLevel.Warning))
         {
             return;
         }
@@ -324,7 +349,8 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             // Under a per-destination cap a retry goes only where there is room, and takes its place there.
             for (var i = untried.Count - 1; i >= 0; i--)
             {
-                if (registry.Get(cluster, untried[i]).CapSlots >= lease.Cap)
+                var stats = registry.Get(cluster, untried[i]);
+                if (stats.CapSlots >= stats.CapOr(lease.Cap))
                 {
                     untried.RemoveAt(i);
                 }

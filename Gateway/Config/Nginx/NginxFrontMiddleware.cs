@@ -96,6 +96,8 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
             context.Features.Set<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>(new NoUpgradeFeature(upgrade));
         }
 
+        // The route is the translator's (metadata NginxLocation): its failures are answered as nginx answers them.
+        context.Features.Set<Gateway.Proxy.IUpstreamFailureAnswer>(state);
         context.SetEndpoint(endpoint);
         return next(context);
     }

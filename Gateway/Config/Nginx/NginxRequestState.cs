@@ -8,7 +8,11 @@ namespace Gateway.Config.Nginx;
 /// location regex's captures, <c>set</c> variables, and what the upstream side reported, for variables.
 /// </summary>
 public sealed class NginxRequestState(HttpContext context, string host, string uri, string args, long startTimestamp)
+    : Gateway.Proxy.IUpstreamFailureAnswer
 {
+    private List<string>? _upstreamAddrs; // one per try, as nginx lists them in $upstream_addr
+    private List<string>? _upstreamStatuses;
+
     public HttpContext Context { get; } = context;
 
     /// <summary>Host header without port, lower case (nginx $host before the server_name fallback).</summary>
@@ -30,9 +34,41 @@ public sealed class NginxRequestState(HttpContext context, string host, string u
 
     public Dictionary<string, string> Set { get; } = new(StringComparer.Ordinal);
 
-    public string UpstreamAddr { get; set; } = "";
+    /// <summary>nginx $upstream_addr: every try's server ("a, b"), the upstream's name for a try that found no live server.</summary>
+    public string UpstreamAddr => _upstreamAddrs is null ? "" : string.Join(", ", _upstreamAddrs);
 
-    public string UpstreamStatus { get; set; } = "";
+    /// <summary>nginx $upstream_status: every try's status ("502, 503"); 502/504 for a try that got no answer.</summary>
+    public string UpstreamStatus => _upstreamStatuses is null ? "" : string.Join(", ", _upstreamStatuses);
+
+    /// <summary>A try to <paramref name="address"/> (host:port) begins.</summary>
+    public void BeginTry(string address)
+    {
+        (_upstreamAddrs ??= new List<string>(1)).Add(address);
+        (_upstreamStatuses ??= new List<string>(1)).Add("");
+    }
+
+    /// <summary>The current try's status: its response's, or 502/504 when it got none.</summary>
+    public void EndTry(int status)
+    {
+        if (_upstreamStatuses is { Count: > 0 } statuses && statuses[^1].Length == 0)
+        {
+            statuses[^1] = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    void Gateway.Proxy.IUpstreamFailureAnswer.TryFailed(Yarp.ReverseProxy.Model.DestinationState destination, int status, string cause) =>
+        EndTry(status);
+
+    Task Gateway.Proxy.IUpstreamFailureAnswer.AnswerAsync(HttpContext context, int status, bool noLive)
+    {
+        if (noLive && Location?.Proxy is { } proxy)
+        {
+            BeginTry(proxy.UpstreamName); // nginx: "no live upstreams", and $upstream_addr names the upstream
+            EndTry(StatusCodes.Status502BadGateway);
+        }
+
+        return NginxResponses.UpstreamErrorAsync(context, this, status);
+    }
 
     public string UpstreamTime { get; set; } = "";
 

@@ -59,6 +59,22 @@ public static class NginxResponses
         return dot > slash && dot < uri.Length - 1 ? types.GetValueOrDefault(uri[(dot + 1)..].ToLowerInvariant()) : null;
     }
 
+    /// <summary>
+    /// A proxied request that ends without a server's answer (502, 504, 400): nginx's page, with the location's
+    /// add_header ... always.
+    /// </summary>
+    public static Task UpstreamErrorAsync(HttpContext context, NginxRequestState state, int status)
+    {
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        if (state.Location is { } location)
+        {
+            AddHeaders(context, state, location.AddHeaders);
+        }
+
+        return ErrorPageAsync(context, status);
+    }
+
     /// <summary>nginx's own page for a status, as it sends it (text/html).</summary>
     public static Task ErrorPageAsync(HttpContext context, int status)
     {

@@ -77,8 +77,17 @@ internal sealed class NginxTransformProvider : ITransformProvider
         }
 
         outgoing.Headers.Host = host.Length > 0 ? host : null;
+        state.BeginTry(Authority(ctx.DestinationPrefix));
         outgoing.RequestUri = new Uri(ctx.DestinationPrefix.TrimEnd('/') + UpstreamUri(state, location, proxy));
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>"host:port" of a destination prefix ("http://host:port/..."), as nginx names the server in $upstream_addr.</summary>
+    private static string Authority(string prefix)
+    {
+        var start = prefix.IndexOf("://", StringComparison.Ordinal) + 3;
+        var end = prefix.IndexOf('/', start);
+        return end < 0 ? prefix[start..] : prefix[start..end];
     }
 
     /// <summary>
@@ -155,13 +164,7 @@ internal sealed class NginxTransformProvider : ITransformProvider
 
         if (ctx.ProxyResponse is { } upstream)
         {
-            state.UpstreamStatus = ((int)upstream.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        if (ctx.HttpContext.Features.Get<Yarp.ReverseProxy.Model.IReverseProxyFeature>()?.ProxiedDestination is { } destination
-            && Uri.TryCreate(destination.Model.Config.Address, UriKind.Absolute, out var address))
-        {
-            state.UpstreamAddr = address.Authority;
+            state.EndTry((int)upstream.StatusCode);
         }
 
         NginxResponses.AddHeaders(ctx.HttpContext, state, location.AddHeaders);

@@ -478,7 +478,7 @@ public static class NginxTranslator
             Match = new RouteMatch { Path = "/{**nginx}", Headers = [new RouteHeader { Name = "X-LbProxy-Nginx-Route", Values = [routeId] }] },
             Metadata = metadata,
         });
-        return new NginxProxyTarget(routeId, clusterId, proxyHost, proxyPort, uri, upstream.HashKey);
+        return new NginxProxyTarget(routeId, clusterId, proxyHost, proxyPort, uri, upstream.HashKey) { UpstreamName = upstream.Name };
     }
 
     private static Regex Compile(string pattern, bool ignoreCase, NginxDirective d)
