@@ -1,6 +1,9 @@
 namespace Gateway.Tests.NginxCompat;
 
-/// <summary>Failing servers: backup, down, max_fails marking, proxy_next_upstream, under real nginx and lbproxy-nginx.</summary>
+/// <summary>
+/// Failing servers: backup, down, max_fails marking (per server), proxy_next_upstream, what the client gets when they
+/// fail, and max_conns, under real nginx and lbproxy-nginx.
+/// </summary>
 [Collection(NginxDifferential.Name)]
 public sealed class FailureExampleTests
 {
@@ -48,14 +51,48 @@ public sealed class FailureExampleTests
                     await send(new ProbeRequest($"{location}{i}"));
                 }
             }
+
+            for (var i = 0; i < 8; i++)
+            {
+                await send(new ProbeRequest($"/per-server/{i}"));
+            }
         }, reset: () =>
         {
             foreach (var b in run.Backends)
             {
-                b.Status = 503;
+                b.Status = b.Name is "b0" or "b1" or "b2" or "b8" ? 503 : 200; // the app-503-* servers
             }
         });
 
         DifferentialRun.AssertSame(nginx, gateway);
+    }
+
+    [Fact]
+    public async Task MaxConns_PerServerAndAllAtCap_SameAsNginx()
+    {
+        await using var run = await DifferentialRun.StartAsync("max-conns.conf", responseHeaders: ["X-Upstream-Addr"]);
+        foreach (var b in run.Backends)
+        {
+            b.Delay = TimeSpan.FromSeconds(2); // every request holds its place while the next ones arrive
+        }
+
+        // Concurrent requests finish in any order: compared as sorted lists. Each starts 300 ms after the one before, so
+        // they reach the proxy in order while the earlier ones are still held; one request first to each location warms
+        // both proxies up (the same request under both, so the rotation stays the same).
+        var (nginx, gateway) = await run.CompareAsync(async send =>
+        {
+            foreach (var location in new[] { "/capped/", "/one-capped/" })
+            {
+                await send(new ProbeRequest($"{location}warm-up"));
+                await Task.WhenAll(Enumerable.Range(0, location == "/capped/" ? 3 : 4).Select(async i =>
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(300 * i));
+                    await send(new ProbeRequest($"{location}{i}"));
+                }));
+            }
+        });
+
+        DifferentialRun.AssertSame([.. nginx.Order(StringComparer.Ordinal)], [.. gateway.Order(StringComparer.Ordinal)]);
+        Assert.Contains(nginx, o => o.StartsWith("502 ", StringComparison.Ordinal)); // the third /capped/ request found both at their cap
     }
 }

@@ -12,7 +12,8 @@ namespace Gateway.Health;
 /// Unhealthy for the break duration (then YARP makes it available again and the half-open trial decides);
 /// a closed circuit becomes Healthy.
 /// </summary>
-public sealed class CircuitBreakers(ResilienceSettings settings, IDestinationHealthUpdater health, TimeProvider time, Admin.OpsEventLog? events = null)
+public sealed class CircuitBreakers(ResilienceSettings settings, IDestinationHealthUpdater health, TimeProvider time, Admin.OpsEventLog? events = null,
+    IClusterDestinationsUpdater? destinations = null)
 {
     private readonly ConditionalWeakTable<DestinationState, DestinationCircuitBreaker> _breakers = [];
     private readonly Lock _create = new();
@@ -99,6 +100,9 @@ public sealed class CircuitBreakers(ResilienceSettings settings, IDestinationHea
         {
             case CircuitState.Open or CircuitState.Isolated:
                 health.SetPassive(cluster, destination, DestinationHealth.Unhealthy, period);
+                // YARP recomputes the available destinations on the thread pool, so the next request could still be sent
+                // to the destination that just failed; nginx marks a failed server for the very next request. Recompute now.
+                destinations?.UpdateAvailableDestinations(cluster);
                 break;
             case CircuitState.Closed:
                 health.SetPassive(cluster, destination, DestinationHealth.Healthy, TimeSpan.Zero);

@@ -10,10 +10,29 @@ namespace Gateway.Upstream;
 internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, ILogger<ForwarderHttpClientFactory> logger)
     : ForwarderHttpClientFactory(logger)
 {
+    /// <summary>
+    /// Cluster metadata "off": every upstream connection is closed after its response, none kept for the next request
+    /// (nginx without <c>keepalive</c> in the upstream). Set with UpstreamClient "Sockets", whose pool does this.
+    /// </summary>
+    public const string ConnectionReuseMetadataKey = "UpstreamConnectionReuse";
+
     /// <summary>YARP reuses the old client when the HttpClient config is unchanged; the choice of client must match too.</summary>
     protected override bool CanReuseOldClient(ForwarderHttpClientContext context) =>
         base.CanReuseOldClient(context)
-        && UpstreamClientChoice.For(context.OldMetadata, context.OldConfig) == UpstreamClientChoice.For(context.NewMetadata, context.NewConfig);
+        && UpstreamClientChoice.For(context.OldMetadata, context.OldConfig) == UpstreamClientChoice.For(context.NewMetadata, context.NewConfig)
+        && NoReuse(context.OldMetadata) == NoReuse(context.NewMetadata);
+
+    protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
+    {
+        base.ConfigureHandler(context, handler);
+        if (NoReuse(context.NewMetadata))
+        {
+            handler.PooledConnectionLifetime = TimeSpan.Zero; // a connection is never returned to the pool
+        }
+    }
+
+    private static bool NoReuse(IReadOnlyDictionary<string, string>? metadata) =>
+        metadata?.TryGetValue(ConnectionReuseMetadataKey, out var value) == true && value.Equals("off", StringComparison.OrdinalIgnoreCase);
 
     protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler)
     {

@@ -88,7 +88,15 @@ internal sealed class NginxClusterBuilder
             },
             // nginx has no panic mode: with every server marked failed (or at max_conns) there is no live upstream (502).
             HealthCheck = new HealthCheckConfig { AvailableDestinationsPolicy = NginxBackupPolicy.PolicyName },
-            Metadata = new Dictionary<string, string> { ["NginxUpstream"] = upstream.Name },
+            Metadata = upstream.Keepalive
+                ? new Dictionary<string, string> { ["NginxUpstream"] = upstream.Name }
+                : new Dictionary<string, string>
+                {
+                    ["NginxUpstream"] = upstream.Name,
+                    // No keepalive in the upstream: nginx opens a connection per request and closes it after the response.
+                    [Gateway.Upstream.UpstreamClientChoice.MetadataKey] = "Sockets",
+                    [Gateway.Upstream.LeanForwarderHttpClientFactory.ConnectionReuseMetadataKey] = "off",
+                },
         };
     }
 
