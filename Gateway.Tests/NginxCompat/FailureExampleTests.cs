@@ -95,4 +95,14 @@ public sealed class FailureExampleTests
         DifferentialRun.AssertSame([.. nginx.Order(StringComparer.Ordinal)], [.. gateway.Order(StringComparer.Ordinal)]);
         Assert.Contains(nginx, o => o.StartsWith("502 ", StringComparison.Ordinal)); // the third /capped/ request found both at their cap
     }
+
+    [Fact]
+    public async Task InvalidHeader_RetriedOnlyWhereListed_SameAsNginx()
+    {
+        await using var run = await DifferentialRun.StartAsync("invalid-header.conf", responseHeaders: ["X-Upstream-Addr", "X-Upstream-Status"]);
+
+        await run.AssertSameAsync([
+            .. Enumerable.Range(0, 3).Select(i => new ProbeRequest($"/default/{i}")),
+            .. Enumerable.Range(0, 3).Select(i => new ProbeRequest($"/listed/{i}"))]);
+    }
 }

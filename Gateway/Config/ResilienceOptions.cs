@@ -82,7 +82,7 @@ public sealed record ActiveHealthOptions
 public sealed record RetryOptions
 {
     public static readonly IReadOnlyList<string> KnownConditions =
-        ["error", "timeout", "http_500", "http_502", "http_503", "http_504", "http_429", "http_403", "http_404"];
+        ["error", "timeout", "invalid_header", "http_500", "http_502", "http_503", "http_504", "http_429", "http_403", "http_404"];
 
     /// <summary>Tries in all, the first included (nginx proxy_next_upstream_tries); 1 = no retries.</summary>
     public int MaxTries { get; init; } = 3;

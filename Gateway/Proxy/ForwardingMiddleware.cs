@@ -112,6 +112,10 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             var condition = outcome.Kind switch
             {
                 ForwardOutcomeKind.RetryableStatus => "held",
+                // A malformed response head is nginx's invalid_header: its own condition where the conditions name it or
+                // the route is nginx.conf's; otherwise, as before, an error.
+                ForwardOutcomeKind.TransportError when (answer is not null || options.Retry.Conditions.Contains("invalid_header"))
+                    && IsInvalidResponse(context.GetForwarderErrorFeature()?.Exception) => "invalid_header",
                 ForwardOutcomeKind.NotSent or ForwardOutcomeKind.TransportError => "error",
                 ForwardOutcomeKind.Timeout => "timeout",
                 _ => null,
@@ -326,6 +330,19 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         Message = "Cluster {Cluster}: try {Try} to {Destination} ({Address}) failed, {Error}: {Cause}; {Next}.")]
     private static partial void LogTryFailed(ILogger logger, string cluster, int @try, string destination, string address, ForwarderError error,
         string cause, string next);
+
+    private static bool IsInvalidResponse(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.ConfigurationLimitExceeded })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static bool IsConnectFailure(Exception? exception)
     {

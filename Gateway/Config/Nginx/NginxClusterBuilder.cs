@@ -127,7 +127,7 @@ internal sealed class NginxClusterBuilder
             {
                 // nginx: tries 0 = as many as there are servers; "off" = one try.
                 MaxTries = off || single ? 1 : scope.Tries > 0 ? Math.Min(scope.Tries, live) : live,
-                Conditions = off ? [] : [.. scope.NextUpstream.Where(c => c is not ("non_idempotent" or "invalid_header"))],
+                Conditions = off ? [] : [.. scope.NextUpstream.Where(c => c != "non_idempotent")],
                 TotalTimeoutSeconds = scope.NextUpstreamTimeoutSeconds,
                 TryTimeoutSeconds = scope.ReadTimeoutSeconds,
                 // nginx has no retry budget: every failed try may go to the next server.
