@@ -100,4 +100,27 @@ public sealed class LocationExampleTests
 
         return File.Exists(path) ? await File.ReadAllLinesAsync(path) : ["(no file)"];
     }
+
+    [Fact]
+    public async Task ErrorPage_OwnErrorsAndInterceptedAnswers_SameAsNginx()
+    {
+        await using var run = await DifferentialRun.StartAsync("error-page.conf", responseHeaders: ["Location", "X-Upstream-Status"],
+            backendHeaders: ["Host"]);
+        var (nginx, gateway) = await run.CompareAsync(async send =>
+        {
+            foreach (var target in new[]
+            {
+                "/intercepted/a", "/not-intercepted/b", "/dead/c?q=1", "/dead-200/d", "/dead-redirect/e", "/dead-plain/f", "/gone",
+                "/teapot", "/not-found",
+            })
+            {
+                await send(new ProbeRequest(target));
+            }
+
+            await send(new ProbeRequest("/intercepted/head", Method: "HEAD"));
+            await send(new ProbeRequest("/dead-200/delete", Method: "DELETE"));
+        }, reset: () => run.Backend("b1").Status = 503);
+
+        DifferentialRun.AssertSame(nginx, gateway);
+    }
 }

@@ -18,11 +18,26 @@ public sealed class NginxRequestState(HttpContext context, string host, string u
     /// <summary>Host header without port, lower case (nginx $host before the server_name fallback).</summary>
     public string Host { get; } = host;
 
-    /// <summary>Decoded, normalised path (nginx $uri).</summary>
-    public string Uri { get; } = uri;
+    /// <summary>Decoded, normalised path (nginx $uri); an internal redirect (error_page) changes it.</summary>
+    public string Uri { get; set; } = uri;
 
     /// <summary>Query string without '?' (nginx $args).</summary>
-    public string Args { get; } = args;
+    public string Args { get; set; } = args;
+
+    /// <summary>Whether an internal redirect changed the URI (then proxy_pass without a URI sends $uri, not the client's).</summary>
+    public bool Redirected { get; set; }
+
+    /// <summary>An error the front answers after the proxy pipeline returns (an error_page applies to it); 0 = none.</summary>
+    public int PendingError { get; set; }
+
+    /// <summary>An error_page was used (recursive_error_pages off: never a second).</summary>
+    public bool ErrorPageUsed { get; set; }
+
+    /// <summary>The status the client gets whatever the response's own (error_page without "=", or "=N"); 0 = none.</summary>
+    public int StatusOverride { get; set; }
+
+    /// <summary>Whether an error_page would handle <paramref name="status"/> here.</summary>
+    public bool HasErrorPage(int status) => !ErrorPageUsed && Location?.ErrorPageFor(status) is not null;
 
     public long StartTimestamp { get; } = startTimestamp;
 
@@ -43,6 +58,7 @@ public sealed class NginxRequestState(HttpContext context, string host, string u
     /// <summary>A try to <paramref name="address"/> (host:port) begins.</summary>
     public void BeginTry(string address)
     {
+        PendingError = 0; // a retried try: what the last one left is not the answer
         (_upstreamAddrs ??= new List<string>(1)).Add(address);
         (_upstreamStatuses ??= new List<string>(1)).Add("");
     }
@@ -65,6 +81,12 @@ public sealed class NginxRequestState(HttpContext context, string host, string u
         {
             BeginTry(proxy.UpstreamName); // nginx: "no live upstreams", and $upstream_addr names the upstream
             EndTry(StatusCodes.Status502BadGateway);
+        }
+
+        if (HasErrorPage(status))
+        {
+            PendingError = status; // the front runs the error_page once the proxy pipeline has returned
+            return Task.CompletedTask;
         }
 
         return NginxResponses.UpstreamErrorAsync(context, this, status);

@@ -75,12 +75,17 @@ public static class NginxResponses
         return ErrorPageAsync(context, status);
     }
 
+    /// <summary>The statuses nginx 1.22 has a built-in page for (ngx_http_error_pages); others go out with an empty body.</summary>
+    private static bool HasPage(int status) => status is 301 or 302 or 303 or 307 or 308 or (>= 400 and <= 406) or (>= 408 and <= 416)
+        or 421 or 429 or (>= 494 and <= 498) or (>= 500 and <= 505) or 507;
+
     /// <summary>nginx's own page for a status, as it sends it (text/html).</summary>
     public static Task ErrorPageAsync(HttpContext context, int status)
     {
         context.Response.StatusCode = status;
-        if (status is 204 or 304 || HttpMethods.IsHead(context.Request.Method))
+        if (!HasPage(status) || HttpMethods.IsHead(context.Request.Method))
         {
+            context.Response.ContentLength = HttpMethods.IsHead(context.Request.Method) ? null : 0;
             return Task.CompletedTask;
         }
 

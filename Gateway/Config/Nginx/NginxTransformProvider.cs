@@ -122,7 +122,9 @@ internal sealed class NginxTransformProvider : ITransformProvider
     {
         if (proxy.Uri is null)
         {
-            return NginxVariables.RawTarget(state.Context);
+            // After an internal redirect nginx sends the new $uri (escaped) and $args, not the client's request line.
+            return !state.Redirected ? NginxVariables.RawTarget(state.Context)
+                : state.Args.Length > 0 ? Escape(state.Uri) + "?" + state.Args : Escape(state.Uri);
         }
 
         if (proxy.Uri.HasVariables)
@@ -164,7 +166,16 @@ internal sealed class NginxTransformProvider : ITransformProvider
 
         if (ctx.ProxyResponse is { } upstream)
         {
-            state.EndTry((int)upstream.StatusCode);
+            var status = (int)upstream.StatusCode;
+            state.EndTry(status);
+            if (location.InterceptErrors && status >= 300 && !ctx.SuppressResponseBody && state.HasErrorPage(status))
+            {
+                // proxy_intercept_errors: the answer is dropped and the error_page answers instead (the front runs it).
+                ctx.SuppressResponseBody = true;
+                ctx.HttpContext.Response.Clear();
+                state.PendingError = status;
+                return ValueTask.CompletedTask;
+            }
         }
 
         NginxResponses.AddHeaders(ctx.HttpContext, state, location.AddHeaders);

@@ -285,6 +285,8 @@ public static class NginxTranslator
             ProxySetHeaders = scope.ProxySetHeaders,
             AddHeaders = scope.AddHeaders,
             DefaultType = scope.DefaultType,
+            ErrorPages = scope.ErrorPages,
+            InterceptErrors = scope.InterceptErrors,
             AccessLogs = scope.AccessLogs,
             Rewrites = Rewrites(d.Block!, context),
         };
