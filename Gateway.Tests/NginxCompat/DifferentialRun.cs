@@ -12,9 +12,10 @@ namespace Gateway.Tests.NginxCompat;
 /// </summary>
 public sealed class DifferentialRun : IAsyncDisposable
 {
-    private readonly ExampleConfig _example;
     private readonly List<string> _addresses = [];
     private readonly List<MalformedBackend> _malformed = [];
+
+    private ExampleConfig _example;
 
     private DifferentialRun(ExampleConfig example) => _example = example;
 
@@ -56,6 +57,9 @@ public sealed class DifferentialRun : IAsyncDisposable
         run.Backends = backends;
         return run;
     }
+
+    /// <summary>Replaces <paramref name="from"/> in the example's text before it runs (a folder the test made, for <c>root</c>).</summary>
+    public void Replace(string from, string to) => _example = _example.Replace(from, to);
 
     public EchoBackend Backend(string name) => Backends.Single(b => b.Name == name);
 

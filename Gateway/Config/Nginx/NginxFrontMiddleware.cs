@@ -84,9 +84,7 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
 
         if (location.Proxy is not { } proxy)
         {
-            // A location that neither returns nor proxies would serve files from root: not translated, so 404 as
-            // nginx answers for a file that is not there.
-            return ErrorAsync(context, state, site, server, StatusCodes.Status404NotFound);
+            return StaticAsync(context, state, site, server, location); // neither returns nor proxies: files from root
         }
 
         var endpoint = Index().Find(proxy.RouteId);
@@ -111,6 +109,27 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
         context.SetEndpoint(endpoint);
         var proxied = next(context);
         return location.ErrorPages.Count == 0 ? proxied : AfterProxyAsync(proxied, context, state, site, server);
+    }
+
+    private async Task StaticAsync(HttpContext context, NginxRequestState state, NginxSite site, NginxServer server, NginxLocation location)
+    {
+        var outcome = await NginxStaticFiles.ServeAsync(context, state, location, site.Types);
+        if (outcome.IndexUri is { } index)
+        {
+            // The index module's internal redirect: the new URI finds its location again.
+            state.Uri = index;
+            state.Redirected = true;
+            await ServerAsync(context, state, site, server);
+        }
+        else if (outcome.Status == StatusCodes.Status301MovedPermanently)
+        {
+            NginxResponses.AddHeaders(context, state, location.AddHeaders);
+            await NginxResponses.ErrorPageAsync(context, outcome.Status);
+        }
+        else if (outcome.Status != 0)
+        {
+            await ErrorAsync(context, state, site, server, outcome.Status);
+        }
     }
 
     /// <summary>An answer the proxy pipeline left to the front (an intercepted status, a failure): its error_page.</summary>
@@ -163,7 +182,15 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
                 context.Response.OnStarting(static s =>
                 {
                     var st = (NginxRequestState)s;
-                    st.Context.Response.StatusCode = st.StatusOverride;
+                    var response = st.Context.Response;
+                    response.StatusCode = st.StatusOverride;
+                    if (st.StatusOverride is not (200 or 206 or 304))
+                    {
+                        // nginx's header filter: Last-Modified only with 200/206/304; Accept-Ranges only on 200.
+                        response.Headers.Remove("Last-Modified");
+                        response.Headers.Remove("Accept-Ranges");
+                    }
+
                     return Task.CompletedTask;
                 }, state);
             }

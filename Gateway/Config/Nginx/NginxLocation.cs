@@ -31,6 +31,11 @@ public sealed class NginxLocation
 
     public IReadOnlyList<NginxErrorPage> ErrorPages { get; init; } = [];
 
+    /// <summary>root (absolute, no trailing slash) for static files.</summary>
+    public string Root { get; init; } = "";
+
+    public IReadOnlyList<string> Index { get; init; } = ["index.html"];
+
     public bool InterceptErrors { get; init; }
 
     /// <summary>The error_page for <paramref name="status"/>, or null.</summary>

@@ -52,7 +52,7 @@ public static class NginxResponses
     }
 
     /// <summary>nginx's ngx_http_set_content_type: the type of the URI's extension (after the last '.' of the last segment).</summary>
-    private static string? TypeOf(string uri, IReadOnlyDictionary<string, string> types)
+    internal static string? TypeOf(string uri, IReadOnlyDictionary<string, string> types)
     {
         var slash = uri.LastIndexOf('/');
         var dot = uri.LastIndexOf('.');

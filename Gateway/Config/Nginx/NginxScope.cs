@@ -30,6 +30,12 @@ public sealed record NginxScope
     /// <summary>error_page directives in force (a level with its own replaces the outer level's, as nginx merges them).</summary>
     public IReadOnlyList<NginxErrorPage> ErrorPages { get; init; } = [];
 
+    /// <summary>root: where static files are (absolute; nginx's default is "html" in the prefix).</summary>
+    public string? Root { get; init; }
+
+    /// <summary>index files tried for a URI ending in '/'.</summary>
+    public IReadOnlyList<string> Index { get; init; } = ["index.html"];
+
     /// <summary>proxy_intercept_errors: an upstream answer >= 300 with an error_page goes to that page instead.</summary>
     public bool InterceptErrors { get; init; }
 
@@ -99,6 +105,22 @@ public sealed record NginxScope
                         : formats.GetValueOrDefault(formatName) ?? throw NginxConfigException.At(d, $"unknown log format \"{formatName}\"");
                     var path = Path.IsPathRooted(d.Args[0]) ? d.Args[0] : Path.GetFullPath(Path.Combine(Prefix, d.Args[0]));
                     accessLogs.Add(new NginxAccessLog(path, format));
+                    break;
+                case "root":
+                    if (d.Args[0].Contains('$', StringComparison.Ordinal))
+                    {
+                        throw NginxConfigException.At(d, "variables in \"root\" are not supported by lbproxy-nginx");
+                    }
+
+                    scope = scope with { Root = Path.GetFullPath(Path.Combine(Prefix, d.Args[0])).TrimEnd('/') };
+                    break;
+                case "index":
+                    if (d.Args.Any(a => a.Contains('$', StringComparison.Ordinal)))
+                    {
+                        throw NginxConfigException.At(d, "variables in \"index\" are not supported by lbproxy-nginx");
+                    }
+
+                    scope = scope with { Index = [.. d.Args] };
                     break;
                 case "error_page":
                     errorPages.Add(NginxErrorPage.Read(d));

@@ -286,6 +286,8 @@ public static class NginxTranslator
             AddHeaders = scope.AddHeaders,
             DefaultType = scope.DefaultType,
             ErrorPages = scope.ErrorPages,
+            Root = scope.Root ?? Path.GetFullPath(Path.Combine(scope.Prefix, "html")),
+            Index = scope.Index,
             InterceptErrors = scope.InterceptErrors,
             AccessLogs = scope.AccessLogs,
             Rewrites = Rewrites(d.Block!, context),
