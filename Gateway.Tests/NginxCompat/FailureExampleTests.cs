@@ -5,7 +5,7 @@ namespace Gateway.Tests.NginxCompat;
 /// fail, and max_conns, under real nginx and lbproxy-nginx.
 /// </summary>
 [Collection(NginxDifferential.Name)]
-public sealed class FailureExampleTests
+public sealed partial class FailureExampleTests
 {
     [Fact]
     public async Task ServerParams_BackupDownAndMarking_SameAsNginx()
@@ -105,4 +105,40 @@ public sealed class FailureExampleTests
             .. Enumerable.Range(0, 3).Select(i => new ProbeRequest($"/default/{i}")),
             .. Enumerable.Range(0, 3).Select(i => new ProbeRequest($"/listed/{i}"))]);
     }
+
+    [Fact]
+    public async Task ErrorLog_FailedTriesAndNoLiveUpstreams_SameLinesAsNginx()
+    {
+        await using var run = await DifferentialRun.StartAsync("failures.conf");
+
+        // The [error] lines of each proxy's error_log, with what differs by nature masked: time, pid#tid, *N, the listen port.
+        var (nginx, gateway) = await run.CompareAsync(async send =>
+        {
+            foreach (var location in new[] { "/dead/", "/dead-then-503/" })
+            {
+                for (var i = 0; i < 3; i++)
+                {
+                    await send(new ProbeRequest($"{location}{i}"));
+                }
+            }
+        }, reset: () =>
+        {
+            foreach (var b in run.Backends)
+            {
+                b.Status = b.Name is "b0" or "b1" or "b2" or "b8" ? 503 : 200;
+            }
+        }, after: proxy =>
+        {
+            var lines = File.ReadAllLines(Path.Combine(proxy.Prefix, "logs", "error.log"))
+                .Where(l => l.Contains(" [error] ", StringComparison.Ordinal))
+                .Select(l => ErrorLinePrefix().Replace(l, "TIME [error] PID#TID: *N ").Replace($":{proxy.Ports[0]}", ":LISTEN", StringComparison.Ordinal));
+            return Task.FromResult(lines);
+        });
+
+        DifferentialRun.AssertSame(nginx, gateway);
+        Assert.Contains(nginx, l => l.Contains("no live upstreams while connecting to upstream", StringComparison.Ordinal));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[error\] \d+#\d+: \*\d+ ")]
+    private static partial System.Text.RegularExpressions.Regex ErrorLinePrefix();
 }

@@ -27,6 +27,7 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
         var state = new NginxRequestState(context, host, MergeSlashes((request.PathBase + request.Path).Value ?? "/"),
             request.QueryString.HasValue ? request.QueryString.Value![1..] : "", time.GetTimestamp());
         context.Features.Set(state);
+        state.ErrorLog = NginxErrorLog.For(site);
         if (site.HasAccessLogs)
         {
             var counting = new CountingStream(context.Response.Body);

@@ -72,8 +72,47 @@ public sealed class NginxRequestState(HttpContext context, string host, string u
         }
     }
 
-    void Gateway.Proxy.IUpstreamFailureAnswer.TryFailed(Yarp.ReverseProxy.Model.DestinationState destination, int status, string cause) =>
+    /// <summary>Where nginx's error lines of this request go (null: none).</summary>
+    public NginxErrorLog? ErrorLog { get; set; }
+
+    private long _logNumber;
+
+    /// <summary>
+    /// One error line with nginx's request context: ", client: ..., server: ..., request: "...", upstream: "...", host: "..."".
+    /// </summary>
+    public void LogError(string message, string upstream)
+    {
+        if (ErrorLog is not { } log || !log.Enabled("error"))
+        {
+            return;
+        }
+
+        if (_logNumber == 0)
+        {
+            _logNumber = NginxErrorLog.NextRequestNumber();
+        }
+
+        var request = Context.Request;
+        var line = $"{message}, client: {NginxVariables.Get("remote_addr", this)}, server: {Server?.FirstName}, "
+            + $"request: \"{NginxVariables.Get("request", this)}\", upstream: \"http://{upstream}{UpstreamUri()}\", host: \"{request.Host.Value}\"";
+        log.Write("error", _logNumber, line);
+    }
+
+    private string UpstreamUri() =>
+        Location is { Proxy: { } proxy } location ? NginxTransformProvider.UpstreamUri(this, location, proxy) : Uri;
+
+    void Gateway.Proxy.IUpstreamFailureAnswer.TryFailed(Yarp.ReverseProxy.Model.DestinationState destination, int status, string cause)
+    {
         EndTry(status);
+        if (_upstreamAddrs is { Count: > 0 } addrs)
+        {
+            LogError(status == StatusCodes.Status504GatewayTimeout
+                ? "upstream timed out (110: Connection timed out) while reading response header from upstream"
+                : cause.Contains("refused", StringComparison.OrdinalIgnoreCase)
+                    ? "connect() failed (111: Connection refused) while connecting to upstream"
+                    : $"upstream failed ({cause}) while reading response header from upstream", addrs[^1]);
+        }
+    }
 
     Task Gateway.Proxy.IUpstreamFailureAnswer.AnswerAsync(HttpContext context, int status, bool noLive)
     {
@@ -81,6 +120,7 @@ public sealed class NginxRequestState(HttpContext context, string host, string u
         {
             BeginTry(proxy.UpstreamName); // nginx: "no live upstreams", and $upstream_addr names the upstream
             EndTry(StatusCodes.Status502BadGateway);
+            LogError("no live upstreams while connecting to upstream", proxy.UpstreamName);
         }
 
         if (HasErrorPage(status))
