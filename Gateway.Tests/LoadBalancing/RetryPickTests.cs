@@ -49,7 +49,7 @@ public sealed class RetryPickTests : IDisposable
     public static TheoryData<string, int> Policies()
     {
         var data = new TheoryData<string, int>();
-        foreach (var policy in new[] { "RoundRobin", "Weighted", "LeastConnections", "ConsistentHash", "Adaptive" })
+        foreach (var policy in new[] { "RoundRobin", "Weighted", "LeastConnections", "ConsistentHash", "Adaptive", "NginxRoundRobin", "NginxLeastConn" })
         {
             foreach (var count in new[] { 10, 100, 1000 })
             {

@@ -7,12 +7,15 @@ namespace Gateway.Tests.NginxCompat;
 /// <summary>
 /// Runs one example under real nginx and then under the launcher, against the same test backends, with the same
 /// script of requests, and returns both sets of observations. Backends are b0, b1, ... in the order the example
-/// first names their servers; a server whose name starts with "dead" is a closed port.
+/// first names their servers; a server whose name starts with "dead" is a closed port, one whose name starts with
+/// "malformed" answers with an invalid response head.
 /// </summary>
 public sealed class DifferentialRun : IAsyncDisposable
 {
-    private readonly ExampleConfig _example;
     private readonly List<string> _addresses = [];
+    private readonly List<MalformedBackend> _malformed = [];
+
+    private ExampleConfig _example;
 
     private DifferentialRun(ExampleConfig example) => _example = example;
 
@@ -37,6 +40,12 @@ public sealed class DifferentialRun : IAsyncDisposable
             {
                 run._addresses.Add("127.0.0.1:" + LocalProcesses.FreePort()); // nothing listens there
             }
+            else if (run._example.Servers[i].StartsWith("malformed", StringComparison.Ordinal))
+            {
+                var malformed = new MalformedBackend(); // answers with an invalid response head
+                run._malformed.Add(malformed);
+                run._addresses.Add(malformed.Address);
+            }
             else
             {
                 var backend = await EchoBackend.StartAsync("b" + i);
@@ -48,6 +57,9 @@ public sealed class DifferentialRun : IAsyncDisposable
         run.Backends = backends;
         return run;
     }
+
+    /// <summary>Replaces <paramref name="from"/> in the example's text before it runs (a folder the test made, for <c>root</c>).</summary>
+    public void Replace(string from, string to) => _example = _example.Replace(from, to);
 
     public EchoBackend Backend(string name) => Backends.Single(b => b.Name == name);
 
@@ -216,6 +228,11 @@ public sealed class DifferentialRun : IAsyncDisposable
         foreach (var b in Backends)
         {
             await b.DisposeAsync();
+        }
+
+        foreach (var m in _malformed)
+        {
+            await m.DisposeAsync();
         }
     }
 }

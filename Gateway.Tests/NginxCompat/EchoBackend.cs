@@ -28,6 +28,13 @@ public sealed class EchoBackend : IAsyncDisposable
     /// <summary>The status it answers with (the body is the same JSON).</summary>
     public int Status { get; set; } = 200;
 
+    /// <summary>How many TCP connections requests came in on (since <see cref="ResetConnections"/>).</summary>
+    public int Connections => _connections.Count;
+
+    public void ResetConnections() => _connections.Clear();
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _connections = new();
+
     /// <summary>How long it waits before answering.</summary>
     public TimeSpan Delay { get; set; }
 
@@ -46,6 +53,7 @@ public sealed class EchoBackend : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        _connections.TryAdd(context.Connection.Id, true);
         if (context.WebSockets.IsWebSocketRequest)
         {
             // WebSocket: echo each text message back prefixed with this backend's name.

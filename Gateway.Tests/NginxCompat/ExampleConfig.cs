@@ -45,6 +45,9 @@ public sealed partial class ExampleConfig
         return new ExampleConfig(text, servers, listens);
     }
 
+    /// <summary>The same example with <paramref name="from"/> replaced (a path the test made, for <c>root</c>).</summary>
+    public ExampleConfig Replace(string from, string to) => new(Text.Replace(from, to, StringComparison.Ordinal), Servers, Listens);
+
     /// <summary>The text with servers mapped to <paramref name="addresses"/> and listens to <paramref name="ports"/>.</summary>
     public string Localize(IReadOnlyList<string> addresses, IReadOnlyList<int> ports)
     {

@@ -100,4 +100,72 @@ public sealed class LocationExampleTests
 
         return File.Exists(path) ? await File.ReadAllLinesAsync(path) : ["(no file)"];
     }
+
+    [Fact]
+    public async Task ErrorPage_OwnErrorsAndInterceptedAnswers_SameAsNginx()
+    {
+        await using var run = await DifferentialRun.StartAsync("error-page.conf", responseHeaders: ["Location", "X-Upstream-Status"],
+            backendHeaders: ["Host"]);
+        var (nginx, gateway) = await run.CompareAsync(async send =>
+        {
+            foreach (var target in new[]
+            {
+                "/intercepted/a", "/not-intercepted/b", "/dead/c?q=1", "/dead-200/d", "/dead-redirect/e", "/dead-plain/f", "/gone",
+                "/teapot", "/not-found",
+            })
+            {
+                await send(new ProbeRequest(target));
+            }
+
+            await send(new ProbeRequest("/intercepted/head", Method: "HEAD"));
+            await send(new ProbeRequest("/dead-200/delete", Method: "DELETE"));
+        }, reset: () => run.Backend("b1").Status = 503);
+
+        DifferentialRun.AssertSame(nginx, gateway);
+    }
+
+    [Fact]
+    public async Task Static_RootIndexTypesAndErrors_SameAsNginx()
+    {
+        // The site: a folder both proxies can read (nginx's worker may run as nobody).
+        var root = Directory.CreateTempSubdirectory("nginx-static-");
+        try
+        {
+            var files = new Dictionary<string, string>
+            {
+                ["index.html"] = "<p>home</p>\n", ["style.css"] = "p { color: red }\n", ["data.json"] = "[1, 2]\n", ["notes.txt"] = "plain notes\n",
+                ["docs/start.html"] = "<p>start</p>\n", ["docs/index.html"] = "<p>docs index</p>\n", ["sub/index.html"] = "<p>sub</p>\n",
+                ["missing.html"] = "<p>custom missing</p>\n", ["docs/other-root/page.html"] = "<p>other root</p>\n",
+            };
+            foreach (var (name, text) in files)
+            {
+                var path = Path.Combine(root.FullName, name);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                await File.WriteAllTextAsync(path, text);
+            }
+
+            Directory.CreateDirectory(Path.Combine(root.FullName, "empty"));
+            foreach (var entry in Directory.EnumerateFileSystemEntries(root.FullName, "*", SearchOption.AllDirectories).Append(root.FullName))
+            {
+                if (!OperatingSystem.IsWindows()) // nginx runs here on Linux only
+                {
+                    File.SetUnixFileMode(entry, Directory.Exists(entry) ? (UnixFileMode)0b111_101_101 : (UnixFileMode)0b110_100_100);
+                }
+            }
+
+            await using var run = await DifferentialRun.StartAsync("static.conf",
+                responseHeaders: ["Content-Type", "Location", "ETag", "Last-Modified", "Accept-Ranges", "X-Static"]);
+            run.Replace("/srv/www", root.FullName);
+            await run.AssertSameAsync(
+                new ProbeRequest("/"), new ProbeRequest("/index.html"), new ProbeRequest("/style.css"), new ProbeRequest("/data.json"),
+                new ProbeRequest("/notes.txt"), new ProbeRequest("/docs/"), new ProbeRequest("/empty/"), new ProbeRequest("/nothing/"),
+                new ProbeRequest("/sub"), new ProbeRequest("/sub?x=1"), new ProbeRequest("/sub/"), new ProbeRequest("/nope.html"),
+                new ProbeRequest("/style.css", Method: "HEAD"), new ProbeRequest("/style.css", Method: "POST", Body: "x"),
+                new ProbeRequest("/index.html", Method: "DELETE"), new ProbeRequest("/custom-404/x"), new ProbeRequest("/other-root/page.html"));
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
 }

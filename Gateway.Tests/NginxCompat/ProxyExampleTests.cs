@@ -47,4 +47,30 @@ public sealed class ProxyExampleTests
             .. chains.SelectMany(c => Enumerable.Range(0, 2).Select(i => new ProbeRequest($"/p{i}", Headers: c.Length > 0 ? [("X-Forwarded-For", c)] : null))),
             .. Enumerable.Range(0, 20).Select(i => new ProbeRequest($"/h{i}", Headers: [("X-Forwarded-For", $"198.{i}.{i * 3}.7")]))]);
     }
+
+    [Fact]
+    public async Task Keepalive_ConnectionsReusedOnlyAsNginx_SameCountsAsNginx()
+    {
+        await using var run = await DifferentialRun.StartAsync("keepalive.conf", backendHeaders: ["Connection"]);
+
+        var (nginx, gateway) = await run.CompareAsync(async send =>
+        {
+            foreach (var location in new[] { "/pooled/", "/unpooled/", "/closing/" })
+            {
+                for (var i = 0; i < 6; i++)
+                {
+                    await send(new ProbeRequest($"{location}{i}"));
+                }
+            }
+        }, reset: () =>
+        {
+            foreach (var b in run.Backends)
+            {
+                b.ResetConnections();
+            }
+        }, after: _ => Task.FromResult(run.Backends.Select(b => $"{b.Name}: {b.Connections} connection(s)")));
+
+        DifferentialRun.AssertSame(nginx, gateway);
+        Assert.Contains("b0: 1 connection(s)", nginx); // the test tells reuse apart: six requests, one connection
+    }
 }

@@ -61,9 +61,10 @@ public sealed partial class ProxyProcess : IAsyncDisposable
     public static Task<ProxyProcess> StartLauncherAsync(ExampleConfig example, IReadOnlyList<string> addresses)
     {
         var prefix = Directory.CreateTempSubdirectory("nginx-lbproxy-").FullName;
+        Directory.CreateDirectory(Path.Combine(prefix, "logs"));
         var ports = example.Listens.Select(_ => LocalProcesses.FreePort()).ToList();
         var text = MainSettings().Replace(example.Localize(addresses, ports), "");
-        text = $"pid {prefix}/nginx.pid;\n" + text;
+        text = $"pid {prefix}/nginx.pid;\nerror_log {prefix}/logs/error.log info;\n" + text;
         var conf = Path.Combine(prefix, "nginx.conf");
         File.WriteAllText(conf, text);
         return StartAsync("lbproxy-nginx", prefix, ports, Launcher, "-p", prefix, "-c", conf);

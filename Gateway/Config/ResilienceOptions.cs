@@ -59,6 +59,13 @@ public sealed record CircuitBreakerOptions
 
     /// <summary>Response codes that count as failures, besides connect errors and timeouts.</summary>
     public IReadOnlyList<int> FailureStatusCodes { get; init; } = [502, 503, 504];
+
+    /// <summary>
+    /// Count a <see cref="FailureStatusCodes"/> status only when the request was retried for it, not when it went to the
+    /// client (nginx: a server's 503 marks it only when proxy_next_upstream moved the request on; the last try's answer
+    /// passes through as a success).
+    /// </summary>
+    public bool RetriedStatusesOnly { get; init; }
 }
 
 /// <summary>Active health check verdicts (HAProxy <c>check rise N fall N</c>); probing is YARP's HealthCheck.Active.</summary>
@@ -75,7 +82,7 @@ public sealed record ActiveHealthOptions
 public sealed record RetryOptions
 {
     public static readonly IReadOnlyList<string> KnownConditions =
-        ["error", "timeout", "http_500", "http_502", "http_503", "http_504", "http_429", "http_403", "http_404"];
+        ["error", "timeout", "invalid_header", "http_500", "http_502", "http_503", "http_504", "http_429", "http_403", "http_404"];
 
     /// <summary>Tries in all, the first included (nginx proxy_next_upstream_tries); 1 = no retries.</summary>
     public int MaxTries { get; init; } = 3;

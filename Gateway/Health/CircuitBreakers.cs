@@ -12,7 +12,8 @@ namespace Gateway.Health;
 /// Unhealthy for the break duration (then YARP makes it available again and the half-open trial decides);
 /// a closed circuit becomes Healthy.
 /// </summary>
-public sealed class CircuitBreakers(ResilienceSettings settings, IDestinationHealthUpdater health, TimeProvider time, Admin.OpsEventLog? events = null)
+public sealed class CircuitBreakers(ResilienceSettings settings, IDestinationHealthUpdater health, TimeProvider time, Admin.OpsEventLog? events = null,
+    IClusterDestinationsUpdater? destinations = null)
 {
     private readonly ConditionalWeakTable<DestinationState, DestinationCircuitBreaker> _breakers = [];
     private readonly Lock _create = new();
@@ -26,12 +27,43 @@ public sealed class CircuitBreakers(ResilienceSettings settings, IDestinationHea
             return null;
         }
 
-        if (_breakers.TryGetValue(destination, out var breaker) && breaker.Options == options)
+        if (_breakers.TryGetValue(destination, out var breaker) && breaker.Source == options && ReferenceEquals(breaker.Destination, destination.Model))
         {
-            return breaker;
+            return breaker.Options.Enabled ? breaker : null;
         }
 
-        return Create(cluster, destination, options);
+        breaker = Create(cluster, destination, options);
+        return breaker.Options.Enabled ? breaker : null;
+    }
+
+    /// <summary>Destination metadata: its own consecutive-failures limit (0 = never opens), as nginx's per-server max_fails.</summary>
+    public const string ConsecutiveFailuresMetadataKey = "CircuitBreaker.ConsecutiveFailures";
+
+    /// <summary>Destination metadata: its own break duration in seconds, as nginx's per-server fail_timeout.</summary>
+    public const string BreakDurationMetadataKey = "CircuitBreaker.BreakDurationSeconds";
+
+    /// <summary>The cluster's options with the destination's own overrides (metadata), if it has any.</summary>
+    private static CircuitBreakerOptions ForDestination(CircuitBreakerOptions options, DestinationState destination)
+    {
+        var metadata = destination.Model?.Config.Metadata;
+        if (metadata is null)
+        {
+            return options;
+        }
+
+        if (metadata.TryGetValue(ConsecutiveFailuresMetadataKey, out var text)
+            && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var failures))
+        {
+            options = failures == 0 ? options with { Enabled = false } : options with { ConsecutiveFailures = failures };
+        }
+
+        if (metadata.TryGetValue(BreakDurationMetadataKey, out text)
+            && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+        {
+            options = options with { BreakDurationSeconds = seconds, SamplingDurationSeconds = seconds };
+        }
+
+        return options;
     }
 
     // Apart from Get: a lambda capturing Get's parameters would make C# allocate its closure at the top of Get, on
@@ -42,12 +74,16 @@ public sealed class CircuitBreakers(ResilienceSettings settings, IDestinationHea
     {
         lock (_create)
         {
-            if (_breakers.TryGetValue(destination, out var existing) && existing.Options == options)
+            if (_breakers.TryGetValue(destination, out var existing) && existing.Source == options && ReferenceEquals(existing.Destination, destination.Model))
             {
                 return existing;
             }
 
-            var breaker = new DestinationCircuitBreaker(options, time, (state, period) => Report(cluster, destination, state, period));
+            var breaker = new DestinationCircuitBreaker(ForDestination(options, destination), time, (state, period) => Report(cluster, destination, state, period))
+            {
+                Source = options,
+                Destination = destination.Model,
+            };
             _breakers.AddOrUpdate(destination, breaker);
             return breaker;
         }
@@ -64,6 +100,9 @@ public sealed class CircuitBreakers(ResilienceSettings settings, IDestinationHea
         {
             case CircuitState.Open or CircuitState.Isolated:
                 health.SetPassive(cluster, destination, DestinationHealth.Unhealthy, period);
+                // YARP recomputes the available destinations on the thread pool, so the next request could still be sent
+                // to the destination that just failed; nginx marks a failed server for the very next request. Recompute now.
+                destinations?.UpdateAvailableDestinations(cluster);
                 break;
             case CircuitState.Closed:
                 health.SetPassive(cluster, destination, DestinationHealth.Healthy, TimeSpan.Zero);

@@ -37,7 +37,7 @@ public sealed class DestinationCircuitBreaker
                 BreakDuration = breakDuration,
                 StateProvider = _state,
                 ManualControl = _manual,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result.IsFailure(options.FailureStatusCodes)),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result.IsFailure(options)),
                 OnOpened = args =>
                 {
                     if (!args.IsManual)
@@ -70,6 +70,12 @@ public sealed class DestinationCircuitBreaker
     }
 
     public CircuitBreakerOptions Options { get; }
+
+    /// <summary>The cluster's options this breaker was made from (<see cref="Options"/> may override them per destination).</summary>
+    public CircuitBreakerOptions? Source { get; init; }
+
+    /// <summary>The destination's config it was made for (a reload that changes the destination's overrides makes a new one).</summary>
+    public Yarp.ReverseProxy.Model.DestinationModel? Destination { get; init; }
 
     private const int NoTrial = 0;
     private const int TrialWanted = 1;
@@ -152,7 +158,7 @@ public sealed class DestinationCircuitBreaker
             {
                 Volatile.Write(ref _trialGate, TrialWanted);
             }
-            else if (result.IsFailure(Options.FailureStatusCodes))
+            else if (result.IsFailure(Options))
             {
                 Isolate();
             }
@@ -191,7 +197,7 @@ public sealed class DestinationCircuitBreaker
             return;
         }
 
-        if (!outcome.IsFailure(Options.FailureStatusCodes))
+        if (!outcome.IsFailure(Options))
         {
             Interlocked.Exchange(ref _consecutiveFailures, 0);
             return;

@@ -38,4 +38,8 @@ public readonly record struct ForwardOutcome(ForwardOutcomeKind Kind, int Status
         ForwardOutcomeKind.Response or ForwardOutcomeKind.RetryableStatus => failureStatusCodes.Contains(StatusCode),
         _ => false,
     };
+
+    /// <summary>Whether the try counts against the destination under <paramref name="options"/>.</summary>
+    public bool IsFailure(Config.CircuitBreakerOptions options) =>
+        (Kind != ForwardOutcomeKind.Response || !options.RetriedStatusesOnly) && IsFailure(options.FailureStatusCodes);
 }

@@ -80,6 +80,12 @@ public sealed class DestinationStats
     /// </summary>
     public int CapSlots => Volatile.Read(ref _capSlots);
 
+    /// <summary>This destination's own cap (metadata <c>MaxConnections</c>); 0 = the cluster's.</summary>
+    public int MaxConnections { get; set; }
+
+    /// <summary>The cap that holds here: the destination's own, else <paramref name="clusterCap"/>.</summary>
+    public int CapOr(int clusterCap) => MaxConnections > 0 ? MaxConnections : clusterCap;
+
     /// <summary>Takes a place if fewer than <paramref name="cap"/> are taken.</summary>
     public bool TryTakeCapSlot(int cap)
     {

@@ -13,6 +13,9 @@ public sealed class DestinationStatsRegistry(LatencyModel model)
 {
     public const string WeightMetadataKey = "Weight";
 
+    /// <summary>Destination metadata: its own cap of requests in flight, over the cluster's MaxConnectionsPerDestination (nginx max_conns).</summary>
+    public const string MaxConnectionsMetadataKey = "MaxConnections";
+
     private readonly ConditionalWeakTable<DestinationState, Entry> _entries = [];
     private readonly ConditionalWeakTable<ClusterState, ClusterLoad> _clusters = [];
 
@@ -35,6 +38,8 @@ public sealed class DestinationStatsRegistry(LatencyModel model)
             // The destination's config changed (or this is the first look): take its weight and address.
             entry.Stats.Weight = ParseWeight(current.Config.Metadata) ?? 1;
             entry.Stats.Address = current.Config.Address;
+            entry.Stats.MaxConnections = current.Config.Metadata?.TryGetValue(MaxConnectionsMetadataKey, out var cap) == true
+                && int.TryParse(cap, NumberStyles.None, CultureInfo.InvariantCulture, out var max) ? max : 0;
             entry.Model = current;
         }
 

@@ -14,8 +14,17 @@ internal sealed class NginxRoundRobinLoadBalancingPolicy(ClusterSnapshots snapsh
 
     public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
     {
-        var snapshot = snapshots.GetExact(cluster, availableDestinations);
-        var index = _states.GetValue(cluster, static _ => new NginxRoundRobinState()).Pick(snapshot.Candidates, leastConn: false);
-        return index < 0 ? null : snapshot.AvailableStates[index];
+        var snapshot = snapshots.Get(cluster, availableDestinations);
+        var state = _states.GetValue(cluster, static _ => new NginxRoundRobinState());
+        if (snapshot.IsFor(availableDestinations))
+        {
+            var index = state.Pick(snapshot.Candidates, leastConn: false);
+            return index < 0 ? null : snapshot.AvailableStates[index];
+        }
+
+        // A retry's untried ones: picked from the cluster's snapshot through a mask, nothing built.
+        using var mask = CandidateMask.OverCandidates(snapshot, availableDestinations, stackalloc bool[CandidateMask.StackLimit]);
+        var allowed = state.Pick(snapshot.Candidates, mask.Allowed, leastConn: false);
+        return allowed < 0 ? null : snapshot.AvailableStates[allowed];
     }
 }

@@ -17,25 +17,53 @@ public sealed class NginxRoundRobinState
     private readonly Lock _lock = new();
     private readonly ConditionalWeakTable<DestinationStats, StrongBox<long>> _current = [];
 
-    public int Pick(DestinationStats[] candidates, bool leastConn)
+    public int Pick(DestinationStats[] candidates, bool leastConn) => Pick(candidates, default, leastConn);
+
+    /// <summary>
+    /// A pick among the candidates <paramref name="allowed"/> marks (a retry's untried ones, as a <see cref="CandidateMask"/>
+    /// over the cluster's snapshot; empty = all), so a retry builds nothing. Returns the winner's index, -1 when none.
+    /// </summary>
+    public int Pick(DestinationStats[] candidates, ReadOnlySpan<bool> allowed, bool leastConn)
     {
-        if (candidates.Length <= 1)
+        var count = 0;
+        var only = -1;
+        for (var i = 0; i < candidates.Length && count < 2; i++)
         {
-            return candidates.Length - 1;
+            if (allowed.IsEmpty || allowed[i])
+            {
+                count++;
+                only = i;
+            }
+        }
+
+        if (count <= 1)
+        {
+            return only; // one peer is taken without a step, as nginx's single peer
         }
 
         lock (_lock)
         {
             if (!leastConn)
             {
-                return Step(candidates, static (_, _) => true);
+                return Step(candidates, allowed, tiedWith: null);
             }
 
             // Pass 1: the lowest in-flight/weight (cross-multiplied), and whether several share it.
-            var best = 0;
+            var best = -1;
             var many = false;
-            for (var i = 1; i < candidates.Length; i++)
+            for (var i = 0; i < candidates.Length; i++)
             {
+                if (!allowed.IsEmpty && !allowed[i])
+                {
+                    continue;
+                }
+
+                if (best < 0)
+                {
+                    best = i;
+                    continue;
+                }
+
                 var lhs = candidates[i].InFlight * candidates[best].Weight;
                 var rhs = candidates[best].InFlight * candidates[i].Weight;
                 if (lhs < rhs)
@@ -49,18 +77,15 @@ public sealed class NginxRoundRobinState
                 }
             }
 
-            if (!many)
-            {
-                return best;
-            }
-
-            var chosen = candidates[best];
-            return Step(candidates, (d, _) => d.InFlight * chosen.Weight == chosen.InFlight * d.Weight);
+            return many ? Step(candidates, allowed, tiedWith: candidates[best]) : best;
         }
     }
 
-    /// <summary>One smooth weighted step among the candidates <paramref name="take"/> accepts; returns the winner's index.</summary>
-    private int Step(DestinationStats[] candidates, Func<DestinationStats, int, bool> take)
+    /// <summary>
+    /// One smooth weighted step among the allowed candidates (only those tied with <paramref name="tiedWith"/> in
+    /// in-flight per weight, when given); returns the winner's index.
+    /// </summary>
+    private int Step(DestinationStats[] candidates, ReadOnlySpan<bool> allowed, DestinationStats? tiedWith)
     {
         var best = -1;
         StrongBox<long>? bestCurrent = null;
@@ -68,7 +93,7 @@ public sealed class NginxRoundRobinState
         for (var i = 0; i < candidates.Length; i++)
         {
             var d = candidates[i];
-            if (!take(d, i))
+            if ((!allowed.IsEmpty && !allowed[i]) || (tiedWith is { } t && d.InFlight * t.Weight != t.InFlight * d.Weight))
             {
                 continue;
             }

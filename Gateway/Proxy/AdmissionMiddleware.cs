@@ -30,7 +30,9 @@ internal sealed class AdmissionMiddleware(RequestDelegate next, ResilienceSettin
         if (proxy.AvailableDestinations.Count == 0)
         {
             metrics.RecordRejection(cluster.ClusterId, "no_destination");
-            return Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "No destination available",
+            return context.Features.Get<IUpstreamFailureAnswer>() is { } answer // nginx.conf: 502, no live upstreams
+                ? answer.AnswerAsync(context, StatusCodes.Status502BadGateway, noLive: true)
+                : Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "No destination available",
                 $"every destination of cluster '{cluster.ClusterId}' is unhealthy or draining; retry shortly.", cluster.ClusterId);
         }
 
@@ -55,6 +57,12 @@ internal sealed class AdmissionMiddleware(RequestDelegate next, ResilienceSettin
                 if (waiter is null)
                 {
                     metrics.RecordRejection(cluster.ClusterId, "queue_full");
+                    if (context.Features.Get<IUpstreamFailureAnswer>() is { } answer)
+                    {
+                        await answer.AnswerAsync(context, StatusCodes.Status502BadGateway, noLive: true); // nginx: every server at max_conns
+                        return;
+                    }
+
                     await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Overloaded",
                         $"every destination is at its limit of {cap} requests and the gateway's queue ({options.QueueSize}) is full; retry later.",
                         cluster.ClusterId);
@@ -140,7 +148,7 @@ internal sealed class AdmissionMiddleware(RequestDelegate next, ResilienceSettin
             var pick = list.Count == 1 ? list[0]
                 : policies.Find(cluster.Model.Config.LoadBalancingPolicy)?.PickDestination(context, cluster, list) ?? list[0];
             var stats = registry.Get(cluster, pick);
-            if (stats.TryTakeCapSlot(cap))
+            if (stats.TryTakeCapSlot(stats.CapOr(cap)))
             {
                 return (pick, stats);
             }
@@ -155,7 +163,8 @@ internal sealed class AdmissionMiddleware(RequestDelegate next, ResilienceSettin
         List<DestinationState>? under = null;
         for (var i = 0; i < available.Count; i++)
         {
-            var full = registry.Get(cluster, available[i]).CapSlots >= cap;
+            var stats = registry.Get(cluster, available[i]);
+            var full = stats.CapSlots >= stats.CapOr(cap);
             if (full && under is null)
             {
                 under = new List<DestinationState>(available.Count);

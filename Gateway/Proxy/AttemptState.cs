@@ -46,6 +46,12 @@ internal sealed class AttemptState(RetryOptions options, ClusterState cluster, b
     /// <summary>A status the transform held back for a retry (0 = none).</summary>
     public int HeldBackStatus { get; set; }
 
+    /// <summary>
+    /// nginx's rule: a retry is decided by the tries left alone, not by whether an untried destination is available now;
+    /// when none is, the retry finds no live destination and the request ends as 502 (nginx.conf routes).
+    /// </summary>
+    public bool RetryWhileTriesLeft { get; init; }
+
     /// <summary>Whether the destinations' X-Queue-Depth goes on to the client (ResilienceOptions.PassQueueDepthHeader).</summary>
     public bool PassQueueDepthHeader { get; init; }
 
@@ -69,7 +75,7 @@ internal sealed class AttemptState(RetryOptions options, ClusterState cluster, b
         && Deadline?.RouteExpired != true
         && Options.Conditions.Contains(condition)
         && (Options.TotalTimeoutSeconds <= 0 || time.GetElapsedTime(startTimestamp).TotalSeconds < Options.TotalTimeoutSeconds)
-        && HasUntried();
+        && (RetryWhileTriesLeft || HasUntried());
 
     /// <summary>
     /// The destinations still worth a try: available and not tried yet (never the same one twice). One list per request

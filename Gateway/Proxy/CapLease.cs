@@ -16,7 +16,7 @@ internal sealed class CapLease(DestinationStats held, int cap, CapQueue queue)
     /// <summary>Moves the place to <paramref name="next"/> if it has room; false (and nothing changes) if not.</summary>
     public bool TryMoveTo(DestinationStats next)
     {
-        if (!next.TryTakeCapSlot(Cap))
+        if (!next.TryTakeCapSlot(next.CapOr(Cap)))
         {
             return false;
         }

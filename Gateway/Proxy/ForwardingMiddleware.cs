@@ -54,8 +54,9 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         using var requestSpan = tracing.StartRequest(context, proxy.Route.Config.RouteId, clusterId); // null when tracing is off
         var routeAllows = proxy.Route.Config.Metadata?.TryGetValue(RetryNonIdempotentMetadataKey, out var allow) == true
             && bool.TryParse(allow, out var allowed) && allowed;
+        var answer = context.Features.Get<IUpstreamFailureAnswer>(); // nginx.conf routes answer failures as nginx
         var attempt = new AttemptState(options.Retry, cluster, routeAllows || AttemptState.IsIdempotent(context.Request.Method),
-            time.GetTimestamp(), time, context, _next) { PassQueueDepthHeader = options.PassQueueDepthHeader };
+            time.GetTimestamp(), time, context, _next) { PassQueueDepthHeader = options.PassQueueDepthHeader, RetryWhileTriesLeft = answer is not null };
         context.Features.Set(attempt);
         var lifetime = context.Features.Get<IHttpRequestLifetimeFeature>()!;
         using var deadline = new RequestDeadline(lifetime, time, time.GetTimestamp(), RouteTimeout(proxy.Route.Config, options));
@@ -74,6 +75,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         var accessLog = context.Features.Get<AccessLog.AccessLogRecord>(); // set only for requests an access log records
         ForwardOutcome outcome;
         var holdsBudget = false;
+        var noLive = false;
         while (true)
         {
             // One try, awaited here rather than in a helper method: one state machine less per request. What comes
@@ -119,6 +121,10 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             var condition = outcome.Kind switch
             {
                 ForwardOutcomeKind.RetryableStatus => "held",
+                // A malformed response head is nginx's invalid_header: its own condition where the conditions name it or
+                // the route is nginx.conf's; otherwise, as before, an error.
+                ForwardOutcomeKind.TransportError when (answer is not null || options.Retry.Conditions.Contains("invalid_header"))
+                    && IsInvalidResponse(context.GetForwarderErrorFeature()?.Exception) => "invalid_header",
                 ForwardOutcomeKind.NotSent or ForwardOutcomeKind.TransportError => "error",
                 ForwardOutcomeKind.Timeout => "timeout",
                 _ => null,
@@ -132,6 +138,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             var nextDestination = PickNext(context, cluster, attempt);
             if (nextDestination is null)
             {
+                noLive = answer is not null;
                 break;
             }
 
@@ -161,6 +168,18 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         LogFailedTry(context, outcome, clusterId, destination, attempt, retriedOn: null); // the last try
         attempt.Body?.Finish();
         context.Features.Set(lifetime); // the answer below belongs to the client's own lifetime, not a spent deadline
+        if (answer is not null && !context.Response.HasStarted && (noLive || outcome.Kind is not (ForwardOutcomeKind.Response or ForwardOutcomeKind.ClientCanceled)))
+        {
+            // nginx: no live destination for a retry is 502 whatever the last try got; a timeout 504; the client's fault 400.
+            await answer.AnswerAsync(context, noLive ? StatusCodes.Status502BadGateway : outcome.Kind switch
+            {
+                ForwardOutcomeKind.Timeout => StatusCodes.Status504GatewayTimeout,
+                ForwardOutcomeKind.ClientError => StatusCodes.Status400BadRequest,
+                _ => StatusCodes.Status502BadGateway,
+            }, noLive);
+            return;
+        }
+
         await FinishAsync(context, clusterId, outcome, deadline.Fired);
         Tracing.GatewayTracing.EndRequest(requestSpan, context.Response.StatusCode, attempt.TriedCount);
     }
@@ -288,7 +307,17 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         DestinationState? retriedOn)
     {
         if (outcome.Kind is not (ForwardOutcomeKind.NotSent or ForwardOutcomeKind.TransportError or ForwardOutcomeKind.Timeout)
-            || context.GetForwarderErrorFeature() is not { } failure || !logger.IsEnabled(LogLevel.Warning))
+            || context.GetForwarderErrorFeature() is not { } failure)
+        {
+            return;
+        }
+
+        if (context.Features.Get<IUpstreamFailureAnswer>() is { } answer)
+        {
+            answer.TryFailed(destination, outcome.StatusCode, failure.Exception?.GetBaseException().Message ?? failure.Error.ToString());
+        }
+
+        if (!logger.IsEnabled(LogLevel.Warning))
         {
             return;
         }
@@ -313,6 +342,19 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
     private static partial void LogTryFailed(ILogger logger, string cluster, int @try, string destination, string address, ForwarderError error,
         string cause, string next);
 
+    private static bool IsInvalidResponse(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.ConfigurationLimitExceeded })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static bool IsConnectFailure(Exception? exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
@@ -335,7 +377,8 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             // Under a per-destination cap a retry goes only where there is room, and takes its place there.
             for (var i = untried.Count - 1; i >= 0; i--)
             {
-                if (registry.Get(cluster, untried[i]).CapSlots >= lease.Cap)
+                var stats = registry.Get(cluster, untried[i]);
+                if (stats.CapSlots >= stats.CapOr(lease.Cap))
                 {
                     untried.RemoveAt(i);
                 }

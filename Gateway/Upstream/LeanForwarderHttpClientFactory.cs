@@ -11,11 +11,18 @@ internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, 
     Tracing.GatewayTracing tracing)
     : ForwarderHttpClientFactory(logger)
 {
+    /// <summary>
+    /// Cluster metadata "off": every upstream connection is closed after its response, none kept for the next request
+    /// (nginx without <c>keepalive</c> in the upstream). Set with UpstreamClient "Sockets", whose pool does this.
+    /// </summary>
+    public const string ConnectionReuseMetadataKey = "UpstreamConnectionReuse";
+
     /// <summary>YARP reuses the old client when the HttpClient config is unchanged; the choice of client must match too.</summary>
     protected override bool CanReuseOldClient(ForwarderHttpClientContext context) =>
         base.CanReuseOldClient(context)
         && UpstreamClientChoice.For(context.OldMetadata, context.OldConfig) == UpstreamClientChoice.For(context.NewMetadata, context.NewConfig)
-        && Tls.UpstreamTls.Same(context.OldMetadata, context.NewMetadata);
+        && Tls.UpstreamTls.Same(context.OldMetadata, context.NewMetadata)
+        && NoReuse(context.OldMetadata) == NoReuse(context.NewMetadata);
 
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
@@ -27,7 +34,15 @@ internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, 
             // would start an HttpRequestOut activity under it and send that (unexported) span's id instead.
             handler.ActivityHeadersPropagator = null;
         }
+
+        if (NoReuse(context.NewMetadata))
+        {
+            handler.PooledConnectionLifetime = TimeSpan.Zero; // a connection is never returned to the pool
+        }
     }
+
+    private static bool NoReuse(IReadOnlyDictionary<string, string>? metadata) =>
+        metadata?.TryGetValue(ConnectionReuseMetadataKey, out var value) == true && value.Equals("off", StringComparison.OrdinalIgnoreCase);
 
     protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler)
     {

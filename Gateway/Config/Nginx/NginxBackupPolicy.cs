@@ -5,8 +5,9 @@ using Yarp.ReverseProxy.Model;
 namespace Gateway.Config.Nginx;
 
 /// <summary>
-/// nginx <c>backup</c> servers: they take requests only while no primary server is available. When neither is,
-/// every primary is offered again (nginx clears the failure marks when all peers failed, for quick recovery).
+/// The servers of an nginx upstream that may take a request: the primaries not marked failed; while none is, the
+/// <c>backup</c> servers not marked failed; while none of those either, none (nginx 1.22 answers 502 "no live upstreams"
+/// until a mark expires; there is no panic mode).
 /// </summary>
 internal sealed class NginxBackupPolicy : IAvailableDestinationsPolicy
 {
@@ -24,8 +25,7 @@ internal sealed class NginxBackupPolicy : IAvailableDestinationsPolicy
             return healthy;
         }
 
-        var backups = allDestinations.Where(d => IsBackup(d) && IsHealthy(d)).ToList();
-        return backups.Count > 0 ? backups : primaries;
+        return allDestinations.Where(d => IsBackup(d) && IsHealthy(d)).ToList();
     }
 
     private static bool IsBackup(DestinationState d) =>

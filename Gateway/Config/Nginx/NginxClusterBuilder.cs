@@ -64,10 +64,17 @@ internal sealed class NginxClusterBuilder
                 metadata[NginxBackupPolicy.BackupMetadataKey] = "true";
             }
 
+            // nginx keeps max_fails, fail_timeout and max_conns per server.
+            metadata[Gateway.Health.CircuitBreakers.ConsecutiveFailuresMetadataKey] = server.MaxFails.ToString(CultureInfo.InvariantCulture);
+            metadata[Gateway.Health.CircuitBreakers.BreakDurationMetadataKey] = Math.Max(0.5, server.FailTimeoutSeconds).ToString(CultureInfo.InvariantCulture);
+            if (server.MaxConns > 0)
+            {
+                metadata[DestinationStatsRegistry.MaxConnectionsMetadataKey] = server.MaxConns.ToString(CultureInfo.InvariantCulture);
+            }
+
             destinations[$"{n:D2}-{server.Text}"] = new DestinationConfig { Address = server.Address, Metadata = metadata };
         }
 
-        var hasBackup = upstream.Servers.Any(s => s.Backup);
         return new ClusterConfig
         {
             ClusterId = id,
@@ -79,8 +86,17 @@ internal sealed class NginxClusterBuilder
                 Version = System.Net.HttpVersion.Version11,
                 VersionPolicy = System.Net.Http.HttpVersionPolicy.RequestVersionExact,
             },
-            HealthCheck = new HealthCheckConfig { AvailableDestinationsPolicy = hasBackup ? NginxBackupPolicy.PolicyName : Gateway.Health.PanicThresholdPolicy.PolicyName },
-            Metadata = new Dictionary<string, string> { ["NginxUpstream"] = upstream.Name },
+            // nginx has no panic mode: with every server marked failed (or at max_conns) there is no live upstream (502).
+            HealthCheck = new HealthCheckConfig { AvailableDestinationsPolicy = NginxBackupPolicy.PolicyName },
+            Metadata = upstream.Keepalive
+                ? new Dictionary<string, string> { ["NginxUpstream"] = upstream.Name }
+                : new Dictionary<string, string>
+                {
+                    ["NginxUpstream"] = upstream.Name,
+                    // No keepalive in the upstream: nginx opens a connection per request and closes it after the response.
+                    [Gateway.Upstream.UpstreamClientChoice.MetadataKey] = "Sockets",
+                    [Gateway.Upstream.LeanForwarderHttpClientFactory.ConnectionReuseMetadataKey] = "off",
+                },
         };
     }
 
@@ -88,32 +104,38 @@ internal sealed class NginxClusterBuilder
     {
         var primary = upstream.Servers.FirstOrDefault(s => !s.Backup) ?? upstream.Servers[0];
         var off = scope.NextUpstream.Contains("off");
+        // nginx: one server (and no backup) is never marked failed and never retried; otherwise the tries are the servers
+        // that are not down, primary and backup, at most proxy_next_upstream_tries.
+        var single = upstream.Servers.Count == 1;
+        var live = Math.Max(1, upstream.Servers.Count(s => !s.Down));
         var statusCodes = scope.NextUpstream.Where(c => c.StartsWith("http_", StringComparison.Ordinal))
             .Select(c => int.Parse(c.AsSpan(5), CultureInfo.InvariantCulture)).Where(c => c is 500 or 502 or 503 or 504 or 429).ToList();
         return new ResilienceOptions
         {
             CircuitBreaker = new CircuitBreakerOptions
             {
-                Enabled = primary.MaxFails > 0,
+                Enabled = !single && upstream.Servers.Any(s => s.MaxFails > 0), // each server's own max_fails/fail_timeout: metadata
                 ConsecutiveFailures = Math.Max(1, primary.MaxFails),
                 FailureRatio = 1,
                 MinimumThroughput = int.MaxValue,
                 SamplingDurationSeconds = Math.Max(1, primary.FailTimeoutSeconds),
                 BreakDurationSeconds = Math.Max(0.5, primary.FailTimeoutSeconds),
                 FailureStatusCodes = statusCodes,
+                RetriedStatusesOnly = true,
             },
             Retry = new RetryOptions
             {
                 // nginx: tries 0 = as many as there are servers; "off" = one try.
-                MaxTries = off ? 1 : scope.Tries > 0 ? scope.Tries : upstream.Servers.Count,
-                Conditions = off ? [] : [.. scope.NextUpstream.Where(c => c is not ("non_idempotent" or "invalid_header"))],
+                MaxTries = off || single ? 1 : scope.Tries > 0 ? Math.Min(scope.Tries, live) : live,
+                Conditions = off ? [] : [.. scope.NextUpstream.Where(c => c != "non_idempotent")],
                 TotalTimeoutSeconds = scope.NextUpstreamTimeoutSeconds,
                 TryTimeoutSeconds = scope.ReadTimeoutSeconds,
                 // nginx has no retry budget: every failed try may go to the next server.
                 BudgetPercent = 100,
                 MinRetryConcurrency = int.MaxValue,
             },
-            MaxConnectionsPerDestination = primary.MaxConns,
+            // Per server (metadata); a server without max_conns is unlimited.
+            MaxConnectionsPerDestination = upstream.Servers.Any(s => s.MaxConns > 0) ? int.MaxValue : 0,
             QueueSize = 0, // nginx does not queue for max_conns (the commercial "queue" directive does)
             HealthCheck = new ActiveHealthOptions(),
         };

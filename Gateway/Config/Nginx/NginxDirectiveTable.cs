@@ -19,7 +19,7 @@ public static class NginxDirectiveTable
     /// <summary>nginx directives that are not translated (yet): refused by name.</summary>
     public static readonly IReadOnlySet<string> Unsupported = new HashSet<string>(StringComparer.Ordinal)
     {
-        "rewrite", "try_files", "root", "alias", "index", "autoindex", "error_page", "proxy_intercept_errors", "limit_req", "limit_req_zone", "limit_conn", "limit_conn_zone", "auth_basic",
+        "rewrite", "try_files", "alias", "autoindex", "limit_req", "limit_req_zone", "limit_conn", "limit_conn_zone", "auth_basic",
         "auth_basic_user_file", "auth_request", "allow", "deny", "proxy_cache", "proxy_cache_path", "proxy_cache_valid",
         "proxy_cache_key", "map", "geo", "split_clients", "ssl_certificate", "ssl_certificate_key", "proxy_hide_header",
         "proxy_pass_header", "proxy_redirect", "sub_filter", "expires", "internal", "limit_except", "fastcgi_pass", "uwsgi_pass",
@@ -120,6 +120,10 @@ public static class NginxDirectiveTable
         Add("add_header", H | NginxContext.LocationIf, 2, 3);
         Add("set", NginxContext.Server | NginxContext.Location | Ifs, 2, 2);
         Add("default_type", H, 1, 1);
+        Add("error_page", H | NginxContext.LocationIf, 2, -1);
+        Add("root", H | NginxContext.LocationIf, 1, 1);
+        Add("index", H, 1, -1);
+        Add("proxy_intercept_errors", H, 1, 1);
         Add("set_real_ip_from real_ip_header real_ip_recursive", NginxContext.Http | NginxContext.Server, 1, 1);
         Add("least_conn ip_hash", NginxContext.Upstream, 0, 0);
         Add("hash", NginxContext.Upstream, 1, 2);
@@ -128,7 +132,8 @@ public static class NginxDirectiveTable
         Add("error_log", NginxContext.Main | H, 1, -1);
 
         // Accepted and ignored: nothing the gateway does differs because of them.
-        Add("keepalive keepalive_requests keepalive_timeout keepalive_time", NginxContext.Upstream, 1, 1, ignored: true);
+        Add("keepalive", NginxContext.Upstream, 1, 1); // without it, upstream connections are closed after each response
+        Add("keepalive_requests keepalive_timeout keepalive_time", NginxContext.Upstream, 1, 1, ignored: true);
         Add("zone", NginxContext.Upstream, 1, 2, ignored: true);
         Add("user", NginxContext.Main, 1, 2, ignored: true);
         Add("worker_processes worker_rlimit_nofile daemon master_process pcre_jit timer_resolution worker_shutdown_timeout "

@@ -28,6 +28,7 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
         var state = new NginxRequestState(context, host, MergeSlashes((request.PathBase + request.Path).Value ?? "/"),
             request.QueryString.HasValue ? request.QueryString.Value![1..] : "", time.GetTimestamp());
         context.Features.Set(state);
+        state.ErrorLog = NginxErrorLog.For(site);
         if (site.HasAccessLogs)
         {
             var counting = new CountingStream(context.Response.Body);
@@ -58,32 +59,40 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
             context.Connection.RemoteIpAddress = client;
         }
 
+        return ServerAsync(context, state, site, server);
+    }
+
+    /// <summary>The server's rewrite phase, then the location for the URI (again after an internal redirect).</summary>
+    private Task ServerAsync(HttpContext context, NginxRequestState state, NginxSite site, NginxServer server)
+    {
         state.Location = server.Level;
         if (NginxRewriter.Run(server.Level.Rewrites, state) is { } serverReturn)
         {
-            return NginxResponses.ReturnAsync(context, state, serverReturn, server.Level, site.Types);
+            return ReturnAsync(context, state, site, server, serverReturn, server.Level);
         }
 
         var (location, match) = NginxLocationMatcher.Find(server.Locations, state.Uri);
-        location ??= server.Level;
-        state.Location = location;
         state.Captures = match?.Groups;
+        return LocationAsync(context, state, site, server, location ?? server.Level);
+    }
+
+    private Task LocationAsync(HttpContext context, NginxRequestState state, NginxSite site, NginxServer server, NginxLocation location)
+    {
+        state.Location = location;
         if (!ReferenceEquals(location, server.Level) && NginxRewriter.Run(location.Rewrites, state) is { } locationReturn)
         {
-            return NginxResponses.ReturnAsync(context, state, locationReturn, location, site.Types);
+            return ReturnAsync(context, state, site, server, locationReturn, location);
         }
 
         if (location.Proxy is not { } proxy)
         {
-            // A location that neither returns nor proxies would serve files from root: not translated, so 404 as
-            // nginx answers for a file that is not there.
-            return NginxResponses.ErrorPageAsync(context, StatusCodes.Status404NotFound);
+            return StaticAsync(context, state, site, server, location); // neither returns nor proxies: files from root
         }
 
         var endpoint = Index().Find(proxy.RouteId);
         if (endpoint is null)
         {
-            return NginxResponses.ErrorPageAsync(context, StatusCodes.Status502BadGateway);
+            return ErrorAsync(context, state, site, server, StatusCodes.Status502BadGateway);
         }
 
         if (proxy.HashKey is { } key)
@@ -97,8 +106,122 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
             context.Features.Set<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>(new NoUpgradeFeature(upgrade));
         }
 
+        // The route is the translator's (metadata NginxLocation): its failures are answered as nginx answers them.
+        context.Features.Set<Gateway.Proxy.IUpstreamFailureAnswer>(state);
         context.SetEndpoint(endpoint);
-        return next(context);
+        var proxied = next(context);
+        return location.ErrorPages.Count == 0 ? proxied : AfterProxyAsync(proxied, context, state, site, server);
+    }
+
+    private async Task StaticAsync(HttpContext context, NginxRequestState state, NginxSite site, NginxServer server, NginxLocation location)
+    {
+        var outcome = await NginxStaticFiles.ServeAsync(context, state, location, site.Types);
+        if (outcome.IndexUri is { } index)
+        {
+            // The index module's internal redirect: the new URI finds its location again.
+            state.Uri = index;
+            state.Redirected = true;
+            await ServerAsync(context, state, site, server);
+        }
+        else if (outcome.Status == StatusCodes.Status301MovedPermanently)
+        {
+            NginxResponses.AddHeaders(context, state, location.AddHeaders);
+            await NginxResponses.ErrorPageAsync(context, outcome.Status);
+        }
+        else if (outcome.Status != 0)
+        {
+            await ErrorAsync(context, state, site, server, outcome.Status);
+        }
+    }
+
+    /// <summary>An answer the proxy pipeline left to the front (an intercepted status, a failure): its error_page.</summary>
+    private async Task AfterProxyAsync(Task proxied, HttpContext context, NginxRequestState state, NginxSite site, NginxServer server)
+    {
+        await proxied;
+        if (state.PendingError is var status and not 0 && !context.Response.HasStarted)
+        {
+            state.PendingError = 0;
+            await ErrorAsync(context, state, site, server, status);
+        }
+    }
+
+    /// <summary><c>return</c>: a bare error code goes through error_page like nginx's own errors.</summary>
+    private Task ReturnAsync(HttpContext context, NginxRequestState state, NginxSite site, NginxServer server, NginxReturn ret, NginxLocation level) =>
+        ret.Text is null && ret.Code is >= 400 and not 444 && state.HasErrorPage(ret.Code)
+            ? ErrorAsync(context, state, site, server, ret.Code)
+            : NginxResponses.ReturnAsync(context, state, ret, level, site.Types);
+
+    /// <summary>
+    /// An error status: the location's error_page for it (once: recursive_error_pages off), else nginx's page. A path is an
+    /// internal redirect (the method becomes GET unless HEAD, the server's and the new location's phases run again), a
+    /// <c>@name</c> runs that location as it is, a URL is a 302 (or the 30x given with <c>=</c>).
+    /// </summary>
+    private Task ErrorAsync(HttpContext context, NginxRequestState state, NginxSite site, NginxServer server, int status)
+    {
+        var page = state.ErrorPageUsed ? null : state.Location?.ErrorPageFor(status);
+        if (page is null)
+        {
+            return NginxResponses.UpstreamErrorAsync(context, state, status);
+        }
+
+        state.ErrorPageUsed = true;
+        var target = page.Uri.Evaluate(state);
+        context.Response.Clear();
+        if (!target.StartsWith('/') && !target.StartsWith('@'))
+        {
+            var code = page.Overwrite is 301 or 302 or 303 or 307 or 308 ? page.Overwrite : StatusCodes.Status302Found;
+            context.Response.StatusCode = code;
+            NginxResponses.AddHeaders(context, state, state.Location!.AddHeaders);
+            context.Response.Headers.Location = target;
+            return NginxResponses.ErrorPageAsync(context, code);
+        }
+
+        var overwrite = page.Overwrite < 0 ? status : page.Overwrite;
+        if (overwrite > 0)
+        {
+            if (state.StatusOverride == 0)
+            {
+                context.Response.OnStarting(static s =>
+                {
+                    var st = (NginxRequestState)s;
+                    var response = st.Context.Response;
+                    response.StatusCode = st.StatusOverride;
+                    if (st.StatusOverride is not (200 or 206 or 304))
+                    {
+                        // nginx's header filter: Last-Modified only with 200/206/304; Accept-Ranges only on 200.
+                        response.Headers.Remove("Last-Modified");
+                        response.Headers.Remove("Accept-Ranges");
+                    }
+
+                    return Task.CompletedTask;
+                }, state);
+            }
+
+            state.StatusOverride = overwrite;
+        }
+
+        // What the first pass through the proxy left behind must not be taken for the next one's.
+        context.Features.Set<Yarp.ReverseProxy.Forwarder.IForwarderErrorFeature>(null);
+        context.Features.Set<Gateway.Proxy.CapLease>(null);
+        context.Features.Set<Microsoft.AspNetCore.Http.Features.IRequestBodyPipeFeature>(null);
+        context.Features.Set<LoadBalancing.RequestHashKeyFeature>(null);
+        if (target.StartsWith('@'))
+        {
+            return server.Named.TryGetValue(target, out var named)
+                ? LocationAsync(context, state, site, server, named)
+                : NginxResponses.UpstreamErrorAsync(context, state, StatusCodes.Status500InternalServerError); // nginx: named location not found
+        }
+
+        var question = target.IndexOf('?', StringComparison.Ordinal);
+        state.Uri = question < 0 ? target : target[..question];
+        state.Args = question < 0 ? "" : target[(question + 1)..];
+        state.Redirected = true;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            context.Request.Method = HttpMethods.Get;
+        }
+
+        return ServerAsync(context, state, site, server);
     }
 
     private static bool SendsUpgrade(NginxLocation location, NginxRequestState state) =>

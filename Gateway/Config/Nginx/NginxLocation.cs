@@ -29,6 +29,29 @@ public sealed class NginxLocation
 
     public string DefaultType { get; init; } = "text/plain";
 
+    public IReadOnlyList<NginxErrorPage> ErrorPages { get; init; } = [];
+
+    /// <summary>root (absolute, no trailing slash) for static files.</summary>
+    public string Root { get; init; } = "";
+
+    public IReadOnlyList<string> Index { get; init; } = ["index.html"];
+
+    public bool InterceptErrors { get; init; }
+
+    /// <summary>The error_page for <paramref name="status"/>, or null.</summary>
+    public NginxErrorPage? ErrorPageFor(int status)
+    {
+        foreach (var page in ErrorPages)
+        {
+            if (page.Codes.Contains(status))
+            {
+                return page;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Where this level's requests are logged (access_log, inherited when the level has none); empty = off.</summary>
     public IReadOnlyList<NginxAccessLog> AccessLogs { get; init; } = [];
 

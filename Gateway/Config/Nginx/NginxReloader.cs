@@ -60,15 +60,18 @@ internal sealed partial class NginxReloader(GatewayHostOptions options, ConfigSt
         {
             var path = options.NginxConfPath!;
             var (config, error) = await NginxConfigLoader.LoadAsync(path, options.NginxPrefix, options.NginxGlobals, validator);
+            var running = state.Current?.Options.Nginx is { } current ? NginxErrorLog.For(current) : null;
+            running?.Write("notice", 0, "reconfiguring");
             if (config is null)
             {
+                running?.Write("emerg", 0, error!);
                 LogReloadFailed(logger, error!, state.Status.Generation);
                 state.Reject([new ConfigError(path, 0, 0, error!, "fix nginx.conf and send SIGHUP again.")]);
                 return;
             }
 
-            var running = state.Current?.Options.Nginx?.ListenUrls ?? [];
-            if (!running.SequenceEqual(config.Options.Nginx!.ListenUrls))
+            var listens = state.Current?.Options.Nginx?.ListenUrls ?? [];
+            if (!listens.SequenceEqual(config.Options.Nginx!.ListenUrls))
             {
                 LogListenChanged(logger);
             }

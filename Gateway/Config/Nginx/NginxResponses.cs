@@ -52,19 +52,40 @@ public static class NginxResponses
     }
 
     /// <summary>nginx's ngx_http_set_content_type: the type of the URI's extension (after the last '.' of the last segment).</summary>
-    private static string? TypeOf(string uri, IReadOnlyDictionary<string, string> types)
+    internal static string? TypeOf(string uri, IReadOnlyDictionary<string, string> types)
     {
         var slash = uri.LastIndexOf('/');
         var dot = uri.LastIndexOf('.');
         return dot > slash && dot < uri.Length - 1 ? types.GetValueOrDefault(uri[(dot + 1)..].ToLowerInvariant()) : null;
     }
 
+    /// <summary>
+    /// A proxied request that ends without a server's answer (502, 504, 400): nginx's page, with the location's
+    /// add_header ... always.
+    /// </summary>
+    public static Task UpstreamErrorAsync(HttpContext context, NginxRequestState state, int status)
+    {
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        if (state.Location is { } location)
+        {
+            AddHeaders(context, state, location.AddHeaders);
+        }
+
+        return ErrorPageAsync(context, status);
+    }
+
+    /// <summary>The statuses nginx 1.22 has a built-in page for (ngx_http_error_pages); others go out with an empty body.</summary>
+    private static bool HasPage(int status) => status is 301 or 302 or 303 or 307 or 308 or (>= 400 and <= 406) or (>= 408 and <= 416)
+        or 421 or 429 or (>= 494 and <= 498) or (>= 500 and <= 505) or 507;
+
     /// <summary>nginx's own page for a status, as it sends it (text/html).</summary>
     public static Task ErrorPageAsync(HttpContext context, int status)
     {
         context.Response.StatusCode = status;
-        if (status is 204 or 304 || HttpMethods.IsHead(context.Request.Method))
+        if (!HasPage(status) || HttpMethods.IsHead(context.Request.Method))
         {
+            context.Response.ContentLength = HttpMethods.IsHead(context.Request.Method) ? null : 0;
             return Task.CompletedTask;
         }
 

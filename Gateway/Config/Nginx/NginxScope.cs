@@ -27,6 +27,18 @@ public sealed record NginxScope
 
     public string DefaultType { get; init; } = "text/plain";
 
+    /// <summary>error_page directives in force (a level with its own replaces the outer level's, as nginx merges them).</summary>
+    public IReadOnlyList<NginxErrorPage> ErrorPages { get; init; } = [];
+
+    /// <summary>root: where static files are (absolute; nginx's default is "html" in the prefix).</summary>
+    public string? Root { get; init; }
+
+    /// <summary>index files tried for a URI ending in '/'.</summary>
+    public IReadOnlyList<string> Index { get; init; } = ["index.html"];
+
+    /// <summary>proxy_intercept_errors: an upstream answer >= 300 with an error_page goes to that page instead.</summary>
+    public bool InterceptErrors { get; init; }
+
     /// <summary>log_format definitions (http level), by name; "combined" is built in.</summary>
     public IReadOnlyDictionary<string, NginxTemplate> LogFormats { get; init; } = new Dictionary<string, NginxTemplate>(StringComparer.Ordinal);
 
@@ -46,6 +58,7 @@ public sealed record NginxScope
         var addHeaders = new List<NginxHeader>();
         var formats = new Dictionary<string, NginxTemplate>(LogFormats, StringComparer.Ordinal);
         var accessLogs = new List<NginxAccessLog>();
+        var errorPages = new List<NginxErrorPage>();
         var logsOff = false;
         foreach (var d in block)
         {
@@ -93,6 +106,36 @@ public sealed record NginxScope
                     var path = Path.IsPathRooted(d.Args[0]) ? d.Args[0] : Path.GetFullPath(Path.Combine(Prefix, d.Args[0]));
                     accessLogs.Add(new NginxAccessLog(path, format));
                     break;
+                case "root":
+                    if (d.Args[0].Contains('$', StringComparison.Ordinal))
+                    {
+                        throw NginxConfigException.At(d, "variables in \"root\" are not supported by lbproxy-nginx");
+                    }
+
+                    scope = scope with { Root = Path.GetFullPath(Path.Combine(Prefix, d.Args[0])).TrimEnd('/') };
+                    break;
+                case "index":
+                    if (d.Args.Any(a => a.Contains('$', StringComparison.Ordinal)))
+                    {
+                        throw NginxConfigException.At(d, "variables in \"index\" are not supported by lbproxy-nginx");
+                    }
+
+                    scope = scope with { Index = [.. d.Args] };
+                    break;
+                case "error_page":
+                    errorPages.Add(NginxErrorPage.Read(d));
+                    break;
+                case "proxy_intercept_errors":
+                    scope = scope with
+                    {
+                        InterceptErrors = d.Args[0] switch
+                        {
+                            "on" => true,
+                            "off" => false,
+                            _ => throw NginxConfigException.At(d, $"invalid value \"{d.Args[0]}\" in \"proxy_intercept_errors\" directive, it must be \"on\" or \"off\""),
+                        },
+                    };
+                    break;
                 case "default_type":
                     scope = scope with { DefaultType = d.Args[0] };
                     break;
@@ -116,6 +159,7 @@ public sealed record NginxScope
             AccessLogs = logsOff ? [] : accessLogs.Count > 0 ? accessLogs : scope.AccessLogs,
             ProxySetHeaders = setHeaders.Count > 0 ? setHeaders : scope.ProxySetHeaders,
             AddHeaders = addHeaders.Count > 0 ? addHeaders : scope.AddHeaders,
+            ErrorPages = errorPages.Count > 0 ? errorPages : scope.ErrorPages,
         };
     }
 

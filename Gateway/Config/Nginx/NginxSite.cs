@@ -18,6 +18,9 @@ public sealed class NginxSite
     /// <summary>Main-context <c>error_log</c> file (absolute), or null for stderr.</summary>
     public string? ErrorLog { get; init; }
 
+    /// <summary>Main-context <c>error_log</c> level (nginx's default: error).</summary>
+    public string ErrorLogLevel { get; init; } = "error";
+
     /// <summary>MIME types by lower-case extension (http-level <c>types</c>, or nginx's built-in html, gif, jpg).</summary>
     public IReadOnlyDictionary<string, string> Types { get; init; } = new Dictionary<string, string>();
 

@@ -77,8 +77,17 @@ internal sealed class NginxTransformProvider : ITransformProvider
         }
 
         outgoing.Headers.Host = host.Length > 0 ? host : null;
+        state.BeginTry(Authority(ctx.DestinationPrefix));
         outgoing.RequestUri = new Uri(ctx.DestinationPrefix.TrimEnd('/') + UpstreamUri(state, location, proxy));
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>"host:port" of a destination prefix ("http://host:port/..."), as nginx names the server in $upstream_addr.</summary>
+    private static string Authority(string prefix)
+    {
+        var start = prefix.IndexOf("://", StringComparison.Ordinal) + 3;
+        var end = prefix.IndexOf('/', start);
+        return end < 0 ? prefix[start..] : prefix[start..end];
     }
 
     /// <summary>
@@ -113,7 +122,9 @@ internal sealed class NginxTransformProvider : ITransformProvider
     {
         if (proxy.Uri is null)
         {
-            return NginxVariables.RawTarget(state.Context);
+            // After an internal redirect nginx sends the new $uri (escaped) and $args, not the client's request line.
+            return !state.Redirected ? NginxVariables.RawTarget(state.Context)
+                : state.Args.Length > 0 ? Escape(state.Uri) + "?" + state.Args : Escape(state.Uri);
         }
 
         if (proxy.Uri.HasVariables)
@@ -155,13 +166,16 @@ internal sealed class NginxTransformProvider : ITransformProvider
 
         if (ctx.ProxyResponse is { } upstream)
         {
-            state.UpstreamStatus = ((int)upstream.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        if (ctx.HttpContext.Features.Get<Yarp.ReverseProxy.Model.IReverseProxyFeature>()?.ProxiedDestination is { } destination
-            && Uri.TryCreate(destination.Model.Config.Address, UriKind.Absolute, out var address))
-        {
-            state.UpstreamAddr = address.Authority;
+            var status = (int)upstream.StatusCode;
+            state.EndTry(status);
+            if (location.InterceptErrors && status >= 300 && !ctx.SuppressResponseBody && state.HasErrorPage(status))
+            {
+                // proxy_intercept_errors: the answer is dropped and the error_page answers instead (the front runs it).
+                ctx.SuppressResponseBody = true;
+                ctx.HttpContext.Response.Clear();
+                state.PendingError = status;
+                return ValueTask.CompletedTask;
+            }
         }
 
         NginxResponses.AddHeaders(ctx.HttpContext, state, location.AddHeaders);

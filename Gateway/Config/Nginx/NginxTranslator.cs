@@ -66,6 +66,7 @@ public static class NginxTranslator
             ListenUrls = servers.SelectMany(s => s.Listens).Select(l => l.Url).Distinct(StringComparer.Ordinal).ToList(),
             PidFile = main.LastOrDefault(d => d.Name == "pid") is { } pid ? Rooted(pid.Args[0], prefix) : null,
             ErrorLog = main.LastOrDefault(d => d.Name == "error_log") is { } log && log.Args[0] != "stderr" ? Rooted(log.Args[0], prefix) : null,
+            ErrorLogLevel = main.LastOrDefault(d => d.Name == "error_log") is { Args.Count: > 1 } leveled ? ErrorLogLevel(leveled) : "error",
         };
         var options = new LbProxyOptions { Clusters = builder.Options, Nginx = site };
         return new GatewayConfig(routes, [.. builder.Clusters], options, file);
@@ -89,6 +90,9 @@ public static class NginxTranslator
         return types.Count > 0 || http?.Child("types") is not null ? types
             : new Dictionary<string, string>(StringComparer.Ordinal) { ["html"] = "text/html", ["gif"] = "image/gif", ["jpg"] = "image/jpeg" };
     }
+
+    private static string ErrorLogLevel(NginxDirective d) =>
+        NginxErrorLog.IsLevel(d.Args[1]) ? d.Args[1] : throw NginxConfigException.At(d, $"invalid log level \"{d.Args[1]}\"");
 
     private static bool HasLogs(NginxLocation l) => l.AccessLogs.Count > 0 || l.Children.Any(HasLogs);
 
@@ -285,6 +289,10 @@ public static class NginxTranslator
             ProxySetHeaders = scope.ProxySetHeaders,
             AddHeaders = scope.AddHeaders,
             DefaultType = scope.DefaultType,
+            ErrorPages = scope.ErrorPages,
+            Root = scope.Root ?? Path.GetFullPath(Path.Combine(scope.Prefix, "html")),
+            Index = scope.Index,
+            InterceptErrors = scope.InterceptErrors,
             AccessLogs = scope.AccessLogs,
             Rewrites = Rewrites(d.Block!, context),
         };
@@ -478,7 +486,7 @@ public static class NginxTranslator
             Match = new RouteMatch { Path = "/{**nginx}", Headers = [new RouteHeader { Name = "X-LbProxy-Nginx-Route", Values = [routeId] }] },
             Metadata = metadata,
         });
-        return new NginxProxyTarget(routeId, clusterId, proxyHost, proxyPort, uri, upstream.HashKey);
+        return new NginxProxyTarget(routeId, clusterId, proxyHost, proxyPort, uri, upstream.HashKey) { UpstreamName = upstream.Name };
     }
 
     private static Regex Compile(string pattern, bool ignoreCase, NginxDirective d)

@@ -7,6 +7,9 @@ namespace Gateway.Config.Nginx;
 /// <summary>An <c>upstream</c> block: its servers and balancing method, read with nginx's checks.</summary>
 public sealed record NginxUpstream(string Name, IReadOnlyList<NginxUpstreamServer> Servers, string Policy, NginxTemplate? HashKey, NginxDirective Where)
 {
+    /// <summary>Whether the block has <c>keepalive N</c>: without it nginx closes every upstream connection after its response.</summary>
+    public bool Keepalive { get; init; }
+
     public static NginxUpstream Read(NginxDirective block, Func<string, bool> resolves)
     {
         var name = block.Args[0];
@@ -45,7 +48,7 @@ public sealed record NginxUpstream(string Name, IReadOnlyList<NginxUpstreamServe
             throw NginxConfigException.At(block, "invalid parameter \"backup\"");
         }
 
-        return new NginxUpstream(name, servers, policy, key, block);
+        return new NginxUpstream(name, servers, policy, key, block) { Keepalive = block.Block!.Any(d => d.Name == "keepalive") };
     }
 
     private static (string, NginxTemplate?) ReadMethod(NginxDirective d) => d.Name switch
