@@ -27,6 +27,9 @@ public sealed record SoakReport(
 {
     public const double MaxRssGrowth = 0.10;
 
+    /// <summary>The gateway's mean RSS in each minute of the measured run: a leak climbs, a heap settling levels off.</summary>
+    public IReadOnlyList<double> RssByMinuteMb { get; init; } = [];
+
     public double RssGrowth => (double)End.Process.RssBytes / Math.Max(1, Start.Process.RssBytes) - 1;
 
     /// <summary>Each goal, whether it held, and the figures that say so.</summary>
@@ -76,6 +79,11 @@ public sealed record SoakReport(
         t.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
         t.AppendLine(i, $"| {Load.Sent} | {ClientErrors} | {Load.P50Ms:0.0} | {Load.P99Ms:0.0} | {Load.P999Ms:0.0} | {Load.MaxMs:0.0} | {PeakRssMb:0.0} |");
         t.AppendLine();
+        if (RssByMinuteMb.Count > 1)
+        {
+            t.AppendLine(i, $"Gateway RSS, mean of each minute (MB): {string.Join(", ", RssByMinuteMb.Select(m => m.ToString("0", i)))}.").AppendLine();
+        }
+
         t.AppendLine("| goal | met | figures |");
         t.AppendLine("|---|---|---|");
         foreach (var (goal, met, detail) in Goals)
