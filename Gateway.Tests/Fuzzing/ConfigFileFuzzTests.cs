@@ -47,6 +47,22 @@ public class ConfigFileFuzzTests
         }, iter: FuzzBudget.Iterations, time: FuzzBudget.Seconds, threads: 1);
     }
 
+    /// <summary>
+    /// Found by the fuzzer: the file is read with comments and trailing commas allowed, but LbProxy.Resilience and
+    /// LbProxy.Clusters were re-read strictly, so either threw JsonReaderException out of the loader (start-up and reload).
+    /// </summary>
+    [Theory]
+    [InlineData("""{ "ReverseProxy": {}, "LbProxy": { "Resilience": { "Retry": { "Conditions": [ "error", "http_503", ] } } } }""")]
+    [InlineData("""{ "ReverseProxy": {}, "LbProxy": { "Resilience": { "Retry": { "MaxTries": 2, }, } } }""")]
+    [InlineData("""{ "ReverseProxy": {}, "LbProxy": { "Resilience": { /* defaults */ "Retry": { "MaxTries": 2 } } } }""")]
+    [InlineData("{ \"ReverseProxy\": { \"Clusters\": { \"c\": { \"Destinations\": { \"d\": { \"Address\": \"http://127.0.0.1:1\" } } } } },\n" +
+        "  \"LbProxy\": { \"Clusters\": { \"c\": { \"Retry\": { \"MaxTries\": 2, }, // one\n } } } }")]
+    public async Task Regression_ResilienceSectionWithTrailingCommaOrComment_IsAccepted(string json)
+    {
+        var (config, errors) = await ConfigFileParser.ParseAsync("gw.json", Encoding.UTF8.GetBytes(json), s_validator);
+        Assert.True(config is not null, string.Join("\n", errors));
+    }
+
     [Fact]
     public async Task ParseAsync_Seeds_AreValid()
     {
