@@ -17,7 +17,7 @@ public class SoakTests(ITestOutputHelper output)
         var options = new SoakOptions
         {
             Duration = TimeSpan.FromSeconds(60),
-            Warmup = TimeSpan.FromSeconds(32), // with a kill at 30 s: the baseline comes after a worker died and was replaced
+            Warmup = TimeSpan.FromSeconds(40), // with a kill at 30 s: the baseline comes after a worker died and was replaced
             CapacityMeasurement = TimeSpan.FromSeconds(4),
             Settle = TimeSpan.FromSeconds(5),
         };

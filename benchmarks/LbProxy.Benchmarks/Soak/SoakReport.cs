@@ -42,7 +42,7 @@ public sealed record SoakReport(
             $"{Settled.StrayChildren} children outside the fleet, {Settled.Process.Zombies} zombies, {SurvivingKilledPids.Count} killed workers still alive"),
         ("no leaked sockets", DeadWorkerSockets == 0 && Settled.Process.CloseWait <= CloseWaitAllowance,
             $"{DeadWorkerSockets} sockets to killed workers, {Settled.Process.CloseWait} in CLOSE_WAIT after {Options.Settle.TotalSeconds:0} s idle"),
-        ("no leaked pipes", Settled.Process.Pipes <= PipeAllowance, $"{Settled.Process.Pipes} pipes for {Settled.WorkerPids.Count} workers (at start {Start.Process.Pipes} for {Start.WorkerPids.Count}; {PipesPerWorker} per worker)"),
+        ("no leaked pipes", Settled.Process.Pipes <= PipeAllowance, $"{Settled.Process.Pipes} pipes for {Settled.LiveChildren} live workers (at start {Start.Process.Pipes} for {Start.LiveChildren}; {PipesPerWorker} per worker)"),
     ];
 
     public bool AllMet => Goals.All(g => g.Met);
@@ -54,7 +54,7 @@ public sealed record SoakReport(
     public const int PipesPerWorker = 2;
 
     /// <summary>The start's pipes that are not a worker's, plus those of the workers alive at the end.</summary>
-    private int PipeAllowance => Start.Process.Pipes - PipesPerWorker * Start.WorkerPids.Count + PipesPerWorker * Settled.WorkerPids.Count;
+    private int PipeAllowance => Start.Process.Pipes - PipesPerWorker * Start.LiveChildren + PipesPerWorker * Settled.LiveChildren;
 
     private static double Mb(long bytes) => bytes / 1048576.0;
 
