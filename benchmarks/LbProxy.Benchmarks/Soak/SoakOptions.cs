@@ -41,6 +41,9 @@ public sealed record SoakOptions
 
     public int Workers { get; init; } = 3;
 
+    /// <summary>The RSS goal: growth from the end of the warm-up to the end of the run below this share.</summary>
+    public double MaxRssGrowth { get; init; } = 0.10;
+
     public string? OutFile { get; init; }
 
     public static SoakOptions Parse(string[] args)

@@ -25,8 +25,6 @@ public sealed record SoakReport(
     IReadOnlyList<int> SurvivingKilledPids,
     IReadOnlyCollection<string> GatewayErrorLines)
 {
-    public const double MaxRssGrowth = 0.10;
-
     /// <summary>The gateway's mean RSS in each minute of the measured run: a leak climbs, a heap settling levels off.</summary>
     public IReadOnlyList<double> RssByMinuteMb { get; init; } = [];
 
@@ -36,7 +34,7 @@ public sealed record SoakReport(
     public IReadOnlyList<(string Goal, bool Met, string Detail)> Goals =>
     [
         ("zero client errors", ClientErrors == 0, $"{ClientErrors} of {TotalSent} (warm-up included)" + (ErrorKinds.Count > 0 ? $" ({string.Join(", ", ErrorKinds.Select(k => $"{k.Key}: {k.Value}"))})" : "")),
-        ($"RSS growth under {MaxRssGrowth:P0} after warm-up", RssGrowth < MaxRssGrowth, $"{Mb(Start.Process.RssBytes):0.0} -> {Mb(End.Process.RssBytes):0.0} MB ({RssGrowth:+0.0%;-0.0%}), peak {PeakRssMb:0.0} MB"),
+        ($"RSS growth under {Options.MaxRssGrowth:P0} after warm-up", RssGrowth < Options.MaxRssGrowth, $"{Mb(Start.Process.RssBytes):0.0} -> {Mb(End.Process.RssBytes):0.0} MB ({RssGrowth:+0.0%;-0.0%}), peak {PeakRssMb:0.0} MB"),
         ("every reload applied", ReloadsApplied == ReloadsTried, $"{ReloadsApplied} of {ReloadsTried}"),
         ("no leaked processes", Settled.StrayChildren == 0 && Settled.Process.Zombies == 0 && SurvivingKilledPids.Count == 0,
             $"{Settled.StrayChildren} children outside the fleet, {Settled.Process.Zombies} zombies, {SurvivingKilledPids.Count} killed workers still alive"),
