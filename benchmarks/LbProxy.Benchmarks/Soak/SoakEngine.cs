@@ -85,6 +85,7 @@ public static class SoakEngine
 
         LoadResult load;
         SoakSample start, end;
+        double[] rssTimeline;
         try
         {
             // Warm-up: the same load and churn, unmeasured.
@@ -111,6 +112,7 @@ public static class SoakEngine
             // The end is the last few seconds under load (one sample can catch a GC mid-collection), as is the start.
             end = await gateway.SampleAsync("end", cancellationToken);
             end = end with { Process = end.Process with { RssBytes = RecentAverage(rssSamples, end.Process.RssBytes) } };
+            rssTimeline = [.. rssSamples.Chunk(60).Select(minute => Mb((long)minute.Average()))];
         }
         finally
         {
@@ -132,7 +134,7 @@ public static class SoakEngine
         var surviving = killed.Where(Alive).ToList();
         return new SoakReport(options, capacity, rate, load, Interlocked.Read(ref sent), Interlocked.Read(ref errors), new Dictionary<string, long>(kinds),
             start, end, settled, Math.Max(peakRss, Mb(end.Process.RssBytes)), kills, warmupKills, reloadsApplied, reloadsTried,
-            options.Settle >= SoakOptions.FullSettle ? deadSockets : 0, surviving, gateway.ErrorLines);
+            options.Settle >= SoakOptions.FullSettle ? deadSockets : 0, surviving, gateway.ErrorLines) { RssByMinuteMb = rssTimeline };
     }
 
     private static double Mb(long bytes) => bytes / 1048576.0;

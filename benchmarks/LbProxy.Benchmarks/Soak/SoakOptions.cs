@@ -5,7 +5,7 @@ namespace Benchmarks.Soak;
 /// <summary>How long and how hard a soak runs, and how often it breaks things.</summary>
 public sealed record SoakOptions
 {
-    public const string Usage = "soak [--minutes 10 | --seconds S] [--rate R (default: half the measured capacity)] [--kill-every-seconds 30] [--reload-every-seconds 20] [--warmup-seconds 60] [--settle-seconds 80] [--out FILE]  long run through the embedded default (local fleet) with workers SIGKILLed and the config reloaded";
+    public const string Usage = "soak [--minutes 10 | --seconds S] [--rate R (default: half the measured capacity)] [--kill-every-seconds 30] [--reload-every-seconds 20] [--warmup-seconds 75] [--settle-seconds 80] [--out FILE]  long run through the embedded default (local fleet) with workers SIGKILLed and the config reloaded";
 
     /// <summary>The measured run (after capacity and warm-up).</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(10);
@@ -20,7 +20,8 @@ public sealed record SoakOptions
     public int CapacityConcurrency { get; init; } = 32;
 
     /// <summary>The same load, unmeasured, before the baseline is taken (JIT tier-up, pools, GC heap sizing).</summary>
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(60);
+    /// <remarks>Not a multiple of the kill interval, so the baseline is not taken the instant a worker dies.</remarks>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(75);
 
     public TimeSpan KillEvery { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -39,6 +40,9 @@ public sealed record SoakOptions
     public TimeSpan ClientTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public int Workers { get; init; } = 3;
+
+    /// <summary>The RSS goal: growth from the end of the warm-up to the end of the run below this share.</summary>
+    public double MaxRssGrowth { get; init; } = 0.10;
 
     public string? OutFile { get; init; }
 

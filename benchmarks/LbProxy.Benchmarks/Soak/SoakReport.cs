@@ -25,7 +25,8 @@ public sealed record SoakReport(
     IReadOnlyList<int> SurvivingKilledPids,
     IReadOnlyCollection<string> GatewayErrorLines)
 {
-    public const double MaxRssGrowth = 0.10;
+    /// <summary>The gateway's mean RSS in each minute of the measured run: a leak climbs, a heap settling levels off.</summary>
+    public IReadOnlyList<double> RssByMinuteMb { get; init; } = [];
 
     public double RssGrowth => (double)End.Process.RssBytes / Math.Max(1, Start.Process.RssBytes) - 1;
 
@@ -33,13 +34,13 @@ public sealed record SoakReport(
     public IReadOnlyList<(string Goal, bool Met, string Detail)> Goals =>
     [
         ("zero client errors", ClientErrors == 0, $"{ClientErrors} of {TotalSent} (warm-up included)" + (ErrorKinds.Count > 0 ? $" ({string.Join(", ", ErrorKinds.Select(k => $"{k.Key}: {k.Value}"))})" : "")),
-        ($"RSS growth under {MaxRssGrowth:P0} after warm-up", RssGrowth < MaxRssGrowth, $"{Mb(Start.Process.RssBytes):0.0} -> {Mb(End.Process.RssBytes):0.0} MB ({RssGrowth:+0.0%;-0.0%}), peak {PeakRssMb:0.0} MB"),
+        ($"RSS growth under {Options.MaxRssGrowth:P0} after warm-up", RssGrowth < Options.MaxRssGrowth, $"{Mb(Start.Process.RssBytes):0.0} -> {Mb(End.Process.RssBytes):0.0} MB ({RssGrowth:+0.0%;-0.0%}), peak {PeakRssMb:0.0} MB"),
         ("every reload applied", ReloadsApplied == ReloadsTried, $"{ReloadsApplied} of {ReloadsTried}"),
         ("no leaked processes", Settled.StrayChildren == 0 && Settled.Process.Zombies == 0 && SurvivingKilledPids.Count == 0,
             $"{Settled.StrayChildren} children outside the fleet, {Settled.Process.Zombies} zombies, {SurvivingKilledPids.Count} killed workers still alive"),
         ("no leaked sockets", DeadWorkerSockets == 0 && Settled.Process.CloseWait <= CloseWaitAllowance,
             $"{DeadWorkerSockets} sockets to killed workers, {Settled.Process.CloseWait} in CLOSE_WAIT after {Options.Settle.TotalSeconds:0} s idle"),
-        ("no leaked pipes", Settled.Process.Pipes <= PipeAllowance, $"{Settled.Process.Pipes} pipes for {Settled.WorkerPids.Count} workers (at start {Start.Process.Pipes} for {Start.WorkerPids.Count}; {PipesPerWorker} per worker)"),
+        ("no leaked pipes", Settled.Process.Pipes <= PipeAllowance, $"{Settled.Process.Pipes} pipes for {Settled.LiveChildren} live workers (at start {Start.Process.Pipes} for {Start.LiveChildren}; {PipesPerWorker} per worker)"),
     ];
 
     public bool AllMet => Goals.All(g => g.Met);
@@ -51,7 +52,7 @@ public sealed record SoakReport(
     public const int PipesPerWorker = 2;
 
     /// <summary>The start's pipes that are not a worker's, plus those of the workers alive at the end.</summary>
-    private int PipeAllowance => Start.Process.Pipes - PipesPerWorker * Start.WorkerPids.Count + PipesPerWorker * Settled.WorkerPids.Count;
+    private int PipeAllowance => Start.Process.Pipes - PipesPerWorker * Start.LiveChildren + PipesPerWorker * Settled.LiveChildren;
 
     private static double Mb(long bytes) => bytes / 1048576.0;
 
@@ -76,6 +77,11 @@ public sealed record SoakReport(
         t.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
         t.AppendLine(i, $"| {Load.Sent} | {ClientErrors} | {Load.P50Ms:0.0} | {Load.P99Ms:0.0} | {Load.P999Ms:0.0} | {Load.MaxMs:0.0} | {PeakRssMb:0.0} |");
         t.AppendLine();
+        if (RssByMinuteMb.Count > 1)
+        {
+            t.AppendLine(i, $"Gateway RSS, mean of each minute (MB): {string.Join(", ", RssByMinuteMb.Select(m => m.ToString("0", i)))}.").AppendLine();
+        }
+
         t.AppendLine("| goal | met | figures |");
         t.AppendLine("|---|---|---|");
         foreach (var (goal, met, detail) in Goals)
