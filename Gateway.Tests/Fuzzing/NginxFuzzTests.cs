@@ -51,6 +51,16 @@ public class NginxFuzzTests
         Assert.StartsWith("invalid host in upstream", error.Problem, StringComparison.Ordinal);
     }
 
+    /// <summary>Found by the fuzzer: a NUL in an access_log path threw ArgumentException from Path.GetFullPath.</summary>
+    [Fact]
+    public void Regression_AccessLogPathWithNul_IsInvalidPathAtItsLine()
+    {
+        var text = "events {}\nhttp {\n    server {\n        listen 8080;\n        access_log logs/a\0b.log;\n        location / { return 204; }\n    }\n}\n";
+        var error = Assert.Throws<NginxConfigException>(() =>
+            NginxTranslator.Translate(NginxParser.ParseText(text, "/fuzz/nginx.conf", "/fuzz"), "/fuzz/nginx.conf", "/fuzz", _ => true));
+        Assert.Equal(5, error.Line);
+    }
+
     private sealed record Node(string Name, string[] Args, Node[]? Block);
 
     private static readonly Gen<string> Word = Gen.String[Gen.Char["abcdefghijklmnopqrstuvwxyz_0123456789./:$-"], 1, 12]

@@ -103,7 +103,8 @@ public sealed record NginxScope
                     var formatName = d.Args.Count > 1 ? d.Args[1] : "combined";
                     var format = formatName == "combined" && !formats.ContainsKey("combined") ? NginxTemplate.Parse(NginxAccessLog.Combined, d)
                         : formats.GetValueOrDefault(formatName) ?? throw NginxConfigException.At(d, $"unknown log format \"{formatName}\"");
-                    var path = Path.IsPathRooted(d.Args[0]) ? d.Args[0] : Path.GetFullPath(Path.Combine(Prefix, d.Args[0]));
+                    var path = d.Args[0].Contains('\0', StringComparison.Ordinal) ? throw NginxConfigException.At(d, $"invalid path \"{d.Args[0]}\"") // fuzzing: GetFullPath threw on NUL
+                        : Path.IsPathRooted(d.Args[0]) ? d.Args[0] : Path.GetFullPath(Path.Combine(Prefix, d.Args[0]));
                     accessLogs.Add(new NginxAccessLog(path, format));
                     break;
                 case "root":
