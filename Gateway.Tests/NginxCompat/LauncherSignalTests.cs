@@ -72,9 +72,33 @@ public sealed class LauncherSignalTests(ITestOutputHelper output)
         Assert.Contains("lbproxy-nginx (LbProxy, follows nginx/1.22.1)", text, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(params string[] args)
+    [Fact]
+    public async Task AdminOffLoopbackWithoutToken_EmergLineAndExitOne()
+    {
+        var prefix = Directory.CreateTempSubdirectory("nginx-launch-").FullName;
+        var conf = Path.Combine(prefix, "nginx.conf");
+        await File.WriteAllTextAsync(conf, $"pid {prefix}/nginx.pid;\n" + Config(LocalProcesses.FreePort(), "up"));
+
+        var (code, text) = await RunAsync(new Dictionary<string, string> { ["LBPROXY_ADMIN_URLS"] = "http://0.0.0.0:0" }, "-p", prefix, "-c", conf);
+
+        Assert.Equal(1, code);
+        Assert.Contains("[emerg]", text, StringComparison.Ordinal);
+        Assert.Contains("not loopback", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", text, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(prefix, "nginx.pid")));
+        Directory.Delete(prefix, recursive: true);
+    }
+
+    private static Task<(int Code, string Output)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    private static async Task<(int Code, string Output)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo(ProxyProcess.Launcher) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);

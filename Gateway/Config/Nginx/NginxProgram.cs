@@ -62,6 +62,12 @@ public static class NginxProgram
             await Console.Error.WriteLineAsync(Emerg($"bind() failed ({ex.Message})"));
             return 1;
         }
+        catch (Admin.Guard.AdminExposureException ex)
+        {
+            // --admin-urls off loopback without LBPROXY_ADMIN_TOKEN: refused before anything listens, as Program does.
+            await Console.Error.WriteLineAsync(Emerg(ex.Message));
+            return 1;
+        }
 
         await using (host)
         {
