@@ -86,16 +86,15 @@ public static class ConfigFileParser
             }
         }
 
+        var routeIds = routes.Select(r => r.RouteId).ToHashSet(StringComparer.OrdinalIgnoreCase); // splits and rate limits name routes
         var options = ResilienceSection.Bind(dto.LbProxy, clusterIds, s_json, Report) with
         {
             Discovery = DiscoveryRules.Bind(dto.LbProxy?.Discovery, clusterIds, fleet?.ClusterId, "LbProxy:Discovery", Report),
             AccessLog = AccessLog.AccessLogRules.Bind(dto.LbProxy?.AccessLog, routes, file, "LbProxy:AccessLog", Report),
             Admin = dto.LbProxy?.Admin,
-            Splits = Split.SplitRules.Bind(dto.LbProxy?.Splits, routes.Select(r => r.RouteId).ToHashSet(StringComparer.OrdinalIgnoreCase),
-                clusterIds, "LbProxy:Splits", Report),
+            Splits = Split.SplitRules.Bind(dto.LbProxy?.Splits, routeIds, clusterIds, "LbProxy:Splits", Report),
             Listeners = Tls.ListenerRules.Bind(dto.LbProxy?.Listeners, BaseFolder(file), "LbProxy:Listeners", Report),
-            RateLimits = RateLimits.RateLimitRules.Bind(dto.LbProxy?.RateLimits, routes.Select(r => r.RouteId).ToHashSet(StringComparer.OrdinalIgnoreCase),
-                "LbProxy:RateLimits", Report),
+            RateLimits = RateLimits.RateLimitRules.Bind(dto.LbProxy?.RateLimits, routeIds, "LbProxy:RateLimits", Report),
             Tracing = Tracing.TracingRules.Validate(dto.LbProxy?.Tracing, "LbProxy:Tracing", Report),
             ServerLimits = dto.LbProxy?.ServerLimits ?? new(),
             TrustedProxies = Hardening.TrustedProxiesRules.Bind(dto.LbProxy?.TrustedProxies, "LbProxy:TrustedProxies", Report),
