@@ -63,6 +63,24 @@ public class ConfigFileFuzzTests
         Assert.True(config is not null, string.Join("\n", errors));
     }
 
+    /// <summary>
+    /// Found by the fuzzer (CI seed 9GrtIat9fXAJ): a key given twice inside LbProxy.Resilience threw ArgumentException out
+    /// of the loader when the section was merged; anywhere else the last one silently won. Both are now one located error.
+    /// </summary>
+    [Theory]
+    [InlineData("{ \"ReverseProxy\": {},\n  \"LbProxy\": { \"Resilience\": { \"CircuitBreaker\": { \"FailureRatio\": 0 }, \"CircuitBreaker\": { \"FailureRatio\": 0.5 } } } }", 2)]
+    [InlineData("{ \"ReverseProxy\": { \"Routes\": {\n \"r\": { \"ClusterId\": \"c\", \"Match\": { \"Path\": \"/\" } },\n \"r\": { \"ClusterId\": \"c\", \"Match\": { \"Path\": \"/x\" } } } } }", 3)]
+    [InlineData("{ \"ReverseProxy\": {}, \"reverseproxy\": {} }", 1)]
+    public async Task Regression_DuplicateKey_IsALocatedErrorNotAnException(string json, int line)
+    {
+        var (config, errors) = await ConfigFileParser.ParseAsync("gw.json", Encoding.UTF8.GetBytes(json), s_validator);
+        Assert.Null(config);
+        var error = Assert.Single(errors);
+        Assert.Equal(line, error.Line);
+        Assert.Contains("uplicate", error.Problem);
+        Assert.Contains("remove the other", error.Fix);
+    }
+
     [Fact]
     public async Task ParseAsync_Seeds_AreValid()
     {

@@ -17,6 +17,9 @@ public static class ConfigFileParser
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        // A key given twice is an error, as nginx rejects a directive given twice: which one wins would otherwise
+        // depend on the section (the serializer takes the last, a JsonElement section kept both and threw later).
+        AllowDuplicateProperties = false,
         Converters = { new JsonStringEnumConverter(), new LenientStringConverter() },
     };
 
@@ -168,6 +171,8 @@ public static class ConfigFileParser
         message = message.TrimEnd('.', ' ');
         var fix = message.Contains("could not be mapped", StringComparison.Ordinal)
             ? "check the spelling of the property against the README's config reference, or remove it."
+            : message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)
+                ? "keep one of the two entries with that name (names are case-insensitive) and remove the other."
             : message.Contains("could not be converted", StringComparison.Ordinal)
                 ? "give the value the type the setting expects (see the README's config reference)."
                 : "correct the JSON syntax at that position (a missing comma, quote or bracket is the usual cause).";

@@ -11,7 +11,7 @@ internal static class ResilienceSection
 {
     // The file was read with comments and trailing commas allowed; a section's raw text is re-read the same way (the
     // fuzzer found a trailing comma in LbProxy.Resilience throwing JsonReaderException out of the loader).
-    private static readonly JsonDocumentOptions s_lenient = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
+    private static readonly JsonDocumentOptions s_lenient = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, AllowDuplicateProperties = false };
 
     public static LbProxyOptions Bind(LbProxySectionDto? dto, ISet<string> clusterIds, JsonSerializerOptions json, Action<string, string, string> report)
     {
