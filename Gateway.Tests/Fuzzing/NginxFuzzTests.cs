@@ -51,14 +51,22 @@ public class NginxFuzzTests
         Assert.StartsWith("invalid host in upstream", error.Problem, StringComparison.Ordinal);
     }
 
-    /// <summary>Found by the fuzzer: a NUL in an access_log path threw ArgumentException from Path.GetFullPath.</summary>
-    [Fact]
-    public void Regression_AccessLogPathWithNul_IsInvalidPathAtItsLine()
+    /// <summary>
+    /// Found by the fuzzer: a NUL in a path threw ArgumentException from Path.GetFullPath, in access_log first, then
+    /// (seed 8WKoJkfDb9H1) in root; every directive that names a path reports it at its line.
+    /// </summary>
+    [Theory]
+    [InlineData("", "access_log logs/a\0b.log;", 5)]
+    [InlineData("", "root /srv/w\0w;", 5)]
+    [InlineData("error_log logs/e\0.log;\n", "", 1)]
+    [InlineData("pid logs/n\0.pid;\n", "", 1)]
+    public void Regression_PathWithNul_IsInvalidPathAtItsLine(string main, string server, int line)
     {
-        var text = "events {}\nhttp {\n    server {\n        listen 8080;\n        access_log logs/a\0b.log;\n        location / { return 204; }\n    }\n}\n";
+        var text = $"{main}events {{}}\nhttp {{\n    server {{\n        listen 8080;\n        {server}\n        location / {{ return 204; }}\n    }}\n}}\n";
         var error = Assert.Throws<NginxConfigException>(() =>
             NginxTranslator.Translate(NginxParser.ParseText(text, "/fuzz/nginx.conf", "/fuzz"), "/fuzz/nginx.conf", "/fuzz", _ => true));
-        Assert.Equal(5, error.Line);
+        Assert.Equal(line, error.Line);
+        Assert.StartsWith("invalid path", error.Problem, StringComparison.Ordinal);
     }
 
     private sealed record Node(string Name, string[] Args, Node[]? Block);

@@ -16,7 +16,7 @@ internal sealed class KServeHttpEndpoints(ModelManager models, KServeInference i
 {
     public const string ServerName = "ModelWorker";
 
-    private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = 16 };
+    internal static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = 16 };
 
     // Messages quote names ('x'); the relaxed encoder writes them as they are instead of \u0027 (the body is JSON, never HTML).
     private static readonly JsonWriterOptions WriteOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

@@ -103,9 +103,7 @@ public sealed record NginxScope
                     var formatName = d.Args.Count > 1 ? d.Args[1] : "combined";
                     var format = formatName == "combined" && !formats.ContainsKey("combined") ? NginxTemplate.Parse(NginxAccessLog.Combined, d)
                         : formats.GetValueOrDefault(formatName) ?? throw NginxConfigException.At(d, $"unknown log format \"{formatName}\"");
-                    var path = d.Args[0].Contains('\0', StringComparison.Ordinal) ? throw NginxConfigException.At(d, $"invalid path \"{d.Args[0]}\"") // fuzzing: GetFullPath threw on NUL
-                        : Path.IsPathRooted(d.Args[0]) ? d.Args[0] : Path.GetFullPath(Path.Combine(Prefix, d.Args[0]));
-                    accessLogs.Add(new NginxAccessLog(path, format));
+                    accessLogs.Add(new NginxAccessLog(NginxPath.Full(d, d.Args[0], Prefix), format));
                     break;
                 case "root":
                     if (d.Args[0].Contains('$', StringComparison.Ordinal))
@@ -113,7 +111,7 @@ public sealed record NginxScope
                         throw NginxConfigException.At(d, "variables in \"root\" are not supported by lbproxy-nginx");
                     }
 
-                    scope = scope with { Root = Path.GetFullPath(Path.Combine(Prefix, d.Args[0])).TrimEnd('/') };
+                    scope = scope with { Root = NginxPath.Full(d, d.Args[0], Prefix).TrimEnd('/') };
                     break;
                 case "index":
                     if (d.Args.Any(a => a.Contains('$', StringComparison.Ordinal)))

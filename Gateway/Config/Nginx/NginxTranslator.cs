@@ -64,8 +64,8 @@ public static class NginxTranslator
             HasAccessLogs = servers.Any(s => HasLogs(s.Level) || s.Locations.Any(HasLogs)),
             Servers = servers,
             ListenUrls = servers.SelectMany(s => s.Listens).Select(l => l.Url).Distinct(StringComparer.Ordinal).ToList(),
-            PidFile = main.LastOrDefault(d => d.Name == "pid") is { } pid ? Rooted(pid.Args[0], prefix) : null,
-            ErrorLog = main.LastOrDefault(d => d.Name == "error_log") is { } log && log.Args[0] != "stderr" ? Rooted(log.Args[0], prefix) : null,
+            PidFile = main.LastOrDefault(d => d.Name == "pid") is { } pid ? NginxPath.Full(pid, pid.Args[0], prefix) : null,
+            ErrorLog = main.LastOrDefault(d => d.Name == "error_log") is { } log && log.Args[0] != "stderr" ? NginxPath.Full(log, log.Args[0], prefix) : null,
             ErrorLogLevel = main.LastOrDefault(d => d.Name == "error_log") is { Args.Count: > 1 } leveled ? ErrorLogLevel(leveled) : "error",
         };
         var options = new LbProxyOptions { Clusters = builder.Options, Nginx = site };
@@ -99,7 +99,6 @@ public static class NginxTranslator
     private sealed record Context(IReadOnlyDictionary<string, NginxUpstream> Upstreams, NginxClusterBuilder Builder, List<RouteConfig> Routes,
         IReadOnlySet<string> SetVariables, Func<string, bool> Resolves);
 
-    private static string Rooted(string path, string prefix) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(prefix, path));
 
     private static NginxDirective? Single(IEnumerable<NginxDirective> block, string name)
     {
