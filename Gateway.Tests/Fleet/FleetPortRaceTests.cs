@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using Gateway.Fleet;
+using Gateway.Tests.EndToEnd.Grpc;
 using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using ModelWorker.KServe.Grpc;
@@ -25,15 +26,7 @@ public sealed class FleetPortRaceTests(ITestOutputHelper output)
     public async Task Start_FourWorkersAtOnceAndAReplacementWhilePortsChurn_EachJoinsOnPortsItsProcessHolds()
     {
         using var churn = new PortChurn();
-        var fleet = new FleetOptions { Workers = 4, GrpcClusterId = "fleet-grpc", Autoscale = new AutoscaleOptions { Enabled = false } };
-        await using var host = await GatewayHost.StartAsync(new GatewayHostOptions
-        {
-            Config = EmbeddedConfig.Create(fleet),
-            Urls = ["http://127.0.0.1:0"],
-            H2cUrls = ["http://127.0.0.1:0"],
-            AdminUrls = ["http://127.0.0.1:0"],
-            MeterName = $"LbProxy.Gateway.Test.{Guid.NewGuid():N}",
-        });
+        await using var host = await GrpcFleetGateway.StartAsync(4);
         await host.Fleet!.InitialReady.WaitAsync(TimeSpan.FromSeconds(90));
         // No worker lost to a port: the first four started are the four in service (a lost one is replaced by worker-5).
         Assert.Equal(["worker-1", "worker-2", "worker-3", "worker-4"], host.Fleet.Workers.Select(w => w.Id).Order());
@@ -84,12 +77,7 @@ public sealed class FleetPortRaceTests(ITestOutputHelper output)
         Assert.All(statuses, s => Assert.Equal(200, s));
         for (var i = 0; i < 8; i++)
         {
-            var input = new ModelInferRequest.Types.InferInputTensor { Name = "features", Datatype = "FP32", Contents = new InferTensorContents() };
-            input.Shape.AddRange([1, 4]);
-            input.Contents.Fp32Contents.AddRange([5.1f, 3.5f, 1.4f, 0.2f]);
-            var request = new ModelInferRequest { ModelName = "classifier-small" };
-            request.Inputs.Add(input);
-            var response = await grpc.ModelInferAsync(request, deadline: DateTime.UtcNow.AddSeconds(30));
+            var response = await grpc.ModelInferAsync(GrpcFleetGateway.InferRequest(), deadline: DateTime.UtcNow.AddSeconds(30));
             Assert.Equal([1L, 3L], response.Outputs[0].Shape);
         }
     }
