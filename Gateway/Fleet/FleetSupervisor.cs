@@ -11,11 +11,12 @@ namespace Gateway.Fleet;
 
 /// <summary>
 /// Keeps the local fleet at its target size: starts workers on loopback port 0, takes the addresses each reports
-/// and puts it in rotation once its /ready answers; replaces a worker that exits or fails its liveness check (/health, which also fails
-/// when a model Run hangs) with exponential backoff, and a crash loop reported loudly, never hidden; drains a worker
-/// being removed (out of rotation, in-flight finished, SIGTERM, SIGKILL after the grace period); stops every worker
-/// when the gateway stops. One reconcile pass a second: it never waits for a start or a removal (those run on
-/// their own), probes every worker at once, and survives any exception (logged; the next pass tries again).
+/// (<see cref="WorkerListening"/>) and puts it in rotation once its /ready answers there; replaces a worker that exits
+/// or fails its liveness check (/health, which also fails when a model Run hangs) with exponential backoff, and a crash
+/// loop reported loudly, never hidden; drains a worker being removed (out of rotation, in-flight finished, SIGTERM,
+/// SIGKILL after the grace period); stops every worker when the gateway stops. One reconcile pass a second: it never
+/// waits for a start or a removal (those run on their own), probes every worker at once, and survives any exception
+/// (logged; the next pass tries again).
 /// </summary>
 internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState config, DestinationStatsRegistry stats,
     IProxyStateLookup proxyState, TimeProvider time, ILogger<FleetSupervisor> logger, IWorkerLauncher? launcher = null) : BackgroundService
