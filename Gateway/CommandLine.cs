@@ -190,6 +190,11 @@ public sealed record CommandLine
             error = $"--model-repository {result.ModelRepository}: no such directory.";
         }
 
+        if (error is null && result.H2cUrls.Count > 0 && Tls.UrlListeners.Problems(result.Urls, result.H2cUrls) is [var first, ..])
+        {
+            error = first; // with --h2c-urls both lists are bound as listeners (Tls/UrlListeners)
+        }
+
         if (error is null && result.MinWorkers > (result.MaxWorkers ?? int.MaxValue))
         {
             error = "--min-workers is above --max-workers.";

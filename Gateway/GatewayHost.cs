@@ -42,7 +42,7 @@ public sealed class GatewayHost : IAsyncDisposable
     public IReadOnlyList<string> ProxyUrls => [.. Addresses(_proxy).Except(H2cUrls)];
 
     /// <summary>The h2c (gRPC) proxy listeners, ports resolved (<see cref="GatewayHostOptions.H2cUrls"/>).</summary>
-    public IReadOnlyList<string> H2cUrls => _proxy.Services.GetService<H2cListeners>()?.Urls ?? [];
+    public IReadOnlyList<string> H2cUrls => _proxy.Services.GetService<BoundListeners>()?.H2cUrls ?? [];
 
     public IReadOnlyList<string> AdminUrls => Addresses(_admin);
 
@@ -129,16 +129,10 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => Hardening.KestrelLimits.Apply(k, lbProxy.ServerLimits)); // read at start-up
         builder.Services.AddLbProxyGateway(options);
         builder.WebHost.ConfigureKestrel(RateLimits.ConnectionLimitMiddleware.Register); // before the listeners: it runs on every endpoint
-        if (lbProxy.Listeners.Count > 0)
+        if (lbProxy.Listeners.Count > 0 || options.H2cUrls.Count > 0)
         {
-            // LbProxy.Listeners (TLS) in place of --urls; --h2c-urls become HTTP/2-only listeners beside them.
-            builder.AddLbProxyListeners([.. lbProxy.Listeners, .. options.H2cUrls.Select(url => new ListenerOptions { Url = url, HttpProtocols = "Http2" })]);
-        }
-        else if (options.H2cUrls.Count > 0)
-        {
-            var h2c = new H2cListeners(); // binds the ordinary URLs too: endpoints bound in code replace UseUrls
-            builder.WebHost.ConfigureKestrel(kestrel => h2c.Bind(kestrel, options.Urls, options.H2cUrls));
-            builder.Services.AddSingleton(h2c);
+            // LbProxy.Listeners (TLS) in place of --urls, else --urls; --h2c-urls become HTTP/2-only listeners beside them.
+            builder.AddLbProxyListeners([.. lbProxy.Listeners, .. UrlListeners.Create(lbProxy.Listeners.Count > 0 ? null : options.Urls, options.H2cUrls)]);
         }
         else
         {

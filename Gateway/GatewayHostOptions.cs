@@ -28,7 +28,7 @@ public sealed record GatewayHostOptions
 
     /// <summary>
     /// Proxy listeners for HTTP/2 without TLS (h2c, prior knowledge), what gRPC clients send to http:// addresses: the
-    /// same routes as <see cref="Urls"/>, on ports of their own (a cleartext port cannot offer both; see Proxy/H2cListeners).
+    /// same routes as <see cref="Urls"/>, on ports of their own (a cleartext port cannot offer both; see Tls/UrlListeners).
     /// </summary>
     public IReadOnlyList<string> H2cUrls { get; init; } = [];
 

@@ -18,6 +18,7 @@ public static class Program
         try
         {
             using var app = WorkerApp.Build(args ?? []);
+            ListeningLine.WriteWhenStarted(app, Console.Out); // the bound addresses, for a supervisor that asked for port 0
             app.Run();
             return Environment.ExitCode; // 1 when the model could not be loaded
         }

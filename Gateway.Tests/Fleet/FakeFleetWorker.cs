@@ -15,6 +15,7 @@ internal sealed class FakeFleetWorker : IFleetWorker
 {
     private readonly WebApplication _app;
     private readonly ProbeCounter _probes;
+    private readonly TaskCompletionSource _neverListening = new();
     private volatile bool _exited;
     private int _throwOnHasExited;
 
@@ -34,6 +35,12 @@ internal sealed class FakeFleetWorker : IFleetWorker
     public int Port { get; }
 
     public string Address { get; }
+
+    /// <summary>Completed unless the test said it never reports its address (<see cref="ReportsAddress"/>).</summary>
+    public Task Listening => ReportsAddress ? Task.CompletedTask : _neverListening.Task;
+
+    /// <summary>False: as a process that never says where it listens, though its /ready would answer.</summary>
+    public bool ReportsAddress { get; set; } = true;
 
     public bool HasExited => Interlocked.Exchange(ref _throwOnHasExited, 0) == 0
         ? _exited

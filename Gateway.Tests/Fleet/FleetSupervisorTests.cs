@@ -35,6 +35,27 @@ public sealed class FleetSupervisorTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Start_WorkerNeverReportsItsAddress_NeverInRotationAndReplacedAtTheStartTimeout()
+    {
+        // worker-1's /ready answers 200 at the address the test knows, but the worker never said it listens there: a
+        // port is only trusted once the process reports it (a port somebody else holds would answer too).
+        var launcher = new FakeWorkerLauncher { Configure = w => w.ReportsAddress = w.Id != "worker-1" };
+        var supervisor = await StartAsync(new FleetOptions { Workers = 1, StartTimeoutSeconds = 2 }, launcher);
+        var states = new HashSet<string>();
+        await WaitUntilAsync(() =>
+        {
+            states.Add(State(supervisor, "worker-1") ?? "gone");
+            return State(supervisor, "worker-2") == "Ready";
+        }, "worker-2 replacing worker-1");
+
+        Assert.DoesNotContain("Ready", states);
+        Assert.True(Logged("Fleet: worker-1 (pid"), "no line about worker-1");
+        Assert.True(Logged("did not report a listening address within 2 s"), "the reason is not logged");
+        var published = _services!.GetRequiredService<Yarp.ReverseProxy.Configuration.InMemoryConfigProvider>().GetConfig();
+        Assert.Equal(["worker-2"], published.Clusters.Single(c => c.ClusterId == FleetOptions.DefaultClusterId).Destinations!.Keys);
+    }
+
+    [Fact]
     public async Task Reconcile_SeveralWorkersHang_ProbesThemAllAtOnce()
     {
         var launcher = new FakeWorkerLauncher();

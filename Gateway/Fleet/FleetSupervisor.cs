@@ -10,12 +10,13 @@ using Yarp.ReverseProxy.Configuration;
 namespace Gateway.Fleet;
 
 /// <summary>
-/// Keeps the local fleet at its target size: starts workers on free loopback ports and puts each in rotation
-/// once its /ready answers; replaces a worker that exits or fails its liveness check (/health, which also fails
-/// when a model Run hangs) with exponential backoff, and a crash loop reported loudly, never hidden; drains a worker
-/// being removed (out of rotation, in-flight finished, SIGTERM, SIGKILL after the grace period); stops every worker
-/// when the gateway stops. One reconcile pass a second: it never waits for a start or a removal (those run on
-/// their own), probes every worker at once, and survives any exception (logged; the next pass tries again).
+/// Keeps the local fleet at its target size: starts workers on loopback port 0, takes the addresses each reports
+/// (<see cref="WorkerListening"/>) and puts it in rotation once its /ready answers there; replaces a worker that exits
+/// or fails its liveness check (/health, which also fails when a model Run hangs) with exponential backoff, and a crash
+/// loop reported loudly, never hidden; drains a worker being removed (out of rotation, in-flight finished, SIGTERM,
+/// SIGKILL after the grace period); stops every worker when the gateway stops. One reconcile pass a second: it never
+/// waits for a start or a removal (those run on their own), probes every worker at once, and survives any exception
+/// (logged; the next pass tries again).
 /// </summary>
 internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState config, DestinationStatsRegistry stats,
     IProxyStateLookup proxyState, TimeProvider time, ILogger<FleetSupervisor> logger, IWorkerLauncher? launcher = null) : BackgroundService
@@ -244,6 +245,13 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
         var limit = TimeSpan.FromSeconds(options.StartTimeoutSeconds);
         while (!ct.IsCancellationRequested && !process.HasExited && time.GetElapsedTime(started) < limit)
         {
+            if (!process.Listening.IsCompletedSuccessfully)
+            {
+                // Not bound yet: it asked the kernel for a port and reports the one it got (WorkerListening).
+                await Task.Delay(ReadyPoll, time, ct);
+                continue;
+            }
+
             try
             {
                 using var response = await _http.GetAsync($"{process.Address}/ready", ct);
@@ -267,7 +275,15 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
 
         if (!ct.IsCancellationRequested && slot.State == SlotState.Starting)
         {
-            LogNeverReady(logger, id, process.Pid, options.StartTimeoutSeconds, process.ExitCode);
+            if (process.Listening.IsCompletedSuccessfully)
+            {
+                LogNeverReady(logger, id, process.Pid, options.StartTimeoutSeconds, process.ExitCode);
+            }
+            else
+            {
+                LogNeverListening(logger, id, process.Pid, options.StartTimeoutSeconds, process.ExitCode);
+            }
+
             if (BeginRemove(slot, drain: false))
             {
                 NoteFailure();
@@ -458,6 +474,9 @@ internal sealed partial class FleetSupervisor(FleetOptions options, ConfigState 
 
     [LoggerMessage(EventId = 323, Level = LogLevel.Error, Message = "Fleet: {Worker} (pid {Pid}) was not ready within {Seconds} s (exit code {Code}); replacing it.")]
     private static partial void LogNeverReady(ILogger logger, string worker, int pid, double seconds, int? code);
+
+    [LoggerMessage(EventId = 329, Level = LogLevel.Error, Message = "Fleet: {Worker} (pid {Pid}) did not report a listening address within {Seconds} s (exit code {Code}); replacing it. Its lines above say why; a ModelWorker build older than the 'ModelWorker listening:' line never reports one (rebuild it).")]
+    private static partial void LogNeverListening(ILogger logger, string worker, int pid, double seconds, int? code);
 
     [LoggerMessage(EventId = 324, Level = LogLevel.Error, Message = "Fleet: crash loop: {Count} worker restarts in the last minute; next start in {Backoff} s. Check the worker lines above.")]
     private static partial void LogCrashLoop(ILogger logger, int count, double backoff);

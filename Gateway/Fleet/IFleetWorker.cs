@@ -15,6 +15,12 @@ internal interface IFleetWorker : IAsyncDisposable
     /// <summary>Its KServe v2 gRPC (h2c) address when the fleet serves gRPC (<see cref="FleetOptions.GrpcClusterId"/>), else null.</summary>
     string? GrpcAddress => null;
 
+    /// <summary>
+    /// Completes once <see cref="Port"/>, <see cref="Address"/> and <see cref="GrpcAddress"/> are known: a process
+    /// bound to port 0 reports them when it is listening; faults when it ended without doing so.
+    /// </summary>
+    Task Listening => Task.CompletedTask;
+
     bool HasExited { get; }
 
     int? ExitCode { get; }

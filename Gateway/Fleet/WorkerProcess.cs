@@ -1,42 +1,49 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Fleet;
 
 /// <summary>
-/// One ModelWorker process of the local fleet: started on a free loopback port, its stdout/stderr forwarded to
-/// the gateway's log under its id, stopped gracefully (SIGTERM, then SIGKILL after a grace period).
+/// One ModelWorker process of the local fleet: started on loopback port 0 (its gRPC listener too), so the kernel
+/// picks and binds its ports in one step, and known by the addresses it reports on stdout once bound
+/// (<see cref="WorkerListening"/>); its stdout/stderr forwarded to the gateway's log under its id, stopped gracefully
+/// (SIGTERM, then SIGKILL after a grace period).
 /// </summary>
 internal sealed partial class WorkerProcess : IFleetWorker
 {
     private readonly Process _process;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly TaskCompletionSource<WorkerListening> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private WorkerProcess(string id, int port, int grpcPort, Process process, TimeProvider time, ILogger logger)
+    private WorkerProcess(string id, Process process, TimeProvider time, ILogger logger)
     {
         Id = id;
-        Port = port;
-        GrpcAddress = grpcPort > 0 ? $"http://127.0.0.1:{grpcPort}" : null;
         _process = process;
         _time = time;
         _logger = logger;
         StartedAt = time.GetUtcNow();
         Exited = process.WaitForExitAsync();
-        _ = PumpAsync(process.StandardOutput, LogLevel.Information);
-        _ = PumpAsync(process.StandardError, LogLevel.Warning);
+        _ = _listening.Task.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default); // observed: the supervisor logs it its own way
+        _ = PumpAsync(process.StandardOutput, LogLevel.Information, _listening);
+        _ = PumpAsync(process.StandardError, LogLevel.Warning, null);
     }
 
     public string Id { get; }
 
-    public int Port { get; }
+    /// <summary>0 until the worker has reported where it listens (<see cref="Listening"/>).</summary>
+    public int Port => Reported?.Port ?? 0;
 
     public int Pid => _process.Id;
 
-    public string Address => $"http://127.0.0.1:{Port}";
+    /// <summary>The address the worker reported; read it once <see cref="Listening"/> completed.</summary>
+    public string Address => Reported?.Http ?? throw new InvalidOperationException($"{Id} has not reported its address yet");
 
-    public string? GrpcAddress { get; }
+    public string? GrpcAddress => Reported?.Grpc;
+
+    public Task Listening => _listening.Task;
+
+    private WorkerListening? Reported => _listening.Task.IsCompletedSuccessfully ? _listening.Task.Result : null;
 
     public Task Exited { get; }
 
@@ -68,17 +75,15 @@ internal sealed partial class WorkerProcess : IFleetWorker
     public static async Task<WorkerProcess> StartAsync(ProcessSpawner spawner, string id, string workerDll, string model,
         IReadOnlyList<string> extraArgs, TimeProvider time, ILogger logger, bool grpc = false)
     {
-        var port = FreePort();
-        var grpcPort = grpc ? FreePort() : 0;
-        var args = new List<string> { workerDll, "--urls", $"http://127.0.0.1:{port}", "--model", model };
+        var args = new List<string> { workerDll, "--urls", "http://127.0.0.1:0", "--model", model };
         if (grpc)
         {
-            args.AddRange(["--grpc-urls", $"http://127.0.0.1:{grpcPort}"]); // KServe v2 gRPC on a port of its own (h2c)
+            args.AddRange(["--grpc-urls", "http://127.0.0.1:0"]); // KServe v2 gRPC on a port of its own (h2c)
         }
 
         args.AddRange(extraArgs);
         var process = await spawner.StartAsync("dotnet", args);
-        return new WorkerProcess(id, port, grpcPort, process, time, logger);
+        return new WorkerProcess(id, process, time, logger);
     }
 
     /// <summary>SIGTERM (the worker finishes what is queued), then SIGKILL if it is still there after <paramref name="grace"/>.</summary>
@@ -113,25 +118,31 @@ internal sealed partial class WorkerProcess : IFleetWorker
         _process.Dispose();
     }
 
-    private async Task PumpAsync(StreamReader reader, LogLevel level)
+    private async Task PumpAsync(StreamReader reader, LogLevel level, TaskCompletionSource<WorkerListening>? listening)
     {
         // The pipe is closed here, at its end: Process.Dispose leaves a stream read through StandardOutput/StandardError
         // open (it is the caller's), and the soak found two descriptors kept for every worker that ever died.
         using var _ = reader;
-        while (await reader.ReadLineAsync() is { } line)
+        try
         {
-            if (line.Length > 0)
+            while (await reader.ReadLineAsync() is { } line)
             {
-                LogWorkerLine(_logger, level, Id, line);
+                if (line.Length > 0)
+                {
+                    LogWorkerLine(_logger, level, Id, line);
+                }
+
+                if (listening is not null && WorkerListening.TryParse(line, out var reported))
+                {
+                    listening.TrySetResult(reported);
+                }
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        finally
+        {
+            // Its stdout ended (it exited) before it said where it listens: the supervisor stops waiting for it.
+            listening?.TrySetException(new InvalidOperationException($"{Id} (pid {Pid}) ended its output without reporting its listening address"));
+        }
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]

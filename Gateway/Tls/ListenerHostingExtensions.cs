@@ -10,7 +10,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tls;
 
-/// <summary>Binds the proxy's Kestrel to <c>LbProxy.Listeners</c> (in place of --urls), with TLS where the URL is https.</summary>
+/// <summary>
+/// Binds the proxy's Kestrel to <c>LbProxy.Listeners</c> (in place of --urls; <c>--h2c-urls</c> come as listeners too, see
+/// <see cref="UrlListeners"/>), with TLS where the URL is https, and keeps what was bound (<see cref="BoundListeners"/>).
+/// </summary>
 internal static class ListenerHostingExtensions
 {
     public static void AddLbProxyListeners(this WebApplicationBuilder builder, IReadOnlyList<ListenerOptions> listeners)
@@ -21,9 +24,11 @@ internal static class ListenerHostingExtensions
             return new ListenerCertificates([.. listeners.Where(l => l.IsHttps).Select(l => new CertificateStore(l, logger))]);
         });
         builder.Services.AddHostedService<CertificateWatcher>();
+        builder.Services.AddSingleton<BoundListeners>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var stores = kestrel.ApplicationServices.GetRequiredService<ListenerCertificates>().Stores;
+            var bound = kestrel.ApplicationServices.GetRequiredService<BoundListeners>();
             foreach (var listener in listeners)
             {
                 if (!ListenerAddress.TryParse(listener.Url, out var address, out var problem))
@@ -32,7 +37,12 @@ internal static class ListenerHostingExtensions
                 }
 
                 var store = stores.FirstOrDefault(s => ReferenceEquals(s.Listener, listener));
-                void Configure(ListenOptions listen) => ConfigureListen(listen, listener, store);
+                void Configure(ListenOptions listen)
+                {
+                    ConfigureListen(listen, listener, store);
+                    bound.Add(listener, listen); // its port, when 0, is known once the server has started
+                }
+
                 switch (address.Host)
                 {
                     case "*" or "+":

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Gateway.Fleet;
 using Gateway.Tests.Fleet;
 using Grpc.Net.Client;
 using ModelWorker.KServe.Grpc;
@@ -16,27 +15,14 @@ public sealed class GrpcFleetTests
     [Fact]
     public async Task ModelInfer_EmbeddedFleetWithGrpc_AnsweredByEveryWorker()
     {
-        var fleet = new FleetOptions { Workers = 2, GrpcClusterId = "fleet-grpc", Autoscale = new AutoscaleOptions { Enabled = false } };
-        await using var host = await GatewayHost.StartAsync(new GatewayHostOptions
-        {
-            Config = EmbeddedConfig.Create(fleet),
-            Urls = ["http://127.0.0.1:0"],
-            H2cUrls = ["http://127.0.0.1:0"],
-            AdminUrls = ["http://127.0.0.1:0"],
-            MeterName = $"LbProxy.Gateway.Test.{Guid.NewGuid():N}",
-        });
+        await using var host = await GrpcFleetGateway.StartAsync(2);
         await host.Fleet!.InitialReady.WaitAsync(TimeSpan.FromSeconds(60));
         using var channel = GrpcChannel.ForAddress(host.H2cUrls.Single());
         var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
 
         for (var i = 0; i < 10; i++)
         {
-            var input = new ModelInferRequest.Types.InferInputTensor { Name = "features", Datatype = "FP32", Contents = new InferTensorContents() };
-            input.Shape.AddRange([1, 4]);
-            input.Contents.Fp32Contents.AddRange([5.1f, 3.5f, 1.4f, 0.2f]);
-            var request = new ModelInferRequest { ModelName = "classifier-small" };
-            request.Inputs.Add(input);
-            var response = await client.ModelInferAsync(request, deadline: DateTime.UtcNow.AddSeconds(30));
+            var response = await client.ModelInferAsync(GrpcFleetGateway.InferRequest(), deadline: DateTime.UtcNow.AddSeconds(30));
             Assert.Equal([1L, 3L], response.Outputs[0].Shape);
         }
 
