@@ -92,7 +92,13 @@ internal sealed class NginxClusterBuilder
             // nginx has no panic mode: with every server marked failed (or at max_conns) there is no live upstream (502).
             HealthCheck = new HealthCheckConfig { AvailableDestinationsPolicy = NginxBackupPolicy.PolicyName },
             Metadata = upstream.Keepalive
-                ? new Dictionary<string, string> { ["NginxUpstream"] = upstream.Name }
+                ? new Dictionary<string, string>
+                {
+                    ["NginxUpstream"] = upstream.Name,
+                    // keepalive N: at most N idle connections kept for the upstream (one worker's cache in nginx).
+                    [Gateway.Upstream.LeanForwarderHttpClientFactory.MaxIdleConnectionsMetadataKey] =
+                        upstream.KeepaliveConnections.ToString(CultureInfo.InvariantCulture),
+                }
                 : new Dictionary<string, string>
                 {
                     ["NginxUpstream"] = upstream.Name,
