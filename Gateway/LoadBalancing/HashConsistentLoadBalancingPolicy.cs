@@ -4,8 +4,12 @@ using Yarp.ReverseProxy.Model;
 
 namespace Gateway.LoadBalancing;
 
-/// <summary>YARP adapter for nginx hash KEY consistent: ketama over the request's key (see the core it calls).</summary>
-internal sealed class HashConsistentLoadBalancingPolicy(ClusterSnapshots snapshots) : ILoadBalancingPolicy
+/// <summary>
+/// YARP adapter for nginx hash KEY consistent: ketama over the request's key (see the core it calls). A retry picks from the cluster's
+/// snapshot through a <see cref="CandidateMask"/> of the untried peers, so it builds nothing; each pick is reported to
+/// <see cref="NginxPeerMarks"/> (nginx's max_fails/fail_timeout checks).
+/// </summary>
+internal sealed class HashConsistentLoadBalancingPolicy(ClusterSnapshots snapshots, NginxPeerMarks marks) : ILoadBalancingPolicy
 {
     public string Name => LoadBalancingPolicyNames.HashConsistent;
 
@@ -16,8 +20,24 @@ internal sealed class HashConsistentLoadBalancingPolicy(ClusterSnapshots snapsho
             return null;
         }
 
-        var snapshot = snapshots.GetExact(cluster, availableDestinations);
+        var snapshot = snapshots.Get(cluster, availableDestinations);
         var peers = snapshot.PolicyState<NginxPeerSet>().For(snapshot);
-        return peers.Resolve(peers.Ring.Pick(NginxPeerSet.KeyOf(context, cluster.Model.Config.Metadata), peers.Peers));
+        if (snapshot.IsFor(availableDestinations))
+        {
+            return Picked(cluster, peers.Resolve(peers.Ring.Pick(NginxPeerSet.KeyOf(context, cluster.Model.Config.Metadata), peers.Peers)));
+        }
+
+        using var mask = CandidateMask.OverAll(snapshot, availableDestinations, stackalloc bool[CandidateMask.StackLimit]);
+        return Picked(cluster, peers.Resolve(peers.Ring.Pick(NginxPeerSet.KeyOf(context, cluster.Model.Config.Metadata), peers.Peers, mask.Allowed), mask.Allowed));
+    }
+
+    private DestinationState? Picked(ClusterState cluster, DestinationState? picked)
+    {
+        if (picked is not null)
+        {
+            marks.Picked(cluster, picked);
+        }
+
+        return picked;
     }
 }

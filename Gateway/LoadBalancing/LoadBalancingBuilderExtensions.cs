@@ -19,6 +19,7 @@ public static class LoadBalancingBuilderExtensions
         services.TryAddSingleton(LatencyModel.Default);
         services.TryAddSingleton<DestinationStatsRegistry>();
         services.TryAddSingleton<ClusterSnapshots>();
+        services.TryAddSingleton<NginxPeerMarks>(); // nginx max_fails/fail_timeout, shared by the nginx policies and the nginx front
         services.AddSingleton<ILoadBalancingPolicy, RoundRobinLoadBalancingPolicy>();
         services.AddSingleton<ILoadBalancingPolicy, WeightedLoadBalancingPolicy>();
         services.AddSingleton<ILoadBalancingPolicy, LeastConnectionsLoadBalancingPolicy>();

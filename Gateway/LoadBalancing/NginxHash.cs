@@ -13,29 +13,43 @@ namespace Gateway.LoadBalancing;
 /// </summary>
 public static class NginxHash
 {
-    public static int Pick(string key, NginxPeers peers)
+    private const int StackLimit = 512;
+
+    /// <summary>crc32 of the key's UTF-8 bytes (nothing allocated for keys up to the stack limit).</summary>
+    public static uint Crc32Of(string key)
+    {
+        var length = Encoding.UTF8.GetByteCount(key);
+        Span<byte> bytes = length <= StackLimit ? stackalloc byte[length] : new byte[length];
+        Encoding.UTF8.GetBytes(key, bytes);
+        return Crc32.HashToUInt32(bytes);
+    }
+
+    public static int Pick(string key, NginxPeers peers, ReadOnlySpan<bool> allowed = default)
     {
         if (key.Length == 0 || peers.Count < 2)
         {
             return NginxIpHash.FallBack;
         }
 
-        var keyBytes = Encoding.UTF8.GetBytes(key);
+        // "[REHASH]KEY" in one buffer, the step number (at most two digits) written before the key: nothing allocated
+        // for keys up to the stack limit.
+        var length = Encoding.UTF8.GetByteCount(key);
+        Span<byte> buffer = length + 2 <= StackLimit ? stackalloc byte[length + 2] : new byte[length + 2];
+        var keyBytes = buffer[2..];
+        Encoding.UTF8.GetBytes(key, keyBytes);
         var total = peers.TotalWeight;
         long hash = 0;
-        var crc = new Crc32();
         for (var rehash = 0; rehash <= 20; rehash++)
         {
-            crc.Reset();
+            var start = rehash == 0 ? 2 : rehash < 10 ? 1 : 0;
             if (rehash > 0)
             {
-                crc.Append(Encoding.ASCII.GetBytes(rehash.ToString(CultureInfo.InvariantCulture)));
+                rehash.TryFormat(buffer[start..2], out _, default, CultureInfo.InvariantCulture);
             }
 
-            crc.Append(keyBytes);
-            hash += (crc.GetCurrentHashAsUInt32() >> 16) & 0x7fff;
+            hash += (Crc32.HashToUInt32(buffer[start..]) >> 16) & 0x7fff;
             var p = peers.AtWeight(hash % total);
-            if (peers.Usable[p])
+            if (peers.CanUse(p, allowed))
             {
                 return p;
             }

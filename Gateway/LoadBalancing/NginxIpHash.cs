@@ -10,7 +10,7 @@ public static class NginxIpHash
 {
     public const int FallBack = -1;
 
-    public static int Pick(ReadOnlySpan<byte> address, NginxPeers peers)
+    public static int Pick(ReadOnlySpan<byte> address, NginxPeers peers, ReadOnlySpan<bool> allowed = default)
     {
         if (peers.Count == 0)
         {
@@ -31,7 +31,7 @@ public static class NginxIpHash
             }
 
             var p = peers.AtWeight(hash % total);
-            if (peers.Usable[p])
+            if (peers.CanUse(p, allowed))
             {
                 return p;
             }

@@ -49,19 +49,19 @@ public sealed class NginxKetamaRing
 
     public int PointCount => _hashes.Length;
 
-    public int Pick(string key, NginxPeers peers)
+    public int Pick(string key, NginxPeers peers, ReadOnlySpan<bool> allowed = default)
     {
         if (key.Length == 0 || peers.Count < 2 || _hashes.Length == 0)
         {
             return NginxIpHash.FallBack;
         }
 
-        var hash = Crc32.HashToUInt32(Encoding.UTF8.GetBytes(key));
+        var hash = NginxHash.Crc32Of(key);
         var point = FirstAtOrAfter(hash);
         for (var tries = 0; tries <= 20; tries++, point++)
         {
             var peer = _peers[point % _hashes.Length];
-            if (peers.Usable[peer])
+            if (peers.CanUse(peer, allowed))
             {
                 return peer;
             }

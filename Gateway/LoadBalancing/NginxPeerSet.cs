@@ -17,6 +17,11 @@ internal sealed class NginxPeerSet
 
     private volatile Built? _built;
 
+    // The cluster's Metadata.HashKey parsed once per metadata (a reload brings new metadata), not per request.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyDictionary<string, string>, ParsedSpec> s_specs = [];
+
+    private sealed record ParsedSpec(HashKeySpec? Spec);
+
     public Built For(ClusterSnapshot snapshot) => _built ??= new Built(snapshot);
 
     /// <summary>The request's hash key: the nginx front's, else the cluster's Metadata.HashKey source, else none.</summary>
@@ -27,7 +32,8 @@ internal sealed class NginxPeerSet
             return feature.Key;
         }
 
-        if (clusterMetadata?.TryGetValue(HashKeySpec.MetadataKey, out var text) != true || !HashKeySpec.TryParse(text, out var spec))
+        if (clusterMetadata is null || s_specs.GetValue(clusterMetadata, static m => new ParsedSpec(
+                m.TryGetValue(HashKeySpec.MetadataKey, out var text) && HashKeySpec.TryParse(text, out var parsed) ? parsed : null)).Spec is not { } spec)
         {
             return "";
         }
@@ -81,16 +87,33 @@ internal sealed class NginxPeerSet
 
         public NginxKetamaRing Ring => _ring ??= new NginxKetamaRing(Servers, Peers.Weights);
 
-        /// <summary>The destination for a core's pick: the peer itself, or nginx's round-robin fallback.</summary>
-        public Yarp.ReverseProxy.Model.DestinationState? Resolve(int peer)
+        /// <summary>
+        /// The destination for a core's pick: the peer itself, or nginx's round-robin fallback among the usable peers that
+        /// <paramref name="allowed"/> allows (a mask over every peer; empty = all).
+        /// </summary>
+        public Yarp.ReverseProxy.Model.DestinationState? Resolve(int peer, ReadOnlySpan<bool> allowed = default)
         {
             if (peer >= 0)
             {
                 return Snapshot.AllStates[peer];
             }
 
-            var index = RoundRobin.Pick(UsableCandidates);
-            return index < 0 ? null : Snapshot.AllStates[UsableIndexes[index]];
+            if (allowed.IsEmpty)
+            {
+                var index = RoundRobin.Pick(UsableCandidates);
+                return index < 0 ? null : Snapshot.AllStates[UsableIndexes[index]];
+            }
+
+            // The fallback of a retry (rare: 20 draws or rehashes found nothing): the mask moved onto the usable peers.
+            var n = UsableIndexes.Length;
+            Span<bool> usableAllowed = n <= CandidateMask.StackLimit ? stackalloc bool[n] : new bool[n];
+            for (var i = 0; i < n; i++)
+            {
+                usableAllowed[i] = allowed[UsableIndexes[i]];
+            }
+
+            var masked = RoundRobin.Pick(UsableCandidates, usableAllowed);
+            return masked < 0 ? null : Snapshot.AllStates[UsableIndexes[masked]];
         }
     }
 }

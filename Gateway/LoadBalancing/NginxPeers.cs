@@ -8,7 +8,40 @@ public readonly record struct NginxPeers(int[] Weights, bool[] Usable)
 {
     public int Count => Weights.Length;
 
-    public long TotalWeight => Weights.Sum(w => (long)w);
+    public long TotalWeight
+    {
+        get
+        {
+            long total = 0; // a loop, not LINQ's Sum: nothing allocated per pick
+            foreach (var w in Weights)
+            {
+                total += w;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>
+    /// Whether peer <paramref name="p"/> may be chosen now: usable, and allowed by <paramref name="allowed"/> (a retry's
+    /// untried ones, as a <see cref="CandidateMask"/> over every peer; empty = all).
+    /// </summary>
+    public bool CanUse(int p, ReadOnlySpan<bool> allowed) => Usable[p] && (allowed.IsEmpty || allowed[p]);
+
+    /// <summary>How many peers <see cref="CanUse"/>.</summary>
+    public int CountUsable(ReadOnlySpan<bool> allowed)
+    {
+        var n = 0;
+        for (var p = 0; p < Usable.Length; p++)
+        {
+            if (CanUse(p, allowed))
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
 
     /// <summary>The peer whose share of the weight line holds <paramref name="w"/> (0 &lt;= w &lt; total), as nginx walks it.</summary>
     public int AtWeight(long w)

@@ -8,7 +8,7 @@ namespace Gateway.LoadBalancing;
 /// </summary>
 public static class NginxRandom
 {
-    public static int Pick(NginxPeers peers, Random random)
+    public static int Pick(NginxPeers peers, Random random, ReadOnlySpan<bool> allowed = default)
     {
         if (peers.Count == 0)
         {
@@ -19,7 +19,7 @@ public static class NginxRandom
         for (var tries = 0; tries <= 20; tries++)
         {
             var p = peers.AtWeight(random.NextInt64(total));
-            if (peers.Usable[p])
+            if (peers.CanUse(p, allowed))
             {
                 return p;
             }
@@ -28,15 +28,14 @@ public static class NginxRandom
         return NginxIpHash.FallBack;
     }
 
-    public static int PickTwo(NginxPeers peers, ReadOnlySpan<long> inFlight, Random random)
+    public static int PickTwo(NginxPeers peers, ReadOnlySpan<long> inFlight, Random random, ReadOnlySpan<bool> allowed = default)
     {
-        var usable = peers.Usable.Count(u => u);
-        if (usable < 2)
+        if (peers.CountUsable(allowed) < 2)
         {
-            return Pick(peers, random);
+            return Pick(peers, random, allowed);
         }
 
-        var first = Pick(peers, random);
+        var first = Pick(peers, random, allowed);
         if (first < 0)
         {
             return first;
@@ -46,7 +45,7 @@ public static class NginxRandom
         for (var tries = 0; tries <= 20; tries++)
         {
             var second = peers.AtWeight(random.NextInt64(total));
-            if (second == first || !peers.Usable[second])
+            if (second == first || !peers.CanUse(second, allowed))
             {
                 continue;
             }

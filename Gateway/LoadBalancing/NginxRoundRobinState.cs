@@ -10,12 +10,20 @@ namespace Gateway.LoadBalancing;
 /// others' rotation, and a retry's pick moves the same rotation, as in nginx. <see cref="SmoothWeightedSelector"/> and
 /// <see cref="LeastConnectionsSelector"/> restart the rotation when the set changes, which gives other sequences after a
 /// failure. least_conn: the fewest in-flight requests per unit of weight wins; ties go round-robin among the tied.
-/// The first peer with the highest current weight wins, in config order.
+/// The first peer with the highest current weight wins, in config order. Each step adds a peer's
+/// <c>effective_weight</c>, which a failure lowers by weight/max_fails and each step raises by one back up to the weight
+/// (<see cref="NginxFailCounting"/>), so a peer back from failing takes its full share gradually, as in nginx.
 /// </summary>
 public sealed class NginxRoundRobinState
 {
     private readonly Lock _lock = new();
-    private readonly ConditionalWeakTable<DestinationStats, StrongBox<long>> _current = [];
+    private readonly ConditionalWeakTable<DestinationStats, NginxPeer> _peers = [];
+
+    /// <summary>The lock that guards every <see cref="NginxPeer"/> of this state (nginx's peers lock).</summary>
+    internal Lock Gate => _lock;
+
+    /// <summary>The peer record of <paramref name="destination"/> (kept as long as the destination's statistics).</summary>
+    public NginxPeer Peer(DestinationStats destination) => _peers.GetValue(destination, static _ => new NginxPeer());
 
     public int Pick(DestinationStats[] candidates, bool leastConn) => Pick(candidates, default, leastConn);
 
@@ -25,22 +33,19 @@ public sealed class NginxRoundRobinState
     /// </summary>
     public int Pick(DestinationStats[] candidates, ReadOnlySpan<bool> allowed, bool leastConn)
     {
-        var count = 0;
-        var only = -1;
-        for (var i = 0; i < candidates.Length && count < 2; i++)
+        var any = false;
+        for (var i = 0; i < candidates.Length && !any; i++)
         {
-            if (allowed.IsEmpty || allowed[i])
-            {
-                count++;
-                only = i;
-            }
+            any = allowed.IsEmpty || allowed[i];
         }
 
-        if (count <= 1)
+        if (!any)
         {
-            return only; // one peer is taken without a step, as nginx's single peer
+            return -1;
         }
 
+        // A lone peer still takes a step, as in nginx: its current weight is unchanged by it, but an effective weight
+        // lowered by a failure climbs back (an upstream of one server never fails, so its step changes nothing).
         lock (_lock)
         {
             if (!leastConn)
@@ -88,7 +93,7 @@ public sealed class NginxRoundRobinState
     private int Step(DestinationStats[] candidates, ReadOnlySpan<bool> allowed, DestinationStats? tiedWith)
     {
         var best = -1;
-        StrongBox<long>? bestCurrent = null;
+        NginxPeer? bestPeer = null;
         long total = 0;
         for (var i = 0; i < candidates.Length; i++)
         {
@@ -98,17 +103,23 @@ public sealed class NginxRoundRobinState
                 continue;
             }
 
-            var current = _current.GetValue(d, static _ => new StrongBox<long>());
-            current.Value += d.Weight;
-            total += d.Weight;
-            if (bestCurrent is null || current.Value > bestCurrent.Value)
+            var peer = Peer(d);
+            var effective = peer.Effective(d.Weight);
+            peer.Current += effective;
+            total += effective;
+            if (effective < d.Weight)
+            {
+                peer.EffectiveWeight = effective + 1;
+            }
+
+            if (bestPeer is null || peer.Current > bestPeer.Current)
             {
                 best = i;
-                bestCurrent = current;
+                bestPeer = peer;
             }
         }
 
-        bestCurrent!.Value -= total;
+        bestPeer!.Current -= total;
         return best;
     }
 }

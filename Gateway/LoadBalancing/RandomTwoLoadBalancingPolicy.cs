@@ -1,11 +1,16 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.LoadBalancing;
 
-/// <summary>YARP adapter for nginx random two [least_conn]: the less loaded of two weighted draws (see the core it calls).</summary>
-internal sealed class RandomTwoLoadBalancingPolicy(ClusterSnapshots snapshots) : ILoadBalancingPolicy
+/// <summary>
+/// YARP adapter for nginx random two [least_conn]: the less loaded of two weighted draws (see the core it calls). A retry picks from the cluster's
+/// snapshot through a <see cref="CandidateMask"/> of the untried peers, so it builds nothing; each pick is reported to
+/// <see cref="NginxPeerMarks"/> (nginx's max_fails/fail_timeout checks).
+/// </summary>
+internal sealed class RandomTwoLoadBalancingPolicy(ClusterSnapshots snapshots, NginxPeerMarks marks) : ILoadBalancingPolicy
 {
     public string Name => LoadBalancingPolicyNames.RandomTwo;
 
@@ -16,10 +21,42 @@ internal sealed class RandomTwoLoadBalancingPolicy(ClusterSnapshots snapshots) :
             return null;
         }
 
-        var snapshot = snapshots.GetExact(cluster, availableDestinations);
+        var snapshot = snapshots.Get(cluster, availableDestinations);
         var peers = snapshot.PolicyState<NginxPeerSet>().For(snapshot);
-        return peers.Resolve(NginxRandom.PickTwo(peers.Peers, InFlight(peers), Random.Shared));
+        var all = peers.Snapshot.All;
+        var rented = all.Length > CandidateMask.StackLimit ? ArrayPool<long>.Shared.Rent(all.Length) : null;
+        try
+        {
+            var inFlight = rented is null ? stackalloc long[all.Length] : rented.AsSpan(0, all.Length);
+            for (var i = 0; i < all.Length; i++)
+            {
+                inFlight[i] = all[i].InFlight;
+            }
+
+            if (snapshot.IsFor(availableDestinations))
+            {
+                return Picked(cluster, peers.Resolve(NginxRandom.PickTwo(peers.Peers, inFlight, Random.Shared)));
+            }
+
+            using var mask = CandidateMask.OverAll(snapshot, availableDestinations, stackalloc bool[CandidateMask.StackLimit]);
+            return Picked(cluster, peers.Resolve(NginxRandom.PickTwo(peers.Peers, inFlight, Random.Shared, mask.Allowed), mask.Allowed));
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<long>.Shared.Return(rented);
+            }
+        }
     }
 
-    private static long[] InFlight(NginxPeerSet.Built peers) => Array.ConvertAll(peers.Snapshot.All, d => d.InFlight);
+    private DestinationState? Picked(ClusterState cluster, DestinationState? picked)
+    {
+        if (picked is not null)
+        {
+            marks.Picked(cluster, picked);
+        }
+
+        return picked;
+    }
 }

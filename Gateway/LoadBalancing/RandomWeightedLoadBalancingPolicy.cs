@@ -4,8 +4,12 @@ using Yarp.ReverseProxy.Model;
 
 namespace Gateway.LoadBalancing;
 
-/// <summary>YARP adapter for nginx random: a weighted random draw (see the core it calls).</summary>
-internal sealed class RandomWeightedLoadBalancingPolicy(ClusterSnapshots snapshots) : ILoadBalancingPolicy
+/// <summary>
+/// YARP adapter for nginx random: a weighted draw (see the core it calls). A retry picks from the cluster's
+/// snapshot through a <see cref="CandidateMask"/> of the untried peers, so it builds nothing; each pick is reported to
+/// <see cref="NginxPeerMarks"/> (nginx's max_fails/fail_timeout checks).
+/// </summary>
+internal sealed class RandomWeightedLoadBalancingPolicy(ClusterSnapshots snapshots, NginxPeerMarks marks) : ILoadBalancingPolicy
 {
     public string Name => LoadBalancingPolicyNames.RandomWeighted;
 
@@ -16,8 +20,24 @@ internal sealed class RandomWeightedLoadBalancingPolicy(ClusterSnapshots snapsho
             return null;
         }
 
-        var snapshot = snapshots.GetExact(cluster, availableDestinations);
+        var snapshot = snapshots.Get(cluster, availableDestinations);
         var peers = snapshot.PolicyState<NginxPeerSet>().For(snapshot);
-        return peers.Resolve(NginxRandom.Pick(peers.Peers, Random.Shared));
+        if (snapshot.IsFor(availableDestinations))
+        {
+            return Picked(cluster, peers.Resolve(NginxRandom.Pick(peers.Peers, Random.Shared)));
+        }
+
+        using var mask = CandidateMask.OverAll(snapshot, availableDestinations, stackalloc bool[CandidateMask.StackLimit]);
+        return Picked(cluster, peers.Resolve(NginxRandom.Pick(peers.Peers, Random.Shared, mask.Allowed), mask.Allowed));
+    }
+
+    private DestinationState? Picked(ClusterState cluster, DestinationState? picked)
+    {
+        if (picked is not null)
+        {
+            marks.Picked(cluster, picked);
+        }
+
+        return picked;
     }
 }

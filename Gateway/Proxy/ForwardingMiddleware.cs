@@ -110,6 +110,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             if (ran)
             {
                 accessLog?.AddTry(stats.Address, outcome.StatusCode, time.GetElapsedTime(start).TotalSeconds);
+                answer?.TryEnded(cluster, destination, outcome); // nginx.conf: its max_fails counting, before the next pick
             }
             Tracing.GatewayTracing.EndTry(trySpan, outcome);
             if (holdsBudget)

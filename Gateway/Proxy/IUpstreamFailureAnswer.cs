@@ -16,6 +16,12 @@ public interface IUpstreamFailureAnswer
     void TryFailed(DestinationState destination, int status, string cause);
 
     /// <summary>
+    /// A try at <paramref name="destination"/> ended, whatever came of it (called before the next destination is picked):
+    /// nginx counts max_fails/fail_timeout from every try's end.
+    /// </summary>
+    void TryEnded(ClusterState cluster, DestinationState destination, Gateway.Health.ForwardOutcome outcome);
+
+    /// <summary>
     /// The request ends without a destination's response: <paramref name="status"/> is 502, 504 or 400;
     /// <paramref name="noLive"/> when it ends because no destination could be tried (all failed, down or at max_conns).
     /// </summary>

@@ -28,6 +28,9 @@ internal sealed class LeanConnection : IDisposable
 
     public LeanConnectionPool Pool { get; }
 
+    /// <summary>The idle cap of the cluster that used it last (null: none); set while it is rented, never while idle.</summary>
+    public LeanIdleBudget? IdleBudget { get; set; }
+
     public HeaderValueCache Cache { get; } = new();
 
     /// <summary>Whether this connection has completed a request before (a stale keep-alive connection fails on first use).</summary>

@@ -6,7 +6,8 @@ namespace Gateway.Upstream;
 
 /// <summary>
 /// Idle keep-alive connections to one destination (scheme, host, port), most recently used first so the warm ones
-/// are reused and the cold ones age out. No cap on connections, as SocketsHttpHandler's default.
+/// are reused and the cold ones age out. No cap on connections, as SocketsHttpHandler's default; a cluster may cap the
+/// idle ones it leaves across its destinations (<see cref="LeanIdleBudget"/>).
 /// </summary>
 internal sealed class LeanConnectionPool : IDisposable
 {
@@ -47,6 +48,8 @@ internal sealed class LeanConnectionPool : IDisposable
                 }
             }
 
+            connection.IdleBudget?.Give();
+
             if (connection.IsUsable())
             {
                 return connection;
@@ -61,6 +64,12 @@ internal sealed class LeanConnectionPool : IDisposable
         connection.IdleSince = Environment.TickCount64;
         connection.Reused = true;
         connection.ReceivedAny = false;
+        if (connection.IdleBudget is { } budget && !budget.TryTake())
+        {
+            connection.Dispose(); // the cluster keeps as many idle as it may (nginx keepalive N)
+            return;
+        }
+
         lock (_lock)
         {
             if (!_disposed)
@@ -70,6 +79,7 @@ internal sealed class LeanConnectionPool : IDisposable
             }
         }
 
+        connection.IdleBudget?.Give();
         connection.Dispose();
     }
 
@@ -133,7 +143,11 @@ internal sealed class LeanConnectionPool : IDisposable
             }
         }
 
-        expired?.ForEach(c => c.Dispose());
+        expired?.ForEach(c =>
+        {
+            c.IdleBudget?.Give();
+            c.Dispose();
+        });
     }
 
     public int IdleCount
@@ -159,6 +173,7 @@ internal sealed class LeanConnectionPool : IDisposable
 
         foreach (var connection in idle)
         {
+            connection.IdleBudget?.Give();
             connection.Dispose();
         }
     }

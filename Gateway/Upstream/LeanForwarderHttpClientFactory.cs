@@ -17,12 +17,19 @@ internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, 
     /// </summary>
     public const string ConnectionReuseMetadataKey = "UpstreamConnectionReuse";
 
+    /// <summary>
+    /// Cluster metadata: at most this many idle keep-alive connections kept for the cluster across its destinations
+    /// (nginx <c>keepalive N</c>); a connection released beyond it is closed. Absent: no cap. Lean client only.
+    /// </summary>
+    public const string MaxIdleConnectionsMetadataKey = "UpstreamMaxIdleConnections";
+
     /// <summary>YARP reuses the old client when the HttpClient config is unchanged; the choice of client must match too.</summary>
     protected override bool CanReuseOldClient(ForwarderHttpClientContext context) =>
         base.CanReuseOldClient(context)
         && UpstreamClientChoice.For(context.OldMetadata, context.OldConfig) == UpstreamClientChoice.For(context.NewMetadata, context.NewConfig)
         && Tls.UpstreamTls.Same(context.OldMetadata, context.NewMetadata)
-        && NoReuse(context.OldMetadata) == NoReuse(context.NewMetadata);
+        && NoReuse(context.OldMetadata) == NoReuse(context.NewMetadata)
+        && MaxIdle(context.OldMetadata) == MaxIdle(context.NewMetadata);
 
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
@@ -44,11 +51,22 @@ internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, 
     private static bool NoReuse(IReadOnlyDictionary<string, string>? metadata) =>
         metadata?.TryGetValue(ConnectionReuseMetadataKey, out var value) == true && value.Equals("off", StringComparison.OrdinalIgnoreCase);
 
+    private static int? MaxIdle(IReadOnlyDictionary<string, string>? metadata) =>
+        metadata?.TryGetValue(MaxIdleConnectionsMetadataKey, out var value) == true
+        && int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var max) && max > 0
+            ? max
+            : null;
+
     protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler)
     {
         var inner = base.WrapHandler(context, handler);
         return UpstreamClientChoice.For(context.NewMetadata, context.NewConfig) == UpstreamClientKind.Lean
-            ? new LeanHttpHandler(pools) { InnerHandler = inner, TraceContextInHeaders = tracing.Enabled }
+            ? new LeanHttpHandler(pools)
+            {
+                InnerHandler = inner,
+                TraceContextInHeaders = tracing.Enabled,
+                IdleBudget = MaxIdle(context.NewMetadata) is { } max ? new LeanIdleBudget(max) : null,
+            }
             : inner;
     }
 }

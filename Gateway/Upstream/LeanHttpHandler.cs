@@ -13,6 +13,9 @@ namespace Gateway.Upstream;
 /// </summary>
 internal sealed class LeanHttpHandler(LeanConnectionPools pools) : DelegatingHandler
 {
+    /// <summary>The cluster's cap on idle connections it leaves in the pools (cluster metadata; null: none).</summary>
+    public LeanIdleBudget? IdleBudget { get; init; }
+
     /// <summary>SocketsHttpHandler's MaxResponseHeadersLength default (64 KB).</summary>
     public const int MaxResponseHeadBytes = 64 * 1024;
 
@@ -78,6 +81,7 @@ internal sealed class LeanHttpHandler(LeanConnectionPools pools) : DelegatingHan
         for (var retry = 0; ; retry++)
         {
             var connection = pool.TryRent() ?? await pool.ConnectAsync(cancellationToken);
+            connection.IdleBudget = IdleBudget;
             if (!RequestHead.TryWrite(connection, request, pathAndQuery.Span, pool, out var framing))
             {
                 connection.ResetWrite();

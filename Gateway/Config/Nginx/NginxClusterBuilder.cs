@@ -8,8 +8,9 @@ namespace Gateway.Config.Nginx;
 /// <summary>
 /// Turns an upstream plus the proxy settings of the locations that use it into YARP clusters with LbProxy resilience
 /// options: one cluster per upstream, or one per distinct set of retry/timeout settings when locations differ (the
-/// gateway keeps those per cluster). nginx's passive marking (max_fails within fail_timeout) is the destination
-/// circuit breaker opening after max_fails failures for fail_timeout; proxy_next_upstream is the retry policy.
+/// gateway keeps those per cluster). nginx's passive marking (max_fails/fail_timeout, per server) is counted as nginx
+/// counts it by <see cref="NginxPeerMarks"/> (destination metadata), not by the gateway's circuit breakers;
+/// proxy_next_upstream is the retry policy.
 /// </summary>
 internal sealed class NginxClusterBuilder
 {
@@ -36,6 +37,8 @@ internal sealed class NginxClusterBuilder
 
     private static ClusterConfig Cluster(string id, NginxUpstream upstream, NginxScope scope)
     {
+        // nginx: an upstream of one server is never marked failed.
+        var single = upstream.Servers.Count == 1;
         // Round-robin and random methods skip a down server, so it is left out; the hash methods keep it in their
         // layout (keys map as in nginx) and never pick it.
         var keepDown = upstream.Policy is LoadBalancingPolicyNames.IpHash or LoadBalancingPolicyNames.Hash or LoadBalancingPolicyNames.HashConsistent;
@@ -64,9 +67,9 @@ internal sealed class NginxClusterBuilder
                 metadata[NginxBackupPolicy.BackupMetadataKey] = "true";
             }
 
-            // nginx keeps max_fails, fail_timeout and max_conns per server.
-            metadata[Gateway.Health.CircuitBreakers.ConsecutiveFailuresMetadataKey] = server.MaxFails.ToString(CultureInfo.InvariantCulture);
-            metadata[Gateway.Health.CircuitBreakers.BreakDurationMetadataKey] = Math.Max(0.5, server.FailTimeoutSeconds).ToString(CultureInfo.InvariantCulture);
+            // nginx keeps max_fails, fail_timeout (whole seconds, as nginx's clock) and max_conns per server.
+            metadata[NginxPeerMarks.MaxFailsMetadataKey] = (single ? 0 : server.MaxFails).ToString(CultureInfo.InvariantCulture);
+            metadata[NginxPeerMarks.FailTimeoutMetadataKey] = ((long)server.FailTimeoutSeconds).ToString(CultureInfo.InvariantCulture);
             if (server.MaxConns > 0)
             {
                 metadata[DestinationStatsRegistry.MaxConnectionsMetadataKey] = server.MaxConns.ToString(CultureInfo.InvariantCulture);
@@ -89,7 +92,13 @@ internal sealed class NginxClusterBuilder
             // nginx has no panic mode: with every server marked failed (or at max_conns) there is no live upstream (502).
             HealthCheck = new HealthCheckConfig { AvailableDestinationsPolicy = NginxBackupPolicy.PolicyName },
             Metadata = upstream.Keepalive
-                ? new Dictionary<string, string> { ["NginxUpstream"] = upstream.Name }
+                ? new Dictionary<string, string>
+                {
+                    ["NginxUpstream"] = upstream.Name,
+                    // keepalive N: at most N idle connections kept for the upstream (one worker's cache in nginx).
+                    [Gateway.Upstream.LeanForwarderHttpClientFactory.MaxIdleConnectionsMetadataKey] =
+                        upstream.KeepaliveConnections.ToString(CultureInfo.InvariantCulture),
+                }
                 : new Dictionary<string, string>
                 {
                     ["NginxUpstream"] = upstream.Name,
@@ -114,7 +123,7 @@ internal sealed class NginxClusterBuilder
         {
             CircuitBreaker = new CircuitBreakerOptions
             {
-                Enabled = !single && upstream.Servers.Any(s => s.MaxFails > 0), // each server's own max_fails/fail_timeout: metadata
+                Enabled = false, // nginx's max_fails/fail_timeout are NginxPeerMarks' (destination metadata), counted as nginx counts them
                 ConsecutiveFailures = Math.Max(1, primary.MaxFails),
                 FailureRatio = 1,
                 MinimumThroughput = int.MaxValue,

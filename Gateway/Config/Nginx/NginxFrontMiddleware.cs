@@ -12,7 +12,7 @@ namespace Gateway.Config.Nginx;
 /// config did not come from nginx.conf.
 /// </summary>
 internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState config, EndpointDataSource endpoints, TimeProvider time,
-    AccessLog.AccessLogWriter accessLogs)
+    AccessLog.AccessLogWriter accessLogs, LoadBalancing.NginxPeerMarks peerMarks)
 {
     private volatile RouteIndex? _index;
 
@@ -108,6 +108,7 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
 
         // The route is the translator's (metadata NginxLocation): its failures are answered as nginx answers them.
         context.Features.Set<Gateway.Proxy.IUpstreamFailureAnswer>(state);
+        state.PeerMarks = peerMarks;
         context.SetEndpoint(endpoint);
         var proxied = next(context);
         return location.ErrorPages.Count == 0 ? proxied : AfterProxyAsync(proxied, context, state, site, server);

@@ -80,9 +80,12 @@ public sealed class NginxRequestState(HttpContext context, string host, string u
     /// <summary>
     /// One error line with nginx's request context: ", client: ..., server: ..., request: "...", upstream: "...", host: "..."".
     /// </summary>
-    public void LogError(string message, string upstream)
+    public void LogError(string message, string upstream) => Log("error", message, upstream);
+
+    /// <summary>One line at <paramref name="level"/> with nginx's request context (see <see cref="LogError"/>).</summary>
+    public void Log(string level, string message, string upstream)
     {
-        if (ErrorLog is not { } log || !log.Enabled("error"))
+        if (ErrorLog is not { } log || !log.Enabled(level))
         {
             return;
         }
@@ -95,7 +98,47 @@ public sealed class NginxRequestState(HttpContext context, string host, string u
         var request = Context.Request;
         var line = $"{message}, client: {NginxVariables.Get("remote_addr", this)}, server: {Server?.FirstName}, "
             + $"request: \"{NginxVariables.Get("request", this)}\", upstream: \"http://{upstream}{UpstreamUri()}\", host: \"{request.Host.Value}\"";
-        log.Write("error", _logNumber, line);
+        log.Write(level, _logNumber, line);
+    }
+
+    /// <summary>Where nginx's max_fails/fail_timeout are counted (null: not at all).</summary>
+    public Gateway.LoadBalancing.NginxPeerMarks? PeerMarks { get; set; }
+
+    // nginx's "[warn] upstream server temporarily disabled" of the last try, written after that try's own [error] line.
+    private (string Upstream, string Action)? _pendingWarning;
+
+    void Gateway.Proxy.IUpstreamFailureAnswer.TryEnded(Yarp.ReverseProxy.Model.ClusterState cluster, Yarp.ReverseProxy.Model.DestinationState destination,
+        Gateway.Health.ForwardOutcome outcome)
+    {
+        FlushWarning();
+        if (PeerMarks is null)
+        {
+            return;
+        }
+
+        // nginx frees the peer as failed after an error, a timeout, an invalid header or a status it goes on from, except
+        // 403 and 404 (NGX_PEER_NEXT); anything else (a response, the client leaving) is a success for its counting.
+        var failed = outcome.Kind switch
+        {
+            Gateway.Health.ForwardOutcomeKind.NotSent or Gateway.Health.ForwardOutcomeKind.TransportError or Gateway.Health.ForwardOutcomeKind.Timeout => true,
+            Gateway.Health.ForwardOutcomeKind.RetryableStatus => outcome.StatusCode is not (StatusCodes.Status403Forbidden or StatusCodes.Status404NotFound),
+            _ => false,
+        };
+        if (PeerMarks.Ended(cluster, destination, failed) && _upstreamAddrs is { Count: > 0 } addrs)
+        {
+            _pendingWarning = (addrs[^1], outcome.Kind == Gateway.Health.ForwardOutcomeKind.NotSent
+                ? "connecting to upstream"
+                : "reading response header from upstream");
+        }
+    }
+
+    private void FlushWarning()
+    {
+        if (_pendingWarning is { } warning)
+        {
+            _pendingWarning = null;
+            Log("warn", "upstream server temporarily disabled while " + warning.Action, warning.Upstream);
+        }
     }
 
     private string UpstreamUri() =>
@@ -112,10 +155,13 @@ public sealed class NginxRequestState(HttpContext context, string host, string u
                     ? "connect() failed (111: Connection refused) while connecting to upstream"
                     : $"upstream failed ({cause}) while reading response header from upstream", addrs[^1]);
         }
+
+        FlushWarning();
     }
 
     Task Gateway.Proxy.IUpstreamFailureAnswer.AnswerAsync(HttpContext context, int status, bool noLive)
     {
+        FlushWarning();
         if (noLive && Location?.Proxy is { } proxy)
         {
             BeginTry(proxy.UpstreamName); // nginx: "no live upstreams", and $upstream_addr names the upstream

@@ -8,7 +8,10 @@ namespace Gateway.Config.Nginx;
 public sealed record NginxUpstream(string Name, IReadOnlyList<NginxUpstreamServer> Servers, string Policy, NginxTemplate? HashKey, NginxDirective Where)
 {
     /// <summary>Whether the block has <c>keepalive N</c>: without it nginx closes every upstream connection after its response.</summary>
-    public bool Keepalive { get; init; }
+    public bool Keepalive => KeepaliveConnections > 0;
+
+    /// <summary><c>keepalive N</c>: at most N idle connections kept for the upstream (0: none kept).</summary>
+    public int KeepaliveConnections { get; init; }
 
     public static NginxUpstream Read(NginxDirective block, Func<string, bool> resolves)
     {
@@ -16,10 +19,16 @@ public sealed record NginxUpstream(string Name, IReadOnlyList<NginxUpstreamServe
         string? policy = null;
         NginxTemplate? key = null;
         var servers = new List<NginxUpstreamServer>();
+        var keepalive = 0;
         foreach (var d in block.Block!)
         {
             switch (d.Name)
             {
+                case "keepalive":
+                    keepalive = int.TryParse(d.Args[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                        ? n
+                        : throw NginxConfigException.At(d, $"invalid value \"{d.Args[0]}\" in \"keepalive\" directive");
+                    break;
                 case "server":
                     var server = ReadServer(d, resolves);
                     if (server.Backup && policy is LoadBalancingPolicyNames.IpHash or LoadBalancingPolicyNames.Hash or LoadBalancingPolicyNames.HashConsistent)
@@ -48,7 +57,7 @@ public sealed record NginxUpstream(string Name, IReadOnlyList<NginxUpstreamServe
             throw NginxConfigException.At(block, "invalid parameter \"backup\"");
         }
 
-        return new NginxUpstream(name, servers, policy, key, block) { Keepalive = block.Block!.Any(d => d.Name == "keepalive") };
+        return new NginxUpstream(name, servers, policy, key, block) { KeepaliveConnections = keepalive };
     }
 
     private static (string, NginxTemplate?) ReadMethod(NginxDirective d) => d.Name switch
