@@ -71,15 +71,24 @@ public sealed class RetryPickTests : IDisposable
         policy.PickDestination(_context, cluster, destinations);
         policy.PickDestination(_context, cluster, untried); // warm: per-snapshot indexes are made once
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 100; i++)
+        // Measured twice, the lower kept: a mask over more than 256 destinations is rented from ArrayPool, which a
+        // garbage collection in between (other tests run in parallel) may have trimmed, so one rent allocates; a
+        // per-pick allocation shows in both rounds.
+        var allocated = long.MaxValue;
+        for (var round = 0; round < 2; round++)
         {
-            var picked = policy.PickDestination(_context, cluster, untried);
-            Assert.NotNull(picked);
-            Assert.DoesNotContain(picked, tried);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 100; i++)
+            {
+                var picked = policy.PickDestination(_context, cluster, untried);
+                Assert.NotNull(picked);
+                Assert.DoesNotContain(picked, tried);
+            }
+
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, allocated);
     }
 
     [Fact]

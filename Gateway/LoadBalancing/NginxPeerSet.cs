@@ -5,7 +5,7 @@ namespace Gateway.LoadBalancing;
 /// <summary>
 /// What nginx's hash and random methods need of one <see cref="ClusterSnapshot"/>, made once per snapshot: every
 /// destination in config order with its weight, which are usable (available and not marked <c>Down</c>), the server
-/// names for the ketama ring, and the round-robin they fall back to.
+/// names for the ketama ring.
 /// </summary>
 internal sealed class NginxPeerSet
 {
@@ -69,8 +69,6 @@ internal sealed class NginxPeerSet
             }
 
             Peers = new NginxPeers(weights, usable);
-            UsableCandidates = snapshot.All.Where((_, i) => usable[i]).ToArray();
-            UsableIndexes = Enumerable.Range(0, n).Where(i => usable[i]).ToArray();
         }
 
         public ClusterSnapshot Snapshot { get; }
@@ -79,41 +77,29 @@ internal sealed class NginxPeerSet
 
         public string[] Servers { get; }
 
-        public DestinationStats[] UsableCandidates { get; }
-
-        public int[] UsableIndexes { get; }
-
-        public SmoothWeightedSelector RoundRobin { get; } = new();
-
         public NginxKetamaRing Ring => _ring ??= new NginxKetamaRing(Servers, Peers.Weights);
 
         /// <summary>
-        /// The destination for a core's pick: the peer itself, or nginx's round-robin fallback among the usable peers that
-        /// <paramref name="allowed"/> allows (a mask over every peer; empty = all).
+        /// The destination for a core's pick: the peer itself, or nginx's fallback (after 20 fruitless rehashes or draws,
+        /// an empty key, one peer): its round-robin, <paramref name="roundRobin"/> (the cluster's current and effective
+        /// weights), among the usable peers <paramref name="allowed"/> allows (a mask over every peer; empty = all).
         /// </summary>
-        public Yarp.ReverseProxy.Model.DestinationState? Resolve(int peer, ReadOnlySpan<bool> allowed = default)
+        public Yarp.ReverseProxy.Model.DestinationState? Resolve(int peer, NginxRoundRobinState roundRobin, ReadOnlySpan<bool> allowed = default)
         {
             if (peer >= 0)
             {
                 return Snapshot.AllStates[peer];
             }
 
-            if (allowed.IsEmpty)
-            {
-                var index = RoundRobin.Pick(UsableCandidates);
-                return index < 0 ? null : Snapshot.AllStates[UsableIndexes[index]];
-            }
-
-            // The fallback of a retry (rare: 20 draws or rehashes found nothing): the mask moved onto the usable peers.
-            var n = UsableIndexes.Length;
-            Span<bool> usableAllowed = n <= CandidateMask.StackLimit ? stackalloc bool[n] : new bool[n];
+            var n = Peers.Count;
+            Span<bool> usable = n <= CandidateMask.StackLimit ? stackalloc bool[n] : new bool[n];
             for (var i = 0; i < n; i++)
             {
-                usableAllowed[i] = allowed[UsableIndexes[i]];
+                usable[i] = Peers.CanUse(i, allowed);
             }
 
-            var masked = RoundRobin.Pick(UsableCandidates, usableAllowed);
-            return masked < 0 ? null : Snapshot.AllStates[UsableIndexes[masked]];
+            var index = roundRobin.Pick(Snapshot.All, usable, leastConn: false);
+            return index < 0 ? null : Snapshot.AllStates[index];
         }
     }
 }

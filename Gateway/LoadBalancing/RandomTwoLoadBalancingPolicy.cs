@@ -35,11 +35,11 @@ internal sealed class RandomTwoLoadBalancingPolicy(ClusterSnapshots snapshots, N
 
             if (snapshot.IsFor(availableDestinations))
             {
-                return Picked(cluster, peers.Resolve(NginxRandom.PickTwo(peers.Peers, inFlight, Random.Shared)));
+                return Picked(cluster, peers.Resolve(NginxRandom.PickTwo(peers.Peers, inFlight, Random.Shared), marks.For(cluster)));
             }
 
             using var mask = CandidateMask.OverAll(snapshot, availableDestinations, stackalloc bool[CandidateMask.StackLimit]);
-            return Picked(cluster, peers.Resolve(NginxRandom.PickTwo(peers.Peers, inFlight, Random.Shared, mask.Allowed), mask.Allowed));
+            return Picked(cluster, peers.Resolve(NginxRandom.PickTwo(peers.Peers, inFlight, Random.Shared, mask.Allowed), marks.For(cluster), mask.Allowed));
         }
         finally
         {
