@@ -51,7 +51,7 @@ public static class NginxTranslator
             var setVariables = CollectSetVariables(http);
             // Without an access_log directive nginx writes logs/access.log (combined) under the prefix: so does this.
             var httpScope = new NginxScope { Prefix = prefix, AccessLogs = [NginxAccessLog.Default(prefix, http)] }.With(http.Block!);
-            var context = new Context(upstreams, builder, routes, setVariables, resolves);
+            var context = new Context(upstreams, builder, routes, setVariables, resolves) { ConfigFolder = Path.GetDirectoryName(file) ?? prefix };
             foreach (var s in http.Children("server"))
             {
                 servers.Add(Server(s, httpScope, context, servers.Count, http));
@@ -68,7 +68,7 @@ public static class NginxTranslator
             ErrorLog = main.LastOrDefault(d => d.Name == "error_log") is { } log && log.Args[0] != "stderr" ? Rooted(log.Args[0], prefix) : null,
             ErrorLogLevel = main.LastOrDefault(d => d.Name == "error_log") is { Args.Count: > 1 } leveled ? ErrorLogLevel(leveled) : "error",
         };
-        var options = new LbProxyOptions { Clusters = builder.Options, Nginx = site };
+        var options = new LbProxyOptions { Clusters = builder.Options, Nginx = site, Listeners = NginxTlsListeners.Build(servers) };
         return new GatewayConfig(routes, [.. builder.Clusters], options, file);
     }
 
@@ -97,7 +97,11 @@ public static class NginxTranslator
     private static bool HasLogs(NginxLocation l) => l.AccessLogs.Count > 0 || l.Children.Any(HasLogs);
 
     private sealed record Context(IReadOnlyDictionary<string, NginxUpstream> Upstreams, NginxClusterBuilder Builder, List<RouteConfig> Routes,
-        IReadOnlySet<string> SetVariables, Func<string, bool> Resolves);
+        IReadOnlySet<string> SetVariables, Func<string, bool> Resolves)
+    {
+        /// <summary>nginx's conf prefix: relative ssl_* file paths start here.</summary>
+        public string ConfigFolder { get; init; } = "";
+    }
 
     private static string Rooted(string path, string prefix) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(prefix, path));
 
@@ -162,6 +166,7 @@ public static class NginxTranslator
             Level = level,
             Locations = locations.Where(l => l.Kind != NginxLocationKind.Named).ToList(),
             Named = named,
+            Tls = NginxServerTls.Read(http, s, context.ConfigFolder),
         };
     }
 
@@ -182,9 +187,11 @@ public static class NginxTranslator
     private static NginxListen Listen(NginxDirective d)
     {
         var text = d.Args[0];
+        var ssl = d.Args.Skip(1).Contains("ssl");
+        var http2 = d.Args.Skip(1).Contains("http2");
         foreach (var arg in d.Args.Skip(1))
         {
-            if (arg is "ssl" or "http2" or "quic" or "proxy_protocol")
+            if (arg is "quic" or "proxy_protocol")
             {
                 throw NginxConfigException.At(d, $"\"listen ... {arg}\" is not supported by lbproxy-nginx");
             }
@@ -198,13 +205,13 @@ public static class NginxTranslator
 
         if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var portOnly))
         {
-            return portOnly is >= 1 and <= 65535 ? new NginxListen(null, portOnly, isDefault) : throw NginxConfigException.At(d, $"invalid port in \"{text}\" of the \"listen\" directive");
+            return portOnly is >= 1 and <= 65535 ? new NginxListen(null, portOnly, isDefault) { Ssl = ssl, Http2 = http2 } : throw NginxConfigException.At(d, $"invalid port in \"{text}\" of the \"listen\" directive");
         }
 
         var (host, port) = NginxUpstream.SplitHostPort(text, d, "\"listen\"");
         if (host is "*" or "")
         {
-            return new NginxListen(null, port, isDefault);
+            return new NginxListen(null, port, isDefault) { Ssl = ssl, Http2 = http2 };
         }
 
         if (!IPAddress.TryParse(host, out var address))
@@ -219,7 +226,7 @@ public static class NginxTranslator
             }
         }
 
-        return new NginxListen(address, port, isDefault);
+        return new NginxListen(address, port, isDefault) { Ssl = ssl, Http2 = http2 };
     }
 
     private static NginxLocation Location(NginxDirective d, NginxScope outer, NginxLocation? parent, Context context, string id)
