@@ -24,7 +24,7 @@ public static class NginxDirectiveTable
         "proxy_cache_key", "map", "geo", "split_clients", "proxy_hide_header",
         "proxy_pass_header", "proxy_redirect", "sub_filter", "expires", "internal", "limit_except", "fastcgi_pass", "uwsgi_pass",
         "grpc_pass", "scgi_pass", "memcached_pass", "proxy_method", "proxy_set_body", "proxy_pass_request_headers",
-        "proxy_pass_request_body", "proxy_bind", "proxy_ssl_verify", "proxy_cookie_domain", "proxy_cookie_path", "stream", "mail",
+        "proxy_pass_request_body", "proxy_bind", "proxy_ssl_crl", "proxy_ssl_password_file", "proxy_ssl_conf_command", "proxy_cookie_domain", "proxy_cookie_path", "stream", "mail",
         "echo", "ssl", "ssl_client_certificate", "ssl_verify_client", "ssl_verify_depth", "ssl_crl", "ssl_password_file", "ssl_conf_command",
         "ssl_reject_handshake",
     };
@@ -131,6 +131,10 @@ public static class NginxDirectiveTable
         Add("random", NginxContext.Upstream, 0, 2);
         Add("ssl_certificate ssl_certificate_key http2", NginxContext.Http | NginxContext.Server, 1, 1);
         Add("ssl_protocols", NginxContext.Http | NginxContext.Server, 1, -1);
+        Add("proxy_ssl_verify proxy_ssl_trusted_certificate proxy_ssl_certificate proxy_ssl_certificate_key proxy_ssl_server_name proxy_ssl_name "
+            + "proxy_ssl_verify_depth", H, 1, 1);
+        Add("proxy_ssl_protocols proxy_ssl_ciphers", H, 1, -1, ignored: true);
+        Add("proxy_ssl_session_reuse", H, 1, 1, ignored: true);
         Add("pid", NginxContext.Main, 1, 1);
         Add("error_log", NginxContext.Main | H, 1, -1);
 

@@ -47,9 +47,12 @@ public sealed record NginxScope
     /// <summary>The prefix relative access_log paths are taken from.</summary>
     public string Prefix { get; init; } = "";
 
+    /// <summary>proxy_ssl_* in force (used by a proxy_pass https://).</summary>
+    public NginxProxySsl ProxySsl { get; init; } = NginxProxySsl.Default;
+
     /// <summary>The settings that decide a cluster's retry and timeout behaviour, as one comparable string.</summary>
     public string ClusterKey => string.Join('|', string.Join(',', NextUpstream), Tries, NextUpstreamTimeoutSeconds, ReadTimeoutSeconds,
-        ConnectTimeoutSeconds, HttpVersion);
+        ConnectTimeoutSeconds, HttpVersion, ProxySsl.Key);
 
     public NginxScope With(IReadOnlyList<NginxDirective> block)
     {
@@ -161,6 +164,7 @@ public sealed record NginxScope
             ProxySetHeaders = setHeaders.Count > 0 ? setHeaders : scope.ProxySetHeaders,
             AddHeaders = addHeaders.Count > 0 ? addHeaders : scope.AddHeaders,
             ErrorPages = errorPages.Count > 0 ? errorPages : scope.ErrorPages,
+            ProxySsl = scope.ProxySsl.With(block),
         };
     }
 

@@ -37,6 +37,7 @@ public static class NginxTranslator
         var builder = new NginxClusterBuilder();
         var routes = new List<RouteConfig>();
         var servers = new List<NginxServer>();
+        Context? context = null;
         if (http is not null)
         {
             var upstreams = new Dictionary<string, NginxUpstream>(StringComparer.OrdinalIgnoreCase);
@@ -51,7 +52,7 @@ public static class NginxTranslator
             var setVariables = CollectSetVariables(http);
             // Without an access_log directive nginx writes logs/access.log (combined) under the prefix: so does this.
             var httpScope = new NginxScope { Prefix = prefix, AccessLogs = [NginxAccessLog.Default(prefix, http)] }.With(http.Block!);
-            var context = new Context(upstreams, builder, routes, setVariables, resolves) { ConfigFolder = Path.GetDirectoryName(file) ?? prefix };
+            context = new Context(upstreams, builder, routes, setVariables, resolves) { ConfigFolder = Path.GetDirectoryName(file) ?? prefix };
             foreach (var s in http.Children("server"))
             {
                 servers.Add(Server(s, httpScope, context, servers.Count, http));
@@ -69,7 +70,8 @@ public static class NginxTranslator
             ErrorLogLevel = main.LastOrDefault(d => d.Name == "error_log") is { Args.Count: > 1 } leveled ? ErrorLogLevel(leveled) : "error",
         };
         var options = new LbProxyOptions { Clusters = builder.Options, Nginx = site, Listeners = NginxTlsListeners.Build(servers) };
-        return new GatewayConfig(routes, [.. builder.Clusters], options, file);
+        var tlsClusters = context?.TlsClusters;
+        return new GatewayConfig(routes, [.. builder.Clusters.Select(c => tlsClusters?.GetValueOrDefault(c.ClusterId) is { } tls ? tls.Apply(c) : c)], options, file);
     }
 
     /// <summary>http-level <c>types</c> blocks (mime.types), else nginx's built-in three.</summary>
@@ -101,6 +103,9 @@ public static class NginxTranslator
     {
         /// <summary>nginx's conf prefix: relative ssl_* file paths start here.</summary>
         public string ConfigFolder { get; init; } = "";
+
+        /// <summary>Clusters reached by proxy_pass https://, with their TLS client settings (applied once all are built).</summary>
+        public Dictionary<string, NginxUpstreamTls> TlsClusters { get; } = new(StringComparer.Ordinal);
     }
 
     private static string Rooted(string path, string prefix) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(prefix, path));
@@ -431,17 +436,13 @@ public static class NginxTranslator
     private static NginxProxyTarget Proxy(NginxDirective d, NginxLocationKind kind, NginxScope scope, Context context, string id)
     {
         var url = d.Args[0];
-        if (url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-        {
-            throw NginxConfigException.At(d, "proxy_pass to https:// is not supported by lbproxy-nginx yet");
-        }
-
-        if (!url.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+        var https = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+        if (!https && !url.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
         {
             throw NginxConfigException.At(d, $"invalid URL prefix in \"{url}\"");
         }
 
-        var rest = url[7..];
+        var rest = url[(https ? 8 : 7)..];
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
         var hostPort = slash < 0 ? rest : rest[..slash];
         var uri = slash < 0 ? null : NginxTemplate.Parse(rest[slash..], d);
@@ -461,11 +462,13 @@ public static class NginxTranslator
         if (!hostPort.Contains(':', StringComparison.Ordinal) && context.Upstreams.TryGetValue(hostPort, out var named))
         {
             upstream = named;
-            (proxyHost, proxyPort) = (hostPort, "80");
+            (proxyHost, proxyPort) = (hostPort, https ? "443" : "80");
         }
         else
         {
             var (host, port) = NginxUpstream.SplitHostPort(hostPort, d, "upstream");
+            var defaultPort = https ? 443 : 80;
+            port = hostPort.LastIndexOf(':') > hostPort.LastIndexOf(']') ? port : defaultPort; // https:// without a port is 443
             if (!context.Resolves(host))
             {
                 throw NginxConfigException.At(d, $"host not found in upstream \"{hostPort}\"");
@@ -473,11 +476,18 @@ public static class NginxTranslator
 
             var server = new NginxUpstreamServer(hostPort, host, port);
             upstream = new NginxUpstream(hostPort, [server], Gateway.LoadBalancing.LoadBalancingPolicyNames.NginxRoundRobin, null, d);
-            proxyHost = port == 80 ? host : $"{host}:{port}";
+            proxyHost = port == defaultPort ? host : $"{host}:{port}";
             proxyPort = port.ToString(CultureInfo.InvariantCulture);
         }
 
-        var clusterId = context.Builder.ClusterFor(upstream, scope);
+        // http and https use of one upstream are different clusters; proxy_ssl_* only matter for https.
+        var ssl = https ? scope.ProxySsl with { Https = true } : NginxProxySsl.Default;
+        var clusterId = context.Builder.ClusterFor(upstream, scope with { ProxySsl = ssl });
+        if (https)
+        {
+            context.TlsClusters[clusterId] = NginxUpstreamTls.For(ssl, proxyHost, context.ConfigFolder, d);
+        }
+
         var routeId = "nginx-" + id;
         var metadata = new Dictionary<string, string> { [LocationMetadataKey] = id };
         if (scope.NextUpstream.Contains("non_idempotent"))
