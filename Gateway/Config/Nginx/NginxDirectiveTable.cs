@@ -19,7 +19,7 @@ public static class NginxDirectiveTable
     /// <summary>nginx directives that are not translated (yet): refused by name.</summary>
     public static readonly IReadOnlySet<string> Unsupported = new HashSet<string>(StringComparer.Ordinal)
     {
-        "rewrite", "try_files", "alias", "autoindex", "limit_req", "limit_req_zone", "limit_conn", "limit_conn_zone", "auth_basic",
+        "rewrite", "try_files", "alias", "autoindex", "limit_req_dry_run", "limit_conn_dry_run", "auth_basic",
         "auth_basic_user_file", "auth_request", "allow", "deny", "proxy_cache", "proxy_cache_path", "proxy_cache_valid",
         "proxy_cache_key", "map", "geo", "split_clients", "proxy_hide_header",
         "proxy_pass_header", "proxy_redirect", "sub_filter", "expires", "internal", "limit_except", "fastcgi_pass", "uwsgi_pass",
@@ -135,6 +135,11 @@ public static class NginxDirectiveTable
             + "proxy_ssl_verify_depth", H, 1, 1);
         Add("proxy_ssl_protocols proxy_ssl_ciphers", H, 1, -1, ignored: true);
         Add("proxy_ssl_session_reuse", H, 1, 1, ignored: true);
+        Add("limit_req_zone", NginxContext.Http, 3, 4);
+        Add("limit_conn_zone", NginxContext.Http, 2, 2);
+        Add("limit_req", H, 1, 3);
+        Add("limit_conn", H, 2, 2);
+        Add("limit_req_status limit_conn_status limit_req_log_level limit_conn_log_level", H, 1, 1);
         Add("pid", NginxContext.Main, 1, 1);
         Add("error_log", NginxContext.Main | H, 1, -1);
 

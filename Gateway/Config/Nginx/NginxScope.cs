@@ -47,6 +47,9 @@ public sealed record NginxScope
     /// <summary>The prefix relative access_log paths are taken from.</summary>
     public string Prefix { get; init; } = "";
 
+    /// <summary>limit_req / limit_conn and their settings in force.</summary>
+    public NginxLimits Limits { get; init; } = NginxLimits.None;
+
     /// <summary>proxy_ssl_* in force (used by a proxy_pass https://).</summary>
     public NginxProxySsl ProxySsl { get; init; } = NginxProxySsl.Default;
 
@@ -165,6 +168,7 @@ public sealed record NginxScope
             AddHeaders = addHeaders.Count > 0 ? addHeaders : scope.AddHeaders,
             ErrorPages = errorPages.Count > 0 ? errorPages : scope.ErrorPages,
             ProxySsl = scope.ProxySsl.With(block),
+            Limits = scope.Limits.With(block),
         };
     }
 

@@ -50,9 +50,18 @@ public static class NginxTranslator
             }
 
             var setVariables = CollectSetVariables(http);
+            context = new Context(upstreams, builder, routes, setVariables, resolves) { ConfigFolder = Path.GetDirectoryName(file) ?? prefix };
+            foreach (var z in http.Block!.Where(d => d.Name is "limit_req_zone" or "limit_conn_zone"))
+            {
+                var zone = NginxLimitZone.Read(z, v => NginxVariables.IsKnown(v, setVariables));
+                if (!context.Zones.TryAdd(zone.Name, zone)) // nginx: shared memory zones are one namespace
+                {
+                    throw NginxConfigException.At(z, $"duplicate zone \"{zone.Name}\"");
+                }
+            }
+
             // Without an access_log directive nginx writes logs/access.log (combined) under the prefix: so does this.
             var httpScope = new NginxScope { Prefix = prefix, AccessLogs = [NginxAccessLog.Default(prefix, http)] }.With(http.Block!);
-            context = new Context(upstreams, builder, routes, setVariables, resolves) { ConfigFolder = Path.GetDirectoryName(file) ?? prefix };
             foreach (var s in http.Children("server"))
             {
                 servers.Add(Server(s, httpScope, context, servers.Count, http));
@@ -69,7 +78,13 @@ public static class NginxTranslator
             ErrorLog = main.LastOrDefault(d => d.Name == "error_log") is { } log && log.Args[0] != "stderr" ? Rooted(log.Args[0], prefix) : null,
             ErrorLogLevel = main.LastOrDefault(d => d.Name == "error_log") is { Args.Count: > 1 } leveled ? ErrorLogLevel(leveled) : "error",
         };
-        var options = new LbProxyOptions { Clusters = builder.Options, Nginx = site, Listeners = NginxTlsListeners.Build(servers) };
+        var options = new LbProxyOptions
+        {
+            Clusters = builder.Options,
+            Nginx = site,
+            Listeners = NginxTlsListeners.Build(servers),
+            RateLimits = context?.RateLimits ?? new Dictionary<string, Gateway.RateLimits.RateLimitRule>(),
+        };
         var tlsClusters = context?.TlsClusters;
         return new GatewayConfig(routes, [.. builder.Clusters.Select(c => tlsClusters?.GetValueOrDefault(c.ClusterId) is { } tls ? tls.Apply(c) : c)], options, file);
     }
@@ -103,6 +118,12 @@ public static class NginxTranslator
     {
         /// <summary>nginx's conf prefix: relative ssl_* file paths start here.</summary>
         public string ConfigFolder { get; init; } = "";
+
+        /// <summary>limit_req_zone / limit_conn_zone by name (http level).</summary>
+        public Dictionary<string, NginxLimitZone> Zones { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The LbProxy.RateLimits rules the locations' limit_req / limit_conn count on, by name.</summary>
+        public Dictionary<string, Gateway.RateLimits.RateLimitRule> RateLimits { get; } = new(StringComparer.Ordinal);
 
         /// <summary>Clusters reached by proxy_pass https://, with their TLS client settings (applied once all are built).</summary>
         public Dictionary<string, NginxUpstreamTls> TlsClusters { get; } = new(StringComparer.Ordinal);
@@ -307,7 +328,44 @@ public static class NginxTranslator
             InterceptErrors = scope.InterceptErrors,
             AccessLogs = scope.AccessLogs,
             Rewrites = Rewrites(d.Block!, context),
+            Limits = LimitChecks(scope.Limits, context),
         };
+    }
+
+    /// <summary>
+    /// A level's limit_req / limit_conn as checks on LbProxy.RateLimits rules (key given by the front). limit_req zone=Z
+    /// burst=B: a token bucket of the zone's rate holding delay+1 tokens (B+1 with nodelay: nginx lets B requests over
+    /// the first through at once), B-delay more waiting their turn; limit_conn Z N: N requests in progress per key.
+    /// Locations with the same zone and parameters share one rule, so one bucket per key, as nginx's zone.
+    /// </summary>
+    private static List<NginxLimitCheck> LimitChecks(NginxLimits limits, Context context)
+    {
+        var checks = new List<NginxLimitCheck>();
+        foreach (var r in limits.Requests)
+        {
+            var zone = context.Zones.GetValueOrDefault(r.Zone) is { IsRequestZone: true } z ? z
+                : throw new NginxConfigException($"zero size shared memory zone \"{r.Zone}\"");
+            var name = $"nginx limit_req zone={zone.Name} rate={zone.Rate} burst={r.Burst} {(r.NoDelay ? "nodelay" : $"delay={r.Delay}")}";
+            context.RateLimits.TryAdd(name, new Gateway.RateLimits.RateLimitRule
+            {
+                Key = Gateway.RateLimits.RateLimitRule.FrontKey,
+                RequestsPerSecond = zone.RequestsPerSecond,
+                Burst = r.Delay + 1,
+                Queue = r.Burst - r.Delay,
+            });
+            checks.Add(new NginxLimitCheck(name, zone.Name, zone.Key, IsRequest: true, limits.RequestStatus, limits.RequestLogLevel, r.Burst));
+        }
+
+        foreach (var c in limits.Connections)
+        {
+            var zone = context.Zones.GetValueOrDefault(c.Zone) is { IsRequestZone: false } z ? z
+                : throw new NginxConfigException($"zero size shared memory zone \"{c.Zone}\"");
+            var name = string.Create(CultureInfo.InvariantCulture, $"nginx limit_conn {zone.Name} {c.Limit}");
+            context.RateLimits.TryAdd(name, new Gateway.RateLimits.RateLimitRule { Key = Gateway.RateLimits.RateLimitRule.FrontKey, ConcurrentRequests = c.Limit });
+            checks.Add(new NginxLimitCheck(name, zone.Name, zone.Key, IsRequest: false, limits.ConnectionStatus, limits.ConnectionLogLevel, 0));
+        }
+
+        return checks;
     }
 
     private static void CheckVariables(NginxDirective level, IReadOnlySet<string> setVariables)
