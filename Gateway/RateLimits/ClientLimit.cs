@@ -35,7 +35,8 @@ internal sealed class ClientLimit : IDisposable
                 TokenLimit = rule.EffectiveBurst,
                 TokensPerPeriod = tokens,
                 ReplenishmentPeriod = period,
-                QueueLimit = 0, // nginx limit_req nodelay: over the burst is an answer now, not a wait
+                QueueLimit = rule.Queue, // 0: nginx limit_req nodelay, over the burst is an answer now, not a wait
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
                 AutoReplenishment = true,
             };
             // The partitioner runs on every acquire: its options factory is made once, not per request.
@@ -82,6 +83,11 @@ internal sealed class ClientLimit : IDisposable
             return null;
         }
 
+        if (Rule.Key == RateLimitRule.FrontKey)
+        {
+            return null; // counted by the front that gives its key (AcquireAsync)
+        }
+
         if (_header is not null)
         {
             // Like nginx, a request with an empty key is not accounted.
@@ -119,6 +125,46 @@ internal sealed class ClientLimit : IDisposable
                 Interlocked.Increment(ref _rateRejections);
                 return (null, LimitKind.Rate, token.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1));
             }
+        }
+
+        return (held, null, default);
+    }
+
+    /// <summary>
+    /// As <see cref="Acquire"/>, but a request over the rate waits for a token when the rule has a Queue (rejected only
+    /// when the queue is full too). Completes at once when nothing waits.
+    /// </summary>
+    public ValueTask<(RateLimitLease? Held, string? RejectedBy, TimeSpan RetryAfter)> AcquireAsync(string key, CancellationToken cancellationToken) =>
+        Rule.Queue == 0 || _rate is null ? ValueTask.FromResult(Acquire(key)) : QueuedAsync(key, cancellationToken);
+
+    private async ValueTask<(RateLimitLease? Held, string? RejectedBy, TimeSpan RetryAfter)> QueuedAsync(string key, CancellationToken cancellationToken)
+    {
+        RateLimitLease? held = null;
+        if (_concurrency is not null)
+        {
+            held = _concurrency.AttemptAcquire(key);
+            if (!held.IsAcquired)
+            {
+                held.Dispose();
+                Interlocked.Increment(ref _concurrencyRejections);
+                return (null, LimitKind.Concurrency, TimeSpan.FromSeconds(1));
+            }
+        }
+
+        try
+        {
+            using var token = await _rate!.AcquireAsync(key, 1, cancellationToken);
+            if (!token.IsAcquired)
+            {
+                held?.Dispose();
+                Interlocked.Increment(ref _rateRejections);
+                return (null, LimitKind.Rate, token.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1));
+            }
+        }
+        catch
+        {
+            held?.Dispose();
+            throw;
         }
 
         return (held, null, default);

@@ -42,7 +42,7 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, ClientLimits lim
                     continue;
                 }
 
-                var (lease, rejectedBy, retryAfter) = limit.Acquire(key);
+                var (lease, rejectedBy, retryAfter) = await limit.AcquireAsync(key, context.RequestAborted); // waits only with a Queue
                 if (rejectedBy is not null)
                 {
                     await RejectAsync(context, limit, rejectedBy, retryAfter, route.ClusterId);

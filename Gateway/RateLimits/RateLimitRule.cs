@@ -12,6 +12,12 @@ public sealed record RateLimitRule
     public const string RouteKey = "route";
     public const string HeaderKeyPrefix = "header:";
 
+    /// <summary>
+    /// The key is given per request by a front that knows more than a route (nginx.conf's limit_req/limit_conn zones,
+    /// per location, answered with nginx's status); the proxy pipeline leaves such a rule to it. Not for config files.
+    /// </summary>
+    public const string FrontKey = "front";
+
     /// <summary><c>ip</c> (the client address, after trusted proxies), <c>header:NAME</c> (requests without it are not counted) or <c>route</c>.</summary>
     public string Key { get; init; } = IpKey;
 
@@ -20,6 +26,12 @@ public sealed record RateLimitRule
 
     /// <summary>Requests a key may send at once above the rate (the bucket's size); 0 = the rate rounded up (one second's worth).</summary>
     public int Burst { get; init; }
+
+    /// <summary>
+    /// Requests over the rate that wait for a token, in order, instead of being turned away (per key; nginx limit_req
+    /// without nodelay: a burst is spread out at the rate); 0 = none wait.
+    /// </summary>
+    public int Queue { get; init; }
 
     /// <summary>Requests in flight per key; 0 = no limit.</summary>
     public int ConcurrentRequests { get; init; }

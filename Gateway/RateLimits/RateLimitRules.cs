@@ -33,6 +33,8 @@ internal static class RateLimitRules
                 $"is {rule.RequestsPerSecond}; it must be from 0 (no rate limit) to 1000000.", "set requests per second, e.g. 10 (0.5 = one every two seconds).");
             Check(rule.Burst >= 0, "Burst", $"is {rule.Burst}; it must be an integer >= 0.", "set it to the requests a client may send at once (0 = one second's worth).");
             Check(rule.Burst == 0 || rule.RequestsPerSecond > 0, "Burst", "is set without RequestsPerSecond.", "set RequestsPerSecond too, or remove Burst.");
+            Check(rule.Queue >= 0 && (rule.Queue == 0 || rule.RequestsPerSecond > 0), "Queue", $"is {rule.Queue}; it must be >= 0 and needs RequestsPerSecond.",
+                "set how many requests over the rate may wait for their turn (0 = answered 429 at once), with RequestsPerSecond.");
             Check(rule.ConcurrentRequests >= 0, "ConcurrentRequests", $"is {rule.ConcurrentRequests}; it must be an integer >= 0.", "set it to 0 (no limit) or the requests a key may have in flight.");
             Check(rule.Connections >= 0, "Connections", $"is {rule.Connections}; it must be an integer >= 0.", "set it to 0 (no limit) or the connections a client address may hold.");
             Check(rule.Connections == 0 || (rule.Key == RateLimitRule.IpKey && rule.Routes.Count == 0), "Connections",

@@ -2,7 +2,7 @@ namespace Gateway.Tls;
 
 /// <summary>
 /// The certificates of one listener at one moment, and the SNI choice among them: an exact name first, then the
-/// wildcard one label up (<c>*.example.com</c> for <c>a.example.com</c>), else the first certificate (nginx's default
+/// nearest wildcard up (<c>*.example.com</c> for <c>a.example.com</c> and <c>a.b.example.com</c>), else the first certificate (nginx's default
 /// server; a client that sends no SNI gets it too). Immutable: a reload publishes a new set.
 /// </summary>
 internal sealed class CertificateSet
@@ -46,7 +46,15 @@ internal sealed class CertificateSet
             return exact;
         }
 
-        var dot = serverName.IndexOf('.', StringComparison.Ordinal);
-        return dot > 0 && _wildcard.TryGetValue(serverName[(dot + 1)..], out var wildcard) ? wildcard : Default;
+        // The nearest wildcard first, then further up: nginx's "*.example.com" server_name also takes a.b.example.com.
+        for (var dot = serverName.IndexOf('.', StringComparison.Ordinal); dot > 0; dot = serverName.IndexOf('.', dot + 1))
+        {
+            if (_wildcard.TryGetValue(serverName[(dot + 1)..], out var wildcard))
+            {
+                return wildcard;
+            }
+        }
+
+        return Default;
     }
 }

@@ -9,7 +9,8 @@ namespace Gateway.Tls;
 /// <c>proxy_ssl_certificate(_key)</c>; HAProxy <c>server ... ssl ca-file crt</c>): <c>TlsCaFile</c> is a PEM bundle of
 /// the CAs to trust in place of the system's, <c>TlsClientCertificate</c> + <c>TlsClientKey</c> a client certificate.
 /// The destination's certificate is always verified (chain and name) unless the cluster sets YARP's
-/// HttpClient.DangerousAcceptAnyServerCertificate. https destinations go through SocketsHttpHandler (the lean client
+/// HttpClient.DangerousAcceptAnyServerCertificate; <c>TlsServerName</c> checks another name than the request's host,
+/// <c>TlsVerifyDepth</c> bounds the chain's length. https destinations go through SocketsHttpHandler (the lean client
 /// takes http:// only), which YARP's client factory configures and this adds to.
 /// </summary>
 internal static class UpstreamTls
@@ -18,7 +19,16 @@ internal static class UpstreamTls
     public const string ClientCertificateKey = "TlsClientCertificate";
     public const string ClientKeyKey = "TlsClientKey";
 
-    private static readonly string[] s_keys = [CaFileKey, ClientCertificateKey, ClientKeyKey];
+    /// <summary>The name the destination's certificate must carry, in place of the request's host (nginx <c>proxy_ssl_name</c>).</summary>
+    public const string ServerNameKey = "TlsServerName";
+
+    /// <summary>
+    /// At most this many intermediate CA certificates between the destination's and the trusted root (OpenSSL's verify
+    /// depth, nginx <c>proxy_ssl_verify_depth</c>: 0 = signed by a trusted CA directly); unset = no limit.
+    /// </summary>
+    public const string VerifyDepthKey = "TlsVerifyDepth";
+
+    private static readonly string[] s_keys = [CaFileKey, ClientCertificateKey, ClientKeyKey, ServerNameKey, VerifyDepthKey];
 
     /// <summary>The same three settings (YARP reuses a cluster's client only when nothing it was built from changed).</summary>
     public static bool Same(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b) =>
@@ -62,6 +72,18 @@ internal static class UpstreamTls
             }
         }
 
+        if (metadata.TryGetValue(VerifyDepthKey, out var depth) && !(int.TryParse(depth, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var d) && d >= 0))
+        {
+            report($"{path}:Metadata:{VerifyDepthKey}", $"cluster '{cluster.ClusterId}' has {VerifyDepthKey} '{depth}', which is not a whole number >= 0.",
+                "give the most intermediate CA certificates allowed (0: signed by a trusted CA directly), or remove it.");
+        }
+
+        if (metadata.TryGetValue(ServerNameKey, out var serverName) && Uri.CheckHostName(serverName) == UriHostNameType.Unknown)
+        {
+            report($"{path}:Metadata:{ServerNameKey}", $"cluster '{cluster.ClusterId}' has {ServerNameKey} '{serverName}', which is not a host name or address.",
+                "give the name the destinations' certificates carry, e.g. \"api.internal\", or remove it to check the request's host.");
+        }
+
         metadata.TryGetValue(ClientCertificateKey, out var certificate);
         metadata.TryGetValue(ClientKeyKey, out var key);
         if (certificate is null != key is null)
@@ -98,6 +120,28 @@ internal static class UpstreamTls
             var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
             policy.CustomTrustStore.AddRange(LoadBundle(ca));
             handler.SslOptions.CertificateChainPolicy = policy;
+        }
+
+        var name = metadata.GetValueOrDefault(ServerNameKey);
+        int? depth = metadata.TryGetValue(VerifyDepthKey, out var text) ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : null;
+        if ((name is not null || depth is not null) && handler.SslOptions.RemoteCertificateValidationCallback is null)
+        {
+            // SslStream checks the name against the connection's host (the upstream request's Host); a configured name
+            // replaces that check, and the depth bounds the chain it built (with the CA bundle above when given).
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+            {
+                if (name is not null)
+                {
+                    errors &= ~System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch;
+                }
+
+                if (errors != System.Net.Security.SslPolicyErrors.None || certificate is not X509Certificate2 leaf)
+                {
+                    return false;
+                }
+
+                return (depth is not { } max || chain is null || chain.ChainElements.Count - 2 <= max) && (name is null || leaf.MatchesHostname(name));
+            };
         }
 
         if (metadata.TryGetValue(ClientCertificateKey, out var certificate) && metadata.TryGetValue(ClientKeyKey, out var key))

@@ -19,13 +19,14 @@ public static class NginxDirectiveTable
     /// <summary>nginx directives that are not translated (yet): refused by name.</summary>
     public static readonly IReadOnlySet<string> Unsupported = new HashSet<string>(StringComparer.Ordinal)
     {
-        "rewrite", "try_files", "alias", "autoindex", "limit_req", "limit_req_zone", "limit_conn", "limit_conn_zone", "auth_basic",
+        "rewrite", "try_files", "alias", "autoindex", "limit_req_dry_run", "limit_conn_dry_run", "auth_basic",
         "auth_basic_user_file", "auth_request", "allow", "deny", "proxy_cache", "proxy_cache_path", "proxy_cache_valid",
-        "proxy_cache_key", "map", "geo", "split_clients", "ssl_certificate", "ssl_certificate_key", "proxy_hide_header",
+        "proxy_cache_key", "map", "geo", "split_clients", "proxy_hide_header",
         "proxy_pass_header", "proxy_redirect", "sub_filter", "expires", "internal", "limit_except", "fastcgi_pass", "uwsgi_pass",
         "grpc_pass", "scgi_pass", "memcached_pass", "proxy_method", "proxy_set_body", "proxy_pass_request_headers",
-        "proxy_pass_request_body", "proxy_bind", "proxy_ssl_verify", "proxy_cookie_domain", "proxy_cookie_path", "stream", "mail",
-        "echo",
+        "proxy_pass_request_body", "proxy_bind", "proxy_ssl_crl", "proxy_ssl_password_file", "proxy_ssl_conf_command", "proxy_cookie_domain", "proxy_cookie_path", "stream", "mail",
+        "echo", "ssl", "ssl_client_certificate", "ssl_verify_client", "ssl_verify_depth", "ssl_crl", "ssl_password_file", "ssl_conf_command",
+        "ssl_reject_handshake",
     };
 
     public static Spec? Find(string name) => s_specs.GetValueOrDefault(name);
@@ -128,6 +129,17 @@ public static class NginxDirectiveTable
         Add("least_conn ip_hash", NginxContext.Upstream, 0, 0);
         Add("hash", NginxContext.Upstream, 1, 2);
         Add("random", NginxContext.Upstream, 0, 2);
+        Add("ssl_certificate ssl_certificate_key http2", NginxContext.Http | NginxContext.Server, 1, 1);
+        Add("ssl_protocols", NginxContext.Http | NginxContext.Server, 1, -1);
+        Add("proxy_ssl_verify proxy_ssl_trusted_certificate proxy_ssl_certificate proxy_ssl_certificate_key proxy_ssl_server_name proxy_ssl_name "
+            + "proxy_ssl_verify_depth", H, 1, 1);
+        Add("proxy_ssl_protocols proxy_ssl_ciphers", H, 1, -1, ignored: true);
+        Add("proxy_ssl_session_reuse", H, 1, 1, ignored: true);
+        Add("limit_req_zone", NginxContext.Http, 3, 4);
+        Add("limit_conn_zone", NginxContext.Http, 2, 2);
+        Add("limit_req", H, 1, 3);
+        Add("limit_conn", H, 2, 2);
+        Add("limit_req_status limit_conn_status limit_req_log_level limit_conn_log_level", H, 1, 1);
         Add("pid", NginxContext.Main, 1, 1);
         Add("error_log", NginxContext.Main | H, 1, -1);
 
@@ -149,10 +161,11 @@ public static class NginxDirectiveTable
             + "underscores_in_headers ignore_invalid_headers merge_slashes absolute_redirect port_in_redirect server_name_in_redirect "
             + "chunked_transfer_encoding postpone_output aio directio etag msie_padding log_not_found log_subrequest "
             + "lingering_close lingering_time lingering_timeout resolver_timeout keepalive_requests keepalive_time send_lowat "
-            + "ssl_prefer_server_ciphers ssl_session_cache ssl_session_timeout ssl_ciphers ssl_session_tickets open_file_cache_valid "
+            + "ssl_dhparam ssl_ecdh_curve ssl_stapling ssl_stapling_verify ssl_trusted_certificate ssl_session_ticket_key ssl_buffer_size "
+            + "ssl_early_data ssl_prefer_server_ciphers ssl_session_cache ssl_session_timeout ssl_ciphers ssl_session_tickets open_file_cache_valid "
             + "open_file_cache_min_uses open_file_cache_errors gzip_vary gzip_comp_level gzip_min_length gzip_http_version "
             + "gzip gzip_buffers gzip_disable gzip_proxied gzip_types", H, 1, -1, ignored: true);
-        Add("keepalive_timeout large_client_header_buffers proxy_buffers output_buffers open_file_cache ssl_protocols resolver "
+        Add("keepalive_timeout large_client_header_buffers proxy_buffers output_buffers open_file_cache resolver "
             + "open_log_file_cache", H, 1, -1, ignored: true);
         Add("access_log", H, 1, -1);
         Add("log_format", NginxContext.Http, 2, -1);

@@ -84,6 +84,19 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
             return ReturnAsync(context, state, site, server, locationReturn, location);
         }
 
+        return location.Limits.Count > 0 ? LimitedAsync(context, state, site, server, location) : ContentAsync(context, state, site, server, location);
+    }
+
+    /// <summary>nginx's preaccess phase: limit_req, limit_conn (after rewrite and return, before the content).</summary>
+    private async Task LimitedAsync(HttpContext context, NginxRequestState state, NginxSite site, NginxServer server, NginxLocation location)
+    {
+        var status = await NginxLimiter.CheckAsync(context, state, location.Limits);
+        await (status != 0 ? ErrorAsync(context, state, site, server, status) : ContentAsync(context, state, site, server, location));
+    }
+
+    /// <summary>The content phase: proxy_pass, else static files.</summary>
+    private Task ContentAsync(HttpContext context, NginxRequestState state, NginxSite site, NginxServer server, NginxLocation location)
+    {
         if (location.Proxy is not { } proxy)
         {
             return StaticAsync(context, state, site, server, location); // neither returns nor proxies: files from root

@@ -55,6 +55,9 @@ public sealed class NginxLocation
     /// <summary>Where this level's requests are logged (access_log, inherited when the level has none); empty = off.</summary>
     public IReadOnlyList<NginxAccessLog> AccessLogs { get; init; } = [];
 
+    /// <summary>limit_req / limit_conn in force here (nginx's preaccess phase, after rewrite and return).</summary>
+    public IReadOnlyList<NginxLimitCheck> Limits { get; init; } = [];
+
     public string Where { get; init; } = "";
 
     public override string ToString() => Kind switch

@@ -71,7 +71,8 @@ internal sealed partial class NginxReloader(GatewayHostOptions options, ConfigSt
             }
 
             var listens = state.Current?.Options.Nginx?.ListenUrls ?? [];
-            if (!listens.SequenceEqual(config.Options.Nginx!.ListenUrls))
+            if (!listens.SequenceEqual(config.Options.Nginx!.ListenUrls)
+                || !Tls.ListenerRules.Same(state.Current?.Options.Listeners ?? [], config.Options.Listeners)) // ssl_* paths, protocols, http2
             {
                 LogListenChanged(logger);
             }

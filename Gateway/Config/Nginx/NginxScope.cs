@@ -47,9 +47,15 @@ public sealed record NginxScope
     /// <summary>The prefix relative access_log paths are taken from.</summary>
     public string Prefix { get; init; } = "";
 
+    /// <summary>limit_req / limit_conn and their settings in force.</summary>
+    public NginxLimits Limits { get; init; } = NginxLimits.None;
+
+    /// <summary>proxy_ssl_* in force (used by a proxy_pass https://).</summary>
+    public NginxProxySsl ProxySsl { get; init; } = NginxProxySsl.Default;
+
     /// <summary>The settings that decide a cluster's retry and timeout behaviour, as one comparable string.</summary>
     public string ClusterKey => string.Join('|', string.Join(',', NextUpstream), Tries, NextUpstreamTimeoutSeconds, ReadTimeoutSeconds,
-        ConnectTimeoutSeconds, HttpVersion);
+        ConnectTimeoutSeconds, HttpVersion, ProxySsl.Key);
 
     public NginxScope With(IReadOnlyList<NginxDirective> block)
     {
@@ -159,6 +165,8 @@ public sealed record NginxScope
             ProxySetHeaders = setHeaders.Count > 0 ? setHeaders : scope.ProxySetHeaders,
             AddHeaders = addHeaders.Count > 0 ? addHeaders : scope.AddHeaders,
             ErrorPages = errorPages.Count > 0 ? errorPages : scope.ErrorPages,
+            ProxySsl = scope.ProxySsl.With(block),
+            Limits = scope.Limits.With(block),
         };
     }
 

@@ -22,6 +22,9 @@ public sealed class NginxServer
 
     public required IReadOnlyList<NginxLocation> Locations { get; init; }
 
+    /// <summary>ssl_certificate pairs and ssl_protocols in force for this server (used where it listens with ssl).</summary>
+    public NginxServerTls? Tls { get; init; }
+
     /// <summary><c>@name</c> locations.</summary>
     public IReadOnlyDictionary<string, NginxLocation> Named { get; init; } = new Dictionary<string, NginxLocation>();
 }

@@ -37,6 +37,7 @@ public static class NginxTranslator
         var builder = new NginxClusterBuilder();
         var routes = new List<RouteConfig>();
         var servers = new List<NginxServer>();
+        Context? context = null;
         if (http is not null)
         {
             var upstreams = new Dictionary<string, NginxUpstream>(StringComparer.OrdinalIgnoreCase);
@@ -49,9 +50,18 @@ public static class NginxTranslator
             }
 
             var setVariables = CollectSetVariables(http);
+            context = new Context(upstreams, builder, routes, setVariables, resolves) { ConfigFolder = Path.GetDirectoryName(file) ?? prefix };
+            foreach (var z in http.Block!.Where(d => d.Name is "limit_req_zone" or "limit_conn_zone"))
+            {
+                var zone = NginxLimitZone.Read(z, v => NginxVariables.IsKnown(v, setVariables));
+                if (!context.Zones.TryAdd(zone.Name, zone)) // nginx: shared memory zones are one namespace
+                {
+                    throw NginxConfigException.At(z, $"duplicate zone \"{zone.Name}\"");
+                }
+            }
+
             // Without an access_log directive nginx writes logs/access.log (combined) under the prefix: so does this.
             var httpScope = new NginxScope { Prefix = prefix, AccessLogs = [NginxAccessLog.Default(prefix, http)] }.With(http.Block!);
-            var context = new Context(upstreams, builder, routes, setVariables, resolves);
             foreach (var s in http.Children("server"))
             {
                 servers.Add(Server(s, httpScope, context, servers.Count, http));
@@ -68,8 +78,15 @@ public static class NginxTranslator
             ErrorLog = main.LastOrDefault(d => d.Name == "error_log") is { } log && log.Args[0] != "stderr" ? NginxPath.Full(log, log.Args[0], prefix) : null,
             ErrorLogLevel = main.LastOrDefault(d => d.Name == "error_log") is { Args.Count: > 1 } leveled ? ErrorLogLevel(leveled) : "error",
         };
-        var options = new LbProxyOptions { Clusters = builder.Options, Nginx = site };
-        return new GatewayConfig(routes, [.. builder.Clusters], options, file);
+        var options = new LbProxyOptions
+        {
+            Clusters = builder.Options,
+            Nginx = site,
+            Listeners = NginxTlsListeners.Build(servers),
+            RateLimits = context?.RateLimits ?? new Dictionary<string, Gateway.RateLimits.RateLimitRule>(),
+        };
+        var tlsClusters = context?.TlsClusters;
+        return new GatewayConfig(routes, [.. builder.Clusters.Select(c => tlsClusters?.GetValueOrDefault(c.ClusterId) is { } tls ? tls.Apply(c) : c)], options, file);
     }
 
     /// <summary>http-level <c>types</c> blocks (mime.types), else nginx's built-in three.</summary>
@@ -97,7 +114,20 @@ public static class NginxTranslator
     private static bool HasLogs(NginxLocation l) => l.AccessLogs.Count > 0 || l.Children.Any(HasLogs);
 
     private sealed record Context(IReadOnlyDictionary<string, NginxUpstream> Upstreams, NginxClusterBuilder Builder, List<RouteConfig> Routes,
-        IReadOnlySet<string> SetVariables, Func<string, bool> Resolves);
+        IReadOnlySet<string> SetVariables, Func<string, bool> Resolves)
+    {
+        /// <summary>nginx's conf prefix: relative ssl_* file paths start here.</summary>
+        public string ConfigFolder { get; init; } = "";
+
+        /// <summary>limit_req_zone / limit_conn_zone by name (http level).</summary>
+        public Dictionary<string, NginxLimitZone> Zones { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The LbProxy.RateLimits rules the locations' limit_req / limit_conn count on, by name.</summary>
+        public Dictionary<string, Gateway.RateLimits.RateLimitRule> RateLimits { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Clusters reached by proxy_pass https://, with their TLS client settings (applied once all are built).</summary>
+        public Dictionary<string, NginxUpstreamTls> TlsClusters { get; } = new(StringComparer.Ordinal);
+    }
 
 
     private static NginxDirective? Single(IEnumerable<NginxDirective> block, string name)
@@ -161,6 +191,7 @@ public static class NginxTranslator
             Level = level,
             Locations = locations.Where(l => l.Kind != NginxLocationKind.Named).ToList(),
             Named = named,
+            Tls = NginxServerTls.Read(http, s, context.ConfigFolder),
         };
     }
 
@@ -181,9 +212,11 @@ public static class NginxTranslator
     private static NginxListen Listen(NginxDirective d)
     {
         var text = d.Args[0];
+        var ssl = d.Args.Skip(1).Contains("ssl");
+        var http2 = d.Args.Skip(1).Contains("http2");
         foreach (var arg in d.Args.Skip(1))
         {
-            if (arg is "ssl" or "http2" or "quic" or "proxy_protocol")
+            if (arg is "quic" or "proxy_protocol")
             {
                 throw NginxConfigException.At(d, $"\"listen ... {arg}\" is not supported by lbproxy-nginx");
             }
@@ -197,13 +230,13 @@ public static class NginxTranslator
 
         if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var portOnly))
         {
-            return portOnly is >= 1 and <= 65535 ? new NginxListen(null, portOnly, isDefault) : throw NginxConfigException.At(d, $"invalid port in \"{text}\" of the \"listen\" directive");
+            return portOnly is >= 1 and <= 65535 ? new NginxListen(null, portOnly, isDefault) { Ssl = ssl, Http2 = http2 } : throw NginxConfigException.At(d, $"invalid port in \"{text}\" of the \"listen\" directive");
         }
 
         var (host, port) = NginxUpstream.SplitHostPort(text, d, "\"listen\"");
         if (host is "*" or "")
         {
-            return new NginxListen(null, port, isDefault);
+            return new NginxListen(null, port, isDefault) { Ssl = ssl, Http2 = http2 };
         }
 
         if (!IPAddress.TryParse(host, out var address))
@@ -218,7 +251,7 @@ public static class NginxTranslator
             }
         }
 
-        return new NginxListen(address, port, isDefault);
+        return new NginxListen(address, port, isDefault) { Ssl = ssl, Http2 = http2 };
     }
 
     private static NginxLocation Location(NginxDirective d, NginxScope outer, NginxLocation? parent, Context context, string id)
@@ -294,7 +327,44 @@ public static class NginxTranslator
             InterceptErrors = scope.InterceptErrors,
             AccessLogs = scope.AccessLogs,
             Rewrites = Rewrites(d.Block!, context),
+            Limits = LimitChecks(scope.Limits, context),
         };
+    }
+
+    /// <summary>
+    /// A level's limit_req / limit_conn as checks on LbProxy.RateLimits rules (key given by the front). limit_req zone=Z
+    /// burst=B: a token bucket of the zone's rate holding delay+1 tokens (B+1 with nodelay: nginx lets B requests over
+    /// the first through at once), B-delay more waiting their turn; limit_conn Z N: N requests in progress per key.
+    /// Locations with the same zone and parameters share one rule, so one bucket per key, as nginx's zone.
+    /// </summary>
+    private static List<NginxLimitCheck> LimitChecks(NginxLimits limits, Context context)
+    {
+        var checks = new List<NginxLimitCheck>();
+        foreach (var r in limits.Requests)
+        {
+            var zone = context.Zones.GetValueOrDefault(r.Zone) is { IsRequestZone: true } z ? z
+                : throw new NginxConfigException($"zero size shared memory zone \"{r.Zone}\"");
+            var name = $"nginx limit_req zone={zone.Name} rate={zone.Rate} burst={r.Burst} {(r.NoDelay ? "nodelay" : $"delay={r.Delay}")}";
+            context.RateLimits.TryAdd(name, new Gateway.RateLimits.RateLimitRule
+            {
+                Key = Gateway.RateLimits.RateLimitRule.FrontKey,
+                RequestsPerSecond = zone.RequestsPerSecond,
+                Burst = r.Delay + 1,
+                Queue = r.Burst - r.Delay,
+            });
+            checks.Add(new NginxLimitCheck(name, zone.Name, zone.Key, IsRequest: true, limits.RequestStatus, limits.RequestLogLevel, r.Burst));
+        }
+
+        foreach (var c in limits.Connections)
+        {
+            var zone = context.Zones.GetValueOrDefault(c.Zone) is { IsRequestZone: false } z ? z
+                : throw new NginxConfigException($"zero size shared memory zone \"{c.Zone}\"");
+            var name = string.Create(CultureInfo.InvariantCulture, $"nginx limit_conn {zone.Name} {c.Limit}");
+            context.RateLimits.TryAdd(name, new Gateway.RateLimits.RateLimitRule { Key = Gateway.RateLimits.RateLimitRule.FrontKey, ConcurrentRequests = c.Limit });
+            checks.Add(new NginxLimitCheck(name, zone.Name, zone.Key, IsRequest: false, limits.ConnectionStatus, limits.ConnectionLogLevel, 0));
+        }
+
+        return checks;
     }
 
     private static void CheckVariables(NginxDirective level, IReadOnlySet<string> setVariables)
@@ -423,17 +493,13 @@ public static class NginxTranslator
     private static NginxProxyTarget Proxy(NginxDirective d, NginxLocationKind kind, NginxScope scope, Context context, string id)
     {
         var url = d.Args[0];
-        if (url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-        {
-            throw NginxConfigException.At(d, "proxy_pass to https:// is not supported by lbproxy-nginx yet");
-        }
-
-        if (!url.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+        var https = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+        if (!https && !url.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
         {
             throw NginxConfigException.At(d, $"invalid URL prefix in \"{url}\"");
         }
 
-        var rest = url[7..];
+        var rest = url[(https ? 8 : 7)..];
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
         var hostPort = slash < 0 ? rest : rest[..slash];
         var uri = slash < 0 ? null : NginxTemplate.Parse(rest[slash..], d);
@@ -453,11 +519,13 @@ public static class NginxTranslator
         if (!hostPort.Contains(':', StringComparison.Ordinal) && context.Upstreams.TryGetValue(hostPort, out var named))
         {
             upstream = named;
-            (proxyHost, proxyPort) = (hostPort, "80");
+            (proxyHost, proxyPort) = (hostPort, https ? "443" : "80");
         }
         else
         {
             var (host, port) = NginxUpstream.SplitHostPort(hostPort, d, "upstream");
+            var defaultPort = https ? 443 : 80;
+            port = hostPort.LastIndexOf(':') > hostPort.LastIndexOf(']') ? port : defaultPort; // https:// without a port is 443
             if (!context.Resolves(host))
             {
                 throw NginxConfigException.At(d, $"host not found in upstream \"{hostPort}\"");
@@ -465,11 +533,18 @@ public static class NginxTranslator
 
             var server = new NginxUpstreamServer(hostPort, host, port);
             upstream = new NginxUpstream(hostPort, [server], Gateway.LoadBalancing.LoadBalancingPolicyNames.NginxRoundRobin, null, d);
-            proxyHost = port == 80 ? host : $"{host}:{port}";
+            proxyHost = port == defaultPort ? host : $"{host}:{port}";
             proxyPort = port.ToString(CultureInfo.InvariantCulture);
         }
 
-        var clusterId = context.Builder.ClusterFor(upstream, scope);
+        // http and https use of one upstream are different clusters; proxy_ssl_* only matter for https.
+        var ssl = https ? scope.ProxySsl with { Https = true } : NginxProxySsl.Default;
+        var clusterId = context.Builder.ClusterFor(upstream, scope with { ProxySsl = ssl });
+        if (https)
+        {
+            context.TlsClusters[clusterId] = NginxUpstreamTls.For(ssl, proxyHost, context.ConfigFolder, d);
+        }
+
         var routeId = "nginx-" + id;
         var metadata = new Dictionary<string, string> { [LocationMetadataKey] = id };
         if (scope.NextUpstream.Contains("non_idempotent"))
