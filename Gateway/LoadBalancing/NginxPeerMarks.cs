@@ -36,19 +36,17 @@ public sealed class NginxPeerMarks(DestinationStatsRegistry registry, TimeProvid
 
         var state = For(cluster);
         var peer = state.Peer(registry.Get(cluster, destination));
-        bool probe;
-        long checkedAt;
+        var changed = false;
         lock (state.Gate)
         {
-            probe = NginxFailCounting.Picked(peer, maxFails, failTimeout, Now());
-            checkedAt = peer.Checked;
+            if (NginxFailCounting.Picked(peer, maxFails, failTimeout, Now()))
+            {
+                // The probe is out: other requests skip the peer until its outcome, or another fail_timeout.
+                changed = Mark(cluster, destination, peer, NginxFailCounting.MarkEnds(peer.Checked, failTimeout));
+            }
         }
 
-        if (probe)
-        {
-            // The probe is out: other requests skip the peer until its outcome, or another fail_timeout.
-            Mark(cluster, destination, peer, NginxFailCounting.MarkEnds(checkedAt, failTimeout));
-        }
+        Publish(cluster, changed);
     }
 
     /// <summary>
@@ -65,51 +63,61 @@ public sealed class NginxPeerMarks(DestinationStatsRegistry registry, TimeProvid
         var state = For(cluster);
         var stats = registry.Get(cluster, destination);
         var peer = state.Peer(stats);
-        bool changed;
-        long checkedAt;
+        bool disabled;
+        var changed = false;
         lock (state.Gate)
         {
-            changed = failed ? NginxFailCounting.Failed(peer, stats.Weight, maxFails, Now()) : NginxFailCounting.Succeeded(peer);
-            checkedAt = peer.Checked;
+            // The passive health changes under the peers' lock too, so a mark and its end never cross.
+            disabled = failed && NginxFailCounting.Failed(peer, stats.Weight, maxFails, Now());
+            if (disabled)
+            {
+                changed = Mark(cluster, destination, peer, NginxFailCounting.MarkEnds(peer.Checked, failTimeout));
+            }
+            else if (!failed && NginxFailCounting.Succeeded(peer) && destination.Health.Passive == DestinationHealth.Unhealthy)
+            {
+                destination.Health.Passive = DestinationHealth.Healthy; // the probe answered: live again at once
+                changed = true;
+            }
         }
 
-        if (failed && changed)
-        {
-            Mark(cluster, destination, peer, NginxFailCounting.MarkEnds(checkedAt, failTimeout));
-        }
-        else if (changed && destination.Health.Passive == DestinationHealth.Unhealthy)
-        {
-            // The probe succeeded: live again at once.
-            destination.Health.Passive = DestinationHealth.Healthy;
-            destinations?.UpdateAvailableDestinations(cluster);
-        }
-
-        return failed && changed;
+        Publish(cluster, changed);
+        return disabled;
     }
 
-    private void Mark(ClusterState cluster, DestinationState destination, NginxPeer peer, DateTimeOffset ends)
+    /// <summary>Marks the peer until <paramref name="ends"/> (under the peers' lock); returns whether its health changed.</summary>
+    private bool Mark(ClusterState cluster, DestinationState destination, NginxPeer peer, DateTimeOffset ends)
     {
         var due = ends - time.GetUtcNow();
         if (due < TimeSpan.Zero)
         {
             due = TimeSpan.Zero;
         }
-        lock (peer)
+        if (peer.Expiry is null)
         {
-            if (peer.Expiry is null)
-            {
-                peer.Expiry = time.CreateTimer(static s => ((Expiry)s!).Run(), new Expiry(this, cluster, destination, peer), due, Timeout.InfiniteTimeSpan);
-            }
-            else
-            {
-                peer.Expiry.Change(due, Timeout.InfiniteTimeSpan);
-            }
+            peer.Expiry = time.CreateTimer(static s => ((Expiry)s!).Run(), new Expiry(this, cluster, destination, peer), due, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            peer.Expiry.Change(due, Timeout.InfiniteTimeSpan);
         }
 
-        if (destination.Health.Passive != DestinationHealth.Unhealthy)
+        if (destination.Health.Passive == DestinationHealth.Unhealthy)
         {
-            destination.Health.Passive = DestinationHealth.Unhealthy;
-            // Now, not on the thread pool: nginx skips a failed peer from the very next pick.
+            return false;
+        }
+
+        destination.Health.Passive = DestinationHealth.Unhealthy;
+        return true;
+    }
+
+    /// <summary>
+    /// The available destinations again after a health change: now, on this thread, not on the thread pool (nginx skips a
+    /// failed peer from the very next pick). Outside the peers' lock: YARP runs the available-destinations policy.
+    /// </summary>
+    private void Publish(ClusterState cluster, bool changed)
+    {
+        if (changed)
+        {
             destinations?.UpdateAvailableDestinations(cluster);
         }
     }
@@ -123,23 +131,21 @@ public sealed class NginxPeerMarks(DestinationStatsRegistry registry, TimeProvid
         }
 
         var state = For(cluster);
-        bool marked;
-        long checkedAt;
+        var changed = false;
         lock (state.Gate)
         {
-            marked = NginxFailCounting.IsMarked(peer, maxFails, failTimeout, Now());
-            checkedAt = peer.Checked;
+            if (NginxFailCounting.IsMarked(peer, maxFails, failTimeout, Now()))
+            {
+                Mark(cluster, destination, peer, NginxFailCounting.MarkEnds(peer.Checked, failTimeout)); // a later failure or probe moved the end
+            }
+            else if (destination.Health.Passive == DestinationHealth.Unhealthy)
+            {
+                destination.Health.Passive = DestinationHealth.Unknown;
+                changed = true;
+            }
         }
 
-        if (marked)
-        {
-            Mark(cluster, destination, peer, NginxFailCounting.MarkEnds(checkedAt, failTimeout));
-        }
-        else if (destination.Health.Passive == DestinationHealth.Unhealthy)
-        {
-            destination.Health.Passive = DestinationHealth.Unknown;
-            destinations?.UpdateAvailableDestinations(cluster);
-        }
+        Publish(cluster, changed);
     }
 
     private long Now() => time.GetUtcNow().ToUnixTimeSeconds();
