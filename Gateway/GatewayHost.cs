@@ -119,10 +119,17 @@ public sealed class GatewayHost : IAsyncDisposable
         await _proxy.DisposeAsync();
     }
 
+    /// <summary>
+    /// ASP.NET Core's appsettings.json reload (the gateway has its own config file and watcher) would put a recursive
+    /// file watcher on the working directory: every file written under it (an access log at a relative path, build
+    /// output) woke both apps to read inotify events.
+    /// </summary>
+    private static readonly string[] s_hostArgs = ["--hostBuilder:reloadConfigOnChange=false"];
+
     private static WebApplication BuildProxy(GatewayHostOptions options, LbProxyOptions lbProxy, Action<ILoggingBuilder>? logging)
     {
         var fleet = lbProxy.Fleet;
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = s_hostArgs });
         ConfigureLogging(builder.Logging, logging);
         builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineScheduling);
@@ -184,7 +191,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private static WebApplication BuildAdmin(GatewayHostOptions options, IServiceProvider proxyServices, Action<ILoggingBuilder>? logging,
         Admin.Guard.AdminEnvironment adminEnvironment)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = s_hostArgs });
         ConfigureLogging(builder.Logging, logging);
         builder.WebHost.UseUrls([.. options.AdminUrls]);
         // Metrics are recorded by the proxy app's meter; the exporter here listens by meter name.

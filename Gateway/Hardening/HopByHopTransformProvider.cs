@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -35,7 +37,14 @@ internal sealed class HopByHopTransformProvider : ITransformProvider
     private static ValueTask RemoveNominatedRequestHeaders(RequestTransformContext context)
     {
         var incoming = context.HttpContext.Request.Headers;
-        foreach (var name in Nominated(incoming.Connection).ToList())
+        var connection = incoming.Connection;
+        if (!NominatesAny(connection))
+        {
+            // Every request passes here: no Connection header, or only its options, costs a scan and no allocation.
+            return ValueTask.CompletedTask;
+        }
+
+        foreach (var name in Nominated(connection).ToList())
         {
             RequestTransform.RemoveHeader(context, name);
             if (!context.HeadersCopied)
@@ -51,9 +60,23 @@ internal sealed class HopByHopTransformProvider : ITransformProvider
 
     private static ValueTask RemoveNominatedResponseHeaders(ResponseTransformContext context)
     {
-        if (context.ProxyResponse is { } response && response.Headers.TryGetValues("Connection", out var values))
+        // NonValidated: the raw values as the backend sent them. TryGetValues would parse the header into HttpHeaders'
+        // store (allocating) on every response, though a backend's Connection header is almost always "keep-alive".
+        if (context.ProxyResponse is not { } response
+            || !response.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var raw))
         {
-            foreach (var name in Nominated(new Microsoft.Extensions.Primitives.StringValues([.. values])))
+            return ValueTask.CompletedTask;
+        }
+
+        var nominates = false;
+        foreach (var value in raw)
+        {
+            nominates |= NominatesAny(value);
+        }
+
+        if (nominates)
+        {
+            foreach (var name in Nominated(new StringValues([.. raw])))
             {
                 context.HttpContext.Response.Headers.Remove(name);
             }
@@ -62,15 +85,37 @@ internal sealed class HopByHopTransformProvider : ITransformProvider
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Whether a Connection value names any header (any token besides close, keep-alive, upgrade); allocates nothing.</summary>
+    internal static bool NominatesAny(StringValues connection)
+    {
+        foreach (var value in connection)
+        {
+            var rest = (value ?? "").AsSpan();
+            foreach (var range in rest.Split(','))
+            {
+                var token = rest[range].Trim();
+                if (!token.IsEmpty && !IsConnectionOption(token))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsConnectionOption(ReadOnlySpan<char> token) =>
+        token.Equals("close", StringComparison.OrdinalIgnoreCase) || token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
+        || token.Equals("upgrade", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The header names a Connection value nominates, without its connection options (close, keep-alive, upgrade).</summary>
-    private static IEnumerable<string> Nominated(Microsoft.Extensions.Primitives.StringValues connection)
+    private static IEnumerable<string> Nominated(StringValues connection)
     {
         foreach (var value in connection)
         {
             foreach (var token in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                if (!token.Equals("close", StringComparison.OrdinalIgnoreCase) && !token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
-                    && !token.Equals("upgrade", StringComparison.OrdinalIgnoreCase))
+                if (!IsConnectionOption(token))
                 {
                     yield return token;
                 }

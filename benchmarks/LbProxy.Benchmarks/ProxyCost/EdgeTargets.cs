@@ -12,7 +12,8 @@ namespace Benchmarks.ProxyCost;
 /// (lean+inline) with one feature on: <c>--edge</c> adds "+ratelimit" (a per-client rule no request reaches, so only
 /// its check is measured) and "+tracing" (every request traced, exported to an OTLP sink in this process, as a collector
 /// on the same host would take it); <c>--baseline-gateway PATH/Gateway.dll</c> adds "baseline", another build of the
-/// gateway (e.g. before the edge features) with the same config, to show what the features cost when off.
+/// gateway (e.g. before the edge features) with the same config, to show what the features cost when off; several
+/// builds, comma-separated, optionally <c>LABEL=PATH</c>, run side by side.
 /// </summary>
 internal sealed class EdgeTargets : IAsyncDisposable
 {
@@ -35,7 +36,16 @@ internal sealed class EdgeTargets : IAsyncDisposable
             var variants = new List<(string Label, string Dll, JsonObject? LbProxy)>();
             if (baseline is not null)
             {
-                variants.Add(("baseline", Path.GetFullPath(baseline), null));
+                // One build or several, comma-separated, each "LABEL=PATH" or a bare path ("baseline", "baseline2", ...):
+                // several commits side by side in one run (bisecting a regression).
+                var builds = baseline.Split(',', StringSplitOptions.RemoveEmptyEntries);
+                for (var i = 0; i < builds.Length; i++)
+                {
+                    var (label, path) = builds[i].IndexOf('=') is var eq and > 0
+                        ? (builds[i][..eq], builds[i][(eq + 1)..])
+                        : (i == 0 ? "baseline" : $"baseline{i + 1}", builds[i]);
+                    variants.Add((label, Path.GetFullPath(path), null));
+                }
             }
 
             if (sinkUrl is not null)

@@ -1,0 +1,64 @@
+#!/bin/bash
+# Paired CPU per request: several gateway builds (or one build with different environment variables, or haproxy)
+# run AT THE SAME TIME, each under its own wrk -t2 -c64, after a common warm-up; each window measures every one over
+# the same seconds, so the load of a shared machine falls on all of them alike. Prints CPU us/request per window and
+# the median (min, max) of each one's ratio to the first. Needs nginx, wrk, perf, curl, python3.
+# usage: WARM=60 paired-cpu.sh WINDOWS SECONDS label=Gateway.dll[:ENV=V;ENV2=V] ... [label=haproxy]
+set -u
+WINDOWS=$1; SECS=$2; shift 2
+D=$(mktemp -d /tmp/paired-cpu.XXXXXX)
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+P1=$(free_port); P2=$(free_port); P3=$(free_port)
+cat > $D/backends.conf <<NG
+worker_processes 1; pid $D/backends.pid; error_log $D/backends.err warn;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+ server { listen 127.0.0.1:$P1; location / { return 200 "ok\n"; } }
+ server { listen 127.0.0.1:$P2; location / { return 200 "ok\n"; } }
+ server { listen 127.0.0.1:$P3; location / { return 200 "ok\n"; } } }
+NG
+/usr/sbin/nginx -p $D -c $D/backends.conf -g "daemon off;" & NGPID=$!
+cat > $D/gw.json <<JS
+{"ReverseProxy":{"Routes":{"all":{"ClusterId":"c","Match":{"Path":"/{**all}"}}},"Clusters":{"c":{"LoadBalancingPolicy":"Weighted","Destinations":{"b0":{"Address":"http://127.0.0.1:$P1"},"b1":{"Address":"http://127.0.0.1:$P2"},"b2":{"Address":"http://127.0.0.1:$P3"}}}}}}
+JS
+labels=(); pids=(); ports=()
+for spec in "$@"; do
+  label=${spec%%=*}; rest=${spec#*=}; dll=${rest%%:*}; envs=""; [[ "$rest" == *:* ]] && envs=${rest#*:}
+  port=$(free_port); aport=$(free_port)
+  if [ "$dll" = haproxy ]; then
+    printf "global\n  maxconn 4096\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  http-reuse always\nfrontend fe\n  bind 127.0.0.1:$port\n  default_backend be\nbackend be\n  balance roundrobin\n  server b0 127.0.0.1:$P1\n  server b1 127.0.0.1:$P2\n  server b2 127.0.0.1:$P3\n" > $D/h.cfg
+    /usr/sbin/haproxy -db -f $D/h.cfg >/dev/null 2>&1 & pid=$!
+  else
+  ( IFS=';'; for e in $envs; do export "$e"; done; export LBPROXY_INLINE_SCHEDULING=${LBPROXY_INLINE_SCHEDULING:-1}; exec dotnet $dll --config ${GWCONFIG:-$D/gw.json} --urls http://127.0.0.1:$port --admin-urls http://127.0.0.1:$aport >$D/$label.log 2>&1 ) & pid=$!
+  fi
+  labels+=($label); pids+=($pid); ports+=($port)
+done
+for port in "${ports[@]}"; do for i in $(seq 1 150); do curl -sf -o /dev/null http://127.0.0.1:$port/ && break; sleep 0.1; done; done
+for port in "${ports[@]}"; do wrk -t2 -c64 -d${WARM:-20}s http://127.0.0.1:$port/ >/dev/null & done; wait_w() { for p in $(jobs -p); do [ "$p" != "$NGPID" ] && ! [[ " ${pids[*]} " == *" $p "* ]] && wait $p; done; }; wait_w
+echo "window $(printf '%s ' "${labels[@]}")  (cpu us/request; rps)" | tee $D/rows
+for w in $(seq 1 $WINDOWS); do
+  # rotate the start order each window
+  for i in "${!labels[@]}"; do
+    perf stat -x, -e task-clock -p ${pids[$i]} -o $D/perf.$i -- wrk -t2 -c64 -d${SECS}s http://127.0.0.1:${ports[$i]}/ > $D/wrk.$i 2>&1 &
+  done
+  wait_w
+  line="$w"
+  for i in "${!labels[@]}"; do
+    n=$(grep -oE '^ *[0-9]+ requests' $D/wrk.$i | awk '{print $1}'); tc=$(grep task-clock $D/perf.$i | cut -d, -f1)
+    line="$line $(awk -v n=$n -v tc=$tc -v s=$SECS 'BEGIN{printf "%.1f;%.0f", tc*1000/n, n/s}')"
+  done
+  echo "$line" | tee -a $D/rows
+done
+for p in "${pids[@]}"; do kill $p; done; wait "${pids[@]}" 2>/dev/null
+kill $NGPID; wait $NGPID 2>/dev/null
+python3 - $D/rows "${labels[@]}" <<'PY'
+import sys, statistics as st
+rows=[l.split() for l in open(sys.argv[1]).read().split("\n")[1:] if l.strip()]
+labels=sys.argv[2:]
+cpu=[[float(r[i+1].split(";")[0]) for r in rows] for i in range(len(labels))]
+rps=[[float(r[i+1].split(";")[1]) for r in rows] for i in range(len(labels))]
+for i,l in enumerate(labels):
+    ratios=[a/b for a,b in zip(cpu[i],cpu[0])]
+    print("  %-14s cpu median %6.1f us/req  rps median %7.0f  cpu/%s median %.3f (min %.3f max %.3f)" % (l, st.median(cpu[i]), st.median(rps[i]), labels[0], st.median(ratios), min(ratios), max(ratios)))
+PY
+rm -rf $D
