@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Tests.NginxCompat;
 
 /// <summary>
-/// A real HTTPS Kestrel backend with a certificate from <see cref="TestCertificates"/>: answers like
+/// A real HTTPS Kestrel backend with a certificate from <see cref="Tls.TestCertificates"/>: answers like
 /// <see cref="EchoBackend"/> (name, target, headers as JSON) and adds what TLS showed it as pseudo headers:
 /// <c>x-tls-client</c> (the client certificate's CN, empty without one; one from another CA is refused).
 /// </summary>

@@ -5,18 +5,14 @@ namespace Gateway.Tests.NginxCompat;
 /// present the same certificate, negotiate the same HTTP version and give the same answers and backend headers.
 /// </summary>
 [Collection(NginxDifferential.Name)]
-public sealed class TlsExampleTests : IDisposable
+public sealed class TlsExampleTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("nginx-tls-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     [Fact]
     public async Task ListenSsl_CertificatesBySniAndScheme_SameAsNginx()
     {
-        using var certificates = new TestCertificates(_dir);
-        var a = certificates.Issue("a", "a.example.test");
-        var b = certificates.Issue("b", "b.example.test", "*.wild.test", "wild.test");
+        using var certificates = Tls.TestCertificates.Create();
+        var a = certificates.Issue("a", "a.example.test", "a.example.test");
+        var b = certificates.Issue("b", "b.example.test", "b.example.test", "*.wild.test", "wild.test");
         await using var run = await DifferentialRun.StartAsync("tls.conf");
         run.Replace("/etc/nginx/tls/a.crt", a.Certificate);
         run.Replace("/etc/nginx/tls/a.key", a.Key);
@@ -36,13 +32,13 @@ public sealed class TlsExampleTests : IDisposable
             {
                 foreach (var path in new[] { "/", "/text" })
                 {
-                    seen.Add(await TlsProbe.SendAsync(certificates.CaFile, https, sni, path, null, responseHeaders, backendHeaders));
+                    seen.Add(await TlsProbe.SendAsync(certificates.CaPath, https, sni, path, null, responseHeaders, backendHeaders));
                 }
             }
 
             // ALPN: the ssl socket has http2, so a client offering h2 gets HTTP/2 for both servers.
-            seen.Add(await TlsProbe.SendAsync(certificates.CaFile, https, "a.example.test", "/h2", System.Net.HttpVersion.Version20, responseHeaders, backendHeaders));
-            seen.Add(await TlsProbe.SendAsync(certificates.CaFile, https, "b.example.test", "/text", System.Net.HttpVersion.Version20, responseHeaders, backendHeaders));
+            seen.Add(await TlsProbe.SendAsync(certificates.CaPath, https, "a.example.test", "/h2", System.Net.HttpVersion.Version20, responseHeaders, backendHeaders));
+            seen.Add(await TlsProbe.SendAsync(certificates.CaPath, https, "b.example.test", "/text", System.Net.HttpVersion.Version20, responseHeaders, backendHeaders));
             return seen;
         });
 

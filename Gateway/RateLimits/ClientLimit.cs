@@ -170,6 +170,9 @@ internal sealed class ClientLimit : IDisposable
         return (held, null, default);
     }
 
+    /// <summary>Requests of <paramref name="key"/> waiting for a token now (a rule with a Queue).</summary>
+    public long QueuedCount(string key) => _rate?.GetStatistics(key)?.CurrentQueuedCount ?? 0;
+
     /// <summary>Counts a new connection from <paramref name="client"/>; false (and not counted) when it is one too many.</summary>
     public bool TryOpenConnection(IPAddress client)
     {

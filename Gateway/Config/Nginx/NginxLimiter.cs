@@ -35,7 +35,14 @@ internal static class NginxLimiter
                 continue; // nginx: a request with an empty key is not accounted
             }
 
-            var (lease, rejectedBy, _) = await limit.AcquireAsync(key, context.RequestAborted);
+            var pending = limit.AcquireAsync(key, context.RequestAborted);
+            if (!pending.IsCompleted)
+            {
+                // In line for a token: nginx's delayed request, whose excess is its place in that line.
+                LogDelay(state, check, limit.QueuedCount(key));
+            }
+
+            var (lease, rejectedBy, _) = await pending;
             if (rejectedBy is not null)
             {
                 limits.RecordRejection(limit, rejectedBy);
@@ -50,6 +57,18 @@ internal static class NginxLimiter
         }
 
         return 0;
+    }
+
+    /// <summary>nginx logs a delay one level below limit_req_log_level (info stays info).</summary>
+    private static void LogDelay(NginxRequestState state, NginxLimitCheck check, long excess)
+    {
+        var level = check.LogLevel switch { "error" => "warn", "warn" => "notice", _ => "info" };
+        if (state.ErrorLog is { } log && log.Enabled(level))
+        {
+            log.Write(level, NginxErrorLog.NextRequestNumber(), string.Create(CultureInfo.InvariantCulture,
+                $"delaying request, excess: {excess}.000, by zone \"{check.Zone}\", client: {NginxVariables.Get("remote_addr", state)}, "
+                + $"server: {state.Server?.FirstName}, request: \"{NginxVariables.Get("request", state)}\", host: \"{state.Context.Request.Host.Value}\""));
+        }
     }
 
     private static void Log(NginxRequestState state, NginxLimitCheck check)
