@@ -104,16 +104,9 @@ internal sealed class ClientLimit : IDisposable
     /// </summary>
     public (RateLimitLease? Held, string? RejectedBy, TimeSpan RetryAfter) Acquire(string key)
     {
-        RateLimitLease? held = null;
-        if (_concurrency is not null)
+        if (!TryHoldConcurrency(key, out var held))
         {
-            held = _concurrency.AttemptAcquire(key);
-            if (!held.IsAcquired)
-            {
-                held.Dispose();
-                Interlocked.Increment(ref _concurrencyRejections);
-                return (null, LimitKind.Concurrency, TimeSpan.FromSeconds(1));
-            }
+            return (null, LimitKind.Concurrency, TimeSpan.FromSeconds(1));
         }
 
         if (_rate is not null)
@@ -130,6 +123,27 @@ internal sealed class ClientLimit : IDisposable
         return (held, null, default);
     }
 
+    /// <summary>The rule's concurrency permit for <paramref name="key"/> (null without a concurrency limit); false when at the limit.</summary>
+    private bool TryHoldConcurrency(string key, out RateLimitLease? held)
+    {
+        held = null;
+        if (_concurrency is null)
+        {
+            return true;
+        }
+
+        held = _concurrency.AttemptAcquire(key);
+        if (held.IsAcquired)
+        {
+            return true;
+        }
+
+        held.Dispose();
+        held = null;
+        Interlocked.Increment(ref _concurrencyRejections);
+        return false;
+    }
+
     /// <summary>
     /// As <see cref="Acquire"/>, but a request over the rate waits for a token when the rule has a Queue (rejected only
     /// when the queue is full too). Completes at once when nothing waits.
@@ -139,16 +153,9 @@ internal sealed class ClientLimit : IDisposable
 
     private async ValueTask<(RateLimitLease? Held, string? RejectedBy, TimeSpan RetryAfter)> QueuedAsync(string key, CancellationToken cancellationToken)
     {
-        RateLimitLease? held = null;
-        if (_concurrency is not null)
+        if (!TryHoldConcurrency(key, out var held))
         {
-            held = _concurrency.AttemptAcquire(key);
-            if (!held.IsAcquired)
-            {
-                held.Dispose();
-                Interlocked.Increment(ref _concurrencyRejections);
-                return (null, LimitKind.Concurrency, TimeSpan.FromSeconds(1));
-            }
+            return (null, LimitKind.Concurrency, TimeSpan.FromSeconds(1));
         }
 
         try
