@@ -53,11 +53,14 @@ public class NginxFuzzTests
 
     /// <summary>
     /// Found by the fuzzer: a NUL in a path threw ArgumentException from Path.GetFullPath, in access_log first, then
-    /// (seed 8WKoJkfDb9H1) in root; every directive that names a path reports it at its line.
+    /// (seed 8WKoJkfDb9H1) in root, then (seed 8NvRzmVs8zU1) in ssl_certificate; every directive that names a path reports
+    /// it at its line.
     /// </summary>
     [Theory]
     [InlineData("", "access_log logs/a\0b.log;", 5)]
     [InlineData("", "root /srv/w\0w;", 5)]
+    [InlineData("", "listen 8443 ssl; ssl_certificate c\0.pem; ssl_certificate_key k.pem;", 5)]
+    [InlineData("", "proxy_ssl_trusted_certificate ca\0.pem;", 5)]
     [InlineData("error_log logs/e\0.log;\n", "", 1)]
     [InlineData("pid logs/n\0.pid;\n", "", 1)]
     public void Regression_PathWithNul_IsInvalidPathAtItsLine(string main, string server, int line)

@@ -62,7 +62,8 @@ public sealed record NginxProxySsl
         return ssl;
     }
 
+    /// <summary>A file argument: no variables, and a name a file can have (checked here, at its line; it is made absolute later).</summary>
     private static string NoVariables(NginxDirective d) => d.Args[0].Contains('$', StringComparison.Ordinal)
         ? throw NginxConfigException.At(d, $"variables in \"{d.Name}\" are not supported by lbproxy-nginx")
-        : d.Args[0];
+        : NginxPath.Checked(d, d.Args[0]);
 }

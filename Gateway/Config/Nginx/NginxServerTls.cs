@@ -35,8 +35,8 @@ public sealed record NginxServerTls
 
             var pair = new CertificateOptions
             {
-                Certificate = Path.GetFullPath(certificates[i].Args[0], configFolder),
-                Key = Path.GetFullPath(keys[i].Args[0], configFolder),
+                Certificate = NginxPath.Full(certificates[i], certificates[i].Args[0], configFolder),
+                Key = NginxPath.Full(keys[i], keys[i].Args[0], configFolder),
             };
             Check(pair, certificates[i]);
             pairs.Add(pair);
