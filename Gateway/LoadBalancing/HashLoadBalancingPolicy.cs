@@ -24,20 +24,10 @@ internal sealed class HashLoadBalancingPolicy(ClusterSnapshots snapshots, NginxP
         var peers = snapshot.PolicyState<NginxPeerSet>().For(snapshot);
         if (snapshot.IsFor(availableDestinations))
         {
-            return Picked(cluster, peers.Resolve(NginxHash.Pick(NginxPeerSet.KeyOf(context, cluster.Model.Config.Metadata), peers.Peers), marks.For(cluster)));
+            return marks.Picked(cluster, peers.Resolve(NginxHash.Pick(NginxPeerSet.KeyOf(context, cluster.Model.Config.Metadata), peers.Peers), marks.For(cluster)));
         }
 
         using var mask = CandidateMask.OverAll(snapshot, availableDestinations, stackalloc bool[CandidateMask.StackLimit]);
-        return Picked(cluster, peers.Resolve(NginxHash.Pick(NginxPeerSet.KeyOf(context, cluster.Model.Config.Metadata), peers.Peers, mask.Allowed), marks.For(cluster), mask.Allowed));
-    }
-
-    private DestinationState? Picked(ClusterState cluster, DestinationState? picked)
-    {
-        if (picked is not null)
-        {
-            marks.Picked(cluster, picked);
-        }
-
-        return picked;
+        return marks.Picked(cluster, peers.Resolve(NginxHash.Pick(NginxPeerSet.KeyOf(context, cluster.Model.Config.Metadata), peers.Peers, mask.Allowed), marks.For(cluster), mask.Allowed));
     }
 }

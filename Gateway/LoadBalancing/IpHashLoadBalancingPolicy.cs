@@ -26,21 +26,11 @@ internal sealed class IpHashLoadBalancingPolicy(ClusterSnapshots snapshots, Ngin
         var peers = snapshot.PolicyState<NginxPeerSet>().For(snapshot);
         if (snapshot.IsFor(availableDestinations))
         {
-            return Picked(cluster, peers.Resolve(NginxIpHash.Pick(address, peers.Peers), marks.For(cluster)));
+            return marks.Picked(cluster, peers.Resolve(NginxIpHash.Pick(address, peers.Peers), marks.For(cluster)));
         }
 
         using var mask = CandidateMask.OverAll(snapshot, availableDestinations, stackalloc bool[CandidateMask.StackLimit]);
-        return Picked(cluster, peers.Resolve(NginxIpHash.Pick(address, peers.Peers, mask.Allowed), marks.For(cluster), mask.Allowed));
-    }
-
-    private DestinationState? Picked(ClusterState cluster, DestinationState? picked)
-    {
-        if (picked is not null)
-        {
-            marks.Picked(cluster, picked);
-        }
-
-        return picked;
+        return marks.Picked(cluster, peers.Resolve(NginxIpHash.Pick(address, peers.Peers, mask.Allowed), marks.For(cluster), mask.Allowed));
     }
 
     /// <summary>The client's address bytes, written into <paramref name="space"/> (0.0.0.0 when there is none).</summary>

@@ -26,12 +26,15 @@ public sealed class NginxPeerMarks(DestinationStatsRegistry registry, TimeProvid
     /// <summary>The cluster's peers: the round-robin state its nginx policies share with the failure counts.</summary>
     public NginxRoundRobinState For(ClusterState cluster) => _states.GetValue(cluster, static _ => new NginxRoundRobinState());
 
-    /// <summary>A policy picked <paramref name="destination"/>: nginx's <c>checked = now</c>, and a marked peer's probe.</summary>
-    public void Picked(ClusterState cluster, DestinationState destination)
+    /// <summary>
+    /// A policy picked <paramref name="destination"/> (or nothing: null): nginx's <c>checked = now</c>, and a marked peer's
+    /// probe. Returns the pick, so a policy ends with <c>return marks.Picked(cluster, pick)</c>.
+    /// </summary>
+    public DestinationState? Picked(ClusterState cluster, DestinationState? destination)
     {
-        if (!Limits(destination, out var maxFails, out var failTimeout))
+        if (destination is null || !Limits(destination, out var maxFails, out var failTimeout))
         {
-            return;
+            return destination;
         }
 
         var state = For(cluster);
@@ -47,6 +50,7 @@ public sealed class NginxPeerMarks(DestinationStatsRegistry registry, TimeProvid
         }
 
         Publish(cluster, changed);
+        return destination;
     }
 
     /// <summary>

@@ -35,11 +35,11 @@ internal sealed class RandomTwoLoadBalancingPolicy(ClusterSnapshots snapshots, N
 
             if (snapshot.IsFor(availableDestinations))
             {
-                return Picked(cluster, peers.Resolve(NginxRandom.PickTwo(peers.Peers, inFlight, Random.Shared), marks.For(cluster)));
+                return marks.Picked(cluster, peers.Resolve(NginxRandom.PickTwo(peers.Peers, inFlight, Random.Shared), marks.For(cluster)));
             }
 
             using var mask = CandidateMask.OverAll(snapshot, availableDestinations, stackalloc bool[CandidateMask.StackLimit]);
-            return Picked(cluster, peers.Resolve(NginxRandom.PickTwo(peers.Peers, inFlight, Random.Shared, mask.Allowed), marks.For(cluster), mask.Allowed));
+            return marks.Picked(cluster, peers.Resolve(NginxRandom.PickTwo(peers.Peers, inFlight, Random.Shared, mask.Allowed), marks.For(cluster), mask.Allowed));
         }
         finally
         {
@@ -48,15 +48,5 @@ internal sealed class RandomTwoLoadBalancingPolicy(ClusterSnapshots snapshots, N
                 ArrayPool<long>.Shared.Return(rented);
             }
         }
-    }
-
-    private DestinationState? Picked(ClusterState cluster, DestinationState? picked)
-    {
-        if (picked is not null)
-        {
-            marks.Picked(cluster, picked);
-        }
-
-        return picked;
     }
 }
