@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Benchmarks.ProxyCost;
 
 /// <summary>CPU time of a process and its descendants from /proc (nginx and HAProxy work in child processes).</summary>
@@ -9,26 +7,9 @@ internal static class ProcessTree
 
     public static double CpuSeconds(int root)
     {
-        var parents = new Dictionary<int, int>();
-        var cpu = new Dictionary<int, double>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                parents[pid] = int.Parse(fields[1], CultureInfo.InvariantCulture);
-                cpu[pid] = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / s_ticksPerSecond;
-            }
-            catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
-            {
-            }
-        }
+        var all = Local.ProcStat.All();
+        var parents = all.ToDictionary(p => p.Pid, p => p.Parent);
+        var cpu = all.ToDictionary(p => p.Pid, p => (p.UserTicks + p.SystemTicks) / s_ticksPerSecond);
 
         var total = 0.0;
         foreach (var (pid, seconds) in cpu)

@@ -76,24 +76,14 @@ public sealed record ProcessSnapshot(long RssBytes, int Descriptors, int Pipes, 
     public static List<ChildProcess> ChildrenOf(int parent)
     {
         var children = new List<ChildProcess>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        foreach (var process in Local.ProcStat.All().Where(p => p.Parent == parent))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid))
-            {
-                continue;
-            }
-
             try
             {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (int.Parse(fields[1], CultureInfo.InvariantCulture) == parent)
-                {
-                    var command = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim();
-                    children.Add(new ChildProcess(pid, fields[0][0], command));
-                }
+                var command = File.ReadAllText(Path.Combine(process.Folder, "cmdline")).Replace('\0', ' ').Trim();
+                children.Add(new ChildProcess(process.Pid, process.State, command));
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // the process ended while being read
             }
