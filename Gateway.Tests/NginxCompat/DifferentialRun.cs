@@ -25,13 +25,20 @@ public sealed class DifferentialRun : IAsyncDisposable
 
     public IReadOnlyList<string> BackendHeaders { get; init; } = [];
 
+    /// <summary>
+    /// Each request on a connection of its own. For scripts where the proxy closes a connection after an answer (nginx does
+    /// after a failed precondition): a pooled client could send the next request on it before the close arrives.
+    /// </summary>
+    public bool FreshConnections { get; init; }
+
     public static async Task<DifferentialRun> StartAsync(string example, IReadOnlyList<string>? responseHeaders = null,
-        IReadOnlyList<string>? backendHeaders = null)
+        IReadOnlyList<string>? backendHeaders = null, bool freshConnections = false)
     {
         var run = new DifferentialRun(ExampleConfig.Load(example))
         {
             ResponseHeaders = responseHeaders ?? [],
             BackendHeaders = backendHeaders ?? [],
+            FreshConnections = freshConnections,
         };
         var backends = new List<EchoBackend>();
         for (var i = 0; i < run._example.Servers.Count; i++)
@@ -109,7 +116,7 @@ public sealed class DifferentialRun : IAsyncDisposable
                 var key = request.SourceIp ?? "";
                 if (!clients.TryGetValue(key, out var client))
                 {
-                    clients[key] = client = Client(request.SourceIp);
+                    clients[key] = client = Client(request.SourceIp, FreshConnections);
                 }
 
                 var observation = Normalize(await SendAsync(client, proxy, request), proxy);
@@ -192,15 +199,17 @@ public sealed class DifferentialRun : IAsyncDisposable
                 }
             }
 
-            return Observation.From((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType ?? "", body, headers, BackendHeaders);
+            return Observation.From((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType ?? "", body, headers, BackendHeaders,
+                response.ReasonPhrase, response.Content.Headers.ContentLength is not null);
         }
     }
 
     /// <summary>A client whose connections leave from <paramref name="sourceIp"/> (any 127.x.y.z is local on Linux).</summary>
-    private static HttpClient Client(string? sourceIp) => new(new SocketsHttpHandler
+    private static HttpClient Client(string? sourceIp, bool fresh) => new(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
         UseCookies = false,
+        PooledConnectionLifetime = fresh ? TimeSpan.Zero : Timeout.InfiniteTimeSpan,
         ConnectCallback = async (context, token) =>
         {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

@@ -45,7 +45,7 @@ public sealed partial class RateLimitExampleTests
 
         DifferentialRun.AssertSame(nginx, gateway);
         Assert.Equal(3, nginx.Take(5).Count(o => o.StartsWith("200 b0 GET ", StringComparison.Ordinal))); // burst=2 nodelay: the first three
-        Assert.Contains(nginx, o => o.StartsWith("429 (built-in error page)", StringComparison.Ordinal));
+        Assert.Contains(nginx, o => o.StartsWith("429 \"Too Many Requests\" ", StringComparison.Ordinal) && o.Contains("title\\u003E429 Too Many Requests", StringComparison.Ordinal));
         Assert.Contains(nginx, o => o.Contains("limiting requests, excess: N by zone \"perip\"", StringComparison.Ordinal));
     }
 

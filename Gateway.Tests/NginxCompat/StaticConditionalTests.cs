@@ -1,8 +1,13 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
 namespace Gateway.Tests.NginxCompat;
 
 /// <summary>
 /// Static files (static.conf) with byte ranges (206, multipart, 416, If-Range) and conditional requests (304, 412)
-/// under real nginx and lbproxy-nginx: status, body, and the headers nginx sets or leaves out for each.
+/// under real nginx and lbproxy-nginx: status, body, and the headers nginx sets or leaves out for each; and whether the
+/// connection stays open after each kind of answer (nginx closes it after a 412, though the answer says keep-alive).
 /// </summary>
 [Collection(NginxDifferential.Name)]
 public sealed class StaticConditionalTests
@@ -34,7 +39,8 @@ public sealed class StaticConditionalTests
             }
 
             await using var run = await DifferentialRun.StartAsync("static.conf",
-                responseHeaders: ["Content-Type", "Content-Range", "ETag", "Last-Modified", "Accept-Ranges", "X-Static"]);
+                responseHeaders: ["Content-Type", "Content-Range", "ETag", "Last-Modified", "Accept-Ranges", "X-Static"],
+                freshConnections: true);
             run.Replace("/srv/www", root.FullName);
             ProbeRequest With(string target, params (string, string)[] headers) => new(target, Headers: headers);
             ProbeRequest[] requests =
@@ -72,12 +78,26 @@ public sealed class StaticConditionalTests
                 With("/other-root/page.html", ("If-None-Match", etag.Replace("-14", "-12", StringComparison.Ordinal))),
                 With("/other-root/page.html", ("If-Unmodified-Since", "Thu, 01 Jan 1970 00:00:00 GMT")),
             ];
+            string[] firsts =
+            [
+                "If-Match: \"other\"", "If-Unmodified-Since: Thu, 01 Jan 1970 00:00:00 GMT", $"If-None-Match: {etag}",
+                "Range: bytes=30-", "Range: bytes=2-3", "",
+            ];
             var (nginx, gateway) = await run.CompareAsync(async send =>
             {
                 foreach (var r in requests)
                 {
                     await send(r);
                 }
+            }, after: async proxy =>
+            {
+                var kept = new List<string>();
+                foreach (var first in firsts)
+                {
+                    kept.Add($"{first} -> {await TwoOnOneConnectionAsync(proxy.Ports[0], first)}");
+                }
+
+                return kept;
             });
 
             DifferentialRun.AssertSame(nginx, gateway);
@@ -86,10 +106,57 @@ public sealed class StaticConditionalTests
             Assert.Contains(nginx, o => o.StartsWith("304 ", StringComparison.Ordinal));
             Assert.Contains(nginx, o => o.StartsWith("412 ", StringComparison.Ordinal));
             Assert.Contains(nginx, o => o.StartsWith("416 ", StringComparison.Ordinal));
+            Assert.Contains("If-Match: \"other\" -> 412 then closed", nginx);
+            Assert.Contains("Range: bytes=2-3 -> 206 then 200", nginx);
         }
         finally
         {
             root.Delete(recursive: true);
         }
+    }
+    /// <summary>
+    /// A request with <paramref name="header"/> and then a plain one on the same connection, in exact bytes: the two status
+    /// codes, or "closed" when the proxy ended the connection after the first answer.
+    /// </summary>
+    private static async Task<string> TwoOnOneConnectionAsync(int port, string header)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), timeout.Token);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var extra = header.Length == 0 ? "" : header + "\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /notes.txt HTTP/1.1\r\nHost: localhost\r\n{extra}\r\n"), timeout.Token);
+        var first = await ReadResponseAsync(stream, timeout.Token) ?? "closed";
+        try
+        {
+            await stream.WriteAsync("GET /notes.txt HTTP/1.1\r\nHost: localhost\r\n\r\n"u8.ToArray(), timeout.Token);
+            return $"{first} then {await ReadResponseAsync(stream, timeout.Token) ?? "closed"}";
+        }
+        catch (IOException)
+        {
+            return $"{first} then closed"; // reset: the close had arrived before the second request
+        }
+    }
+
+    /// <summary>One response's status code, its head and Content-Length body read off the stream; null at end of stream.</summary>
+    private static async Task<string?> ReadResponseAsync(Stream stream, CancellationToken token)
+    {
+        var head = new List<byte>();
+        var one = new byte[1];
+        while (head.Count < 4 || head[^1] != '\n' || head[^2] != '\r' || head[^3] != '\n' || head[^4] != '\r')
+        {
+            if (await stream.ReadAsync(one, token) == 0)
+            {
+                return null;
+            }
+
+            head.Add(one[0]);
+        }
+
+        var lines = Encoding.ASCII.GetString([.. head]).Split("\r\n");
+        var length = lines.Select(l => l.Split(':', 2)).Where(p => p.Length == 2 && p[0].Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            .Select(p => int.Parse(p[1].Trim(), System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+        await stream.ReadExactlyAsync(new byte[length], token);
+        return lines[0].Split(' ')[1];
     }
 }

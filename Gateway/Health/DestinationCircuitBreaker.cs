@@ -48,11 +48,13 @@ public sealed class DestinationCircuitBreaker
                     _onChange(CircuitState.Open, breakDuration);
                     return ValueTask.CompletedTask;
                 },
-                OnClosed = _ =>
+                OnClosed = args =>
                 {
-                    // The end of an isolation closes Polly's circuit by hand, but the circuit is half-open until its
-                    // trial succeeds: that success reports the close (see RunTrialAsync).
-                    if (Volatile.Read(ref _trialGate) == NoTrial)
+                    // The only manual close is the end of an isolation, and the circuit is half-open until its trial
+                    // succeeds: that success reports the close (see RunTrialAsync). Polly runs this callback after it
+                    // has released its lock, so it may arrive after the trial already failed and isolated again; the
+                    // manual flag, not the trial gate, tells the two apart.
+                    if (!args.IsManual)
                     {
                         Interlocked.Exchange(ref _consecutiveFailures, 0);
                         _onChange(CircuitState.Closed, TimeSpan.Zero);

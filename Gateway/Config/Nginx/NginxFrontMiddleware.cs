@@ -145,6 +145,14 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
         else if (outcome.Status != 0)
         {
             await ErrorAsync(context, state, site, server, outcome.Status);
+            if (outcome.Status == StatusCodes.Status412PreconditionFailed)
+            {
+                // nginx's not-modified filter ends a failed precondition through ngx_http_filter_finalize_request, which
+                // sends the page (still saying keep-alive) and then closes the connection: finish the answer, then let
+                // Kestrel end the connection instead of reading the next request.
+                await context.Response.CompleteAsync();
+                context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            }
         }
     }
 

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace Gateway.Config.Nginx;
 
@@ -18,7 +17,7 @@ public static class NginxResponses
         }
 
         var response = context.Response;
-        response.StatusCode = ret.Code;
+        SetStatus(context, ret.Code);
         var text = ret.Text?.Evaluate(state);
         if (text is not null && ret.Code is not (301 or 302 or 303 or 307 or 308))
         {
@@ -75,24 +74,69 @@ public static class NginxResponses
         return ErrorPageAsync(context, status);
     }
 
-    /// <summary>The statuses nginx 1.22 has a built-in page for (ngx_http_error_pages); others go out with an empty body.</summary>
-    private static bool HasPage(int status) => status is 301 or 302 or 303 or 307 or 308 or (>= 400 and <= 406) or (>= 408 and <= 416)
-        or 421 or 429 or (>= 494 and <= 498) or (>= 500 and <= 505) or 507;
+    /// <summary>
+    /// nginx 1.22's built-in pages (ngx_http_error_pages, observed from Debian's nginx): the title, and for its own 4xx
+    /// codes 494-497 the line under it (they go out as 400). Statuses not here go out with an empty body.
+    /// </summary>
+    private static readonly Dictionary<int, (string Title, string? Detail)> s_pages = new()
+    {
+        [301] = ("301 Moved Permanently", null), [302] = ("302 Found", null), [303] = ("303 See Other", null),
+        [307] = ("307 Temporary Redirect", null), [308] = ("308 Permanent Redirect", null),
+        [400] = ("400 Bad Request", null), [401] = ("401 Authorization Required", null), [402] = ("402 Payment Required", null),
+        [403] = ("403 Forbidden", null), [404] = ("404 Not Found", null), [405] = ("405 Not Allowed", null),
+        [406] = ("406 Not Acceptable", null), [409] = ("409 Conflict", null), [410] = ("410 Gone", null),
+        [411] = ("411 Length Required", null), [412] = ("412 Precondition Failed", null),
+        [413] = ("413 Request Entity Too Large", null), [414] = ("414 Request-URI Too Large", null),
+        [415] = ("415 Unsupported Media Type", null), [416] = ("416 Requested Range Not Satisfiable", null),
+        [421] = ("421 Misdirected Request", null), [429] = ("429 Too Many Requests", null),
+        [494] = ("400 Request Header Or Cookie Too Large", "Request Header Or Cookie Too Large"),
+        [495] = ("400 The SSL certificate error", "The SSL certificate error"),
+        [496] = ("400 No required SSL certificate was sent", "No required SSL certificate was sent"),
+        [497] = ("400 The plain HTTP request was sent to HTTPS port", "The plain HTTP request was sent to HTTPS port"),
+        [500] = ("500 Internal Server Error", null), [501] = ("501 Not Implemented", null), [502] = ("502 Bad Gateway", null),
+        [503] = ("503 Service Temporarily Unavailable", null), [504] = ("504 Gateway Time-out", null),
+        [505] = ("505 HTTP Version Not Supported", null), [507] = ("507 Insufficient Storage", null),
+    };
 
-    /// <summary>nginx's own page for a status, as it sends it (text/html).</summary>
-    public static Task ErrorPageAsync(HttpContext context, int status)
+    /// <summary>nginx's status lines where they differ from Kestrel's reason phrases (ngx_http_status_lines).</summary>
+    private static readonly Dictionary<int, string> s_reasons = new()
+    {
+        [302] = "Moved Temporarily", [405] = "Not Allowed", [413] = "Request Entity Too Large", [414] = "Request-URI Too Large",
+        [416] = "Requested Range Not Satisfiable", [503] = "Service Temporarily Unavailable", [504] = "Gateway Time-out",
+    };
+
+    /// <summary>The status with nginx's reason phrase.</summary>
+    public static void SetStatus(HttpContext context, int status)
     {
         context.Response.StatusCode = status;
-        if (!HasPage(status) || HttpMethods.IsHead(context.Request.Method))
+        if (s_reasons.TryGetValue(status, out var reason) && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>() is { } feature)
+        {
+            feature.ReasonPhrase = reason;
+        }
+    }
+
+    /// <summary>nginx's own page for a status, as it sends it: text/html with a Content-Length (HEAD: the headers only).</summary>
+    public static Task ErrorPageAsync(HttpContext context, int status)
+    {
+        if (status == StatusCodes.Status408RequestTimeout)
+        {
+            context.Abort(); // nginx closes the connection on a 408 without answering
+            return Task.CompletedTask;
+        }
+
+        SetStatus(context, status is >= 494 and <= 497 ? StatusCodes.Status400BadRequest : status); // nginx's own codes go out as 400
+        if (!s_pages.TryGetValue(status, out var page))
         {
             context.Response.ContentLength = HttpMethods.IsHead(context.Request.Method) ? null : 0;
             return Task.CompletedTask;
         }
 
-        var title = $"{status} {ReasonPhrases.GetReasonPhrase(status)}";
+        var detail = page.Detail is null ? "" : $"<center>{page.Detail}</center>\r\n";
+        var body = System.Text.Encoding.ASCII.GetBytes(
+            $"<html>\r\n<head><title>{page.Title}</title></head>\r\n<body>\r\n<center><h1>{(page.Detail is null ? page.Title : "400 Bad Request")}</h1></center>\r\n{detail}<hr><center>lbproxy-nginx</center>\r\n</body>\r\n</html>\r\n");
         context.Response.ContentType = "text/html";
-        return context.Response.WriteAsync(
-            $"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>lbproxy-nginx</center>\r\n</body>\r\n</html>\r\n");
+        context.Response.ContentLength = body.Length;
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(body).AsTask();
     }
 
     /// <summary>add_header: only on the statuses nginx adds to, unless <c>always</c>; an empty value adds nothing.</summary>
