@@ -136,10 +136,12 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => Hardening.KestrelLimits.Apply(k, lbProxy.ServerLimits)); // read at start-up
         builder.Services.AddLbProxyGateway(options);
         builder.WebHost.ConfigureKestrel(RateLimits.ConnectionLimitMiddleware.Register); // before the listeners: it runs on every endpoint
+        IReadOnlyList<Tls.ListenerOptions> listeners = [];
         if (lbProxy.Listeners.Count > 0 || options.H2cUrls.Count > 0)
         {
             // LbProxy.Listeners (TLS) in place of --urls, else --urls; --h2c-urls become HTTP/2-only listeners beside them.
-            builder.AddLbProxyListeners([.. lbProxy.Listeners, .. UrlListeners.Create(lbProxy.Listeners.Count > 0 ? null : options.Urls, options.H2cUrls)]);
+            listeners = [.. lbProxy.Listeners, .. UrlListeners.Create(lbProxy.Listeners.Count > 0 ? null : options.Urls, options.H2cUrls)];
+            builder.AddLbProxyListeners(listeners);
         }
         else
         {
@@ -171,6 +173,11 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         var app = builder.Build();
+        if (listeners.Any(l => l.IsHttps))
+        {
+            app.UseMiddleware<Tls.PlainHttpOnTlsMiddleware>(); // plain HTTP on a TLS port: 400 saying so, as nginx (its 497)
+        }
+
         app.UseMiddleware<Hardening.ClientAddressMiddleware>(); // LbProxy.TrustedProxies: the client behind a trusted proxy
         app.UseMiddleware<AccessLog.AccessLogMiddleware>(); // LbProxy.AccessLog's logs; only reads the config when they are off
         app.UseMiddleware<Config.Nginx.NginxFrontMiddleware>(); // nginx.conf's servers and locations; a no-op otherwise

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
-
 namespace Gateway.Tests.NginxCompat;
 
 /// <summary>
@@ -120,43 +116,10 @@ public sealed class StaticConditionalTests
     /// </summary>
     private static async Task<string> TwoOnOneConnectionAsync(int port, string header)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), timeout.Token);
-        await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var extra = header.Length == 0 ? "" : header + "\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /notes.txt HTTP/1.1\r\nHost: localhost\r\n{extra}\r\n"), timeout.Token);
-        var first = await ReadResponseAsync(stream, timeout.Token) ?? "closed";
-        try
-        {
-            await stream.WriteAsync("GET /notes.txt HTTP/1.1\r\nHost: localhost\r\n\r\n"u8.ToArray(), timeout.Token);
-            return $"{first} then {await ReadResponseAsync(stream, timeout.Token) ?? "closed"}";
-        }
-        catch (IOException)
-        {
-            return $"{first} then closed"; // reset: the close had arrived before the second request
-        }
-    }
-
-    /// <summary>One response's status code, its head and Content-Length body read off the stream; null at end of stream.</summary>
-    private static async Task<string?> ReadResponseAsync(Stream stream, CancellationToken token)
-    {
-        var head = new List<byte>();
-        var one = new byte[1];
-        while (head.Count < 4 || head[^1] != '\n' || head[^2] != '\r' || head[^3] != '\n' || head[^4] != '\r')
-        {
-            if (await stream.ReadAsync(one, token) == 0)
-            {
-                return null;
-            }
-
-            head.Add(one[0]);
-        }
-
-        var lines = Encoding.ASCII.GetString([.. head]).Split("\r\n");
-        var length = lines.Select(l => l.Split(':', 2)).Where(p => p.Length == 2 && p[0].Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
-            .Select(p => int.Parse(p[1].Trim(), System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
-        await stream.ReadExactlyAsync(new byte[length], token);
-        return lines[0].Split(' ')[1];
+        await using var connection = await RawHttp.ConnectAsync(port);
+        await connection.SendGetAsync("/notes.txt", "localhost", header);
+        var first = await connection.ReadResponseAsync();
+        var second = await connection.SendGetAsync("/notes.txt", "localhost") ? await connection.ReadResponseAsync() : null;
+        return $"{first?.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "closed"} then {second?.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "closed"}";
     }
 }

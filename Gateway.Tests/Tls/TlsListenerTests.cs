@@ -122,4 +122,25 @@ public class TlsListenerTests
         Assert.Equal("site.test", await PeerCommonNameAsync(port, "site.test", "-tls1_2"));
         Assert.Equal("site.test", await PeerCommonNameAsync(port, "site.test", "-tls1_3"));
     }
+
+    [Fact]
+    public async Task HttpsListener_PlainHttpRequest_400ProblemNamingHttpsAndClosed()
+    {
+        using var certificates = TestCertificates.Create();
+        var site = certificates.Issue("site", "site.test", "site.test");
+        await using var backends = await Backends.StartAsync(1);
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backends["a"], (site.Certificate, site.Key, [])));
+        var port = Port(gateway);
+
+        // curl's plain http:// to the TLS port: answered (not a failed handshake), and the port still speaks TLS after it.
+        var (exit, output) = await ExternalTool.RunAsync("curl", "-sS", "-i", $"http://127.0.0.1:{port}/models/x?y=1");
+        Assert.True(exit == 0, $"curl failed ({exit}): {output}");
+        Assert.StartsWith("HTTP/1.1 400", output, StringComparison.Ordinal);
+        Assert.Contains("Connection: close", output, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("application/problem+json", output, StringComparison.Ordinal);
+        Assert.Contains("https://127.0.0.1:" + port + "/models/x?y=1", output, StringComparison.Ordinal);
+        Assert.Equal(0, backends["a"].Hits);
+
+        Assert.Equal("site.test", await PeerCommonNameAsync(port, "site.test"));
+    }
 }

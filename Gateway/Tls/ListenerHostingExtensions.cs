@@ -83,9 +83,10 @@ internal static class ListenerHostingExtensions
         };
         // Per handshake: the certificate for the client's SNI name from the store's current set, so a reloaded
         // certificate serves the next handshake while open connections keep theirs.
-        listen.UseHttps(new TlsHandshakeCallbackOptions
+        var handshakeTimeout = TimeSpan.FromSeconds(10);
+        PlainHttpOnTlsPort.Use(listen, handshakeTimeout, () => listen.UseHttps(new TlsHandshakeCallbackOptions
         {
-            HandshakeTimeout = TimeSpan.FromSeconds(10),
+            HandshakeTimeout = handshakeTimeout,
             OnConnection = context => ValueTask.FromResult(new SslServerAuthenticationOptions
             {
                 ServerCertificateContext = store.Current.Select(context.ClientHelloInfo.ServerName).Context,
@@ -93,6 +94,6 @@ internal static class ListenerHostingExtensions
                 ApplicationProtocols = alpn,
                 ClientCertificateRequired = false,
             }),
-        });
+        }));
     }
 }

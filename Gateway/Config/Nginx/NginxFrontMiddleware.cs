@@ -53,6 +53,11 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
         }
 
         state.Server = server;
+        if (!request.IsHttps && Tls.PlainHttpOnTlsMiddleware.IsPlainOnTls(context))
+        {
+            return PlainHttpOnTlsAsync(context, state, site, server);
+        }
+
         if (server.RealIp is { } realIp
             && realIp.ClientAddress(context.Connection.RemoteIpAddress, request.Headers[realIp.Header].ToString()) is { } client)
         {
@@ -60,6 +65,17 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
         }
 
         return ServerAsync(context, state, site, server);
+    }
+
+    /// <summary>
+    /// Plain HTTP on an ssl socket: nginx's 497 once the request head is read, before any phase (so only a server- or
+    /// http-level <c>error_page 497</c> applies, typically a redirect to https), always with Connection: close.
+    /// </summary>
+    private Task PlainHttpOnTlsAsync(HttpContext context, NginxRequestState state, NginxSite site, NginxServer server)
+    {
+        state.Location = server.Level;
+        context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionLifetimeNotificationFeature>()?.RequestClose();
+        return ErrorAsync(context, state, site, server, NginxResponses.PlainHttpOnTlsPort);
     }
 
     /// <summary>The server's rewrite phase, then the location for the URI (again after an internal redirect).</summary>
@@ -198,7 +214,8 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
             return NginxResponses.ErrorPageAsync(context, code);
         }
 
-        var overwrite = page.Overwrite < 0 ? status : page.Overwrite;
+        // Without "=code" the page keeps the status, but nginx's own 494-497 become 400 (ngx_http_core_error_page).
+        var overwrite = page.Overwrite >= 0 ? page.Overwrite : status is >= 494 and <= 497 ? StatusCodes.Status400BadRequest : status;
         if (overwrite > 0)
         {
             if (state.StatusOverride == 0)

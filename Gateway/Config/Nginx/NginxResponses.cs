@@ -5,6 +5,9 @@ namespace Gateway.Config.Nginx;
 /// <summary>Answers nginx gives itself: <c>return</c>, and its built-in error pages.</summary>
 public static class NginxResponses
 {
+    /// <summary>nginx's NGX_HTTP_TO_HTTPS: plain HTTP on an ssl socket, sent as 400 (and the code <c>error_page 497</c> names).</summary>
+    public const int PlainHttpOnTlsPort = 497;
+
     private static readonly HashSet<int> s_addHeaderStatuses = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308];
 
     public static Task ReturnAsync(HttpContext context, NginxRequestState state, NginxReturn ret, NginxLocation level,

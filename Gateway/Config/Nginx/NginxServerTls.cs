@@ -12,8 +12,11 @@ public sealed record NginxServerTls
     /// <summary>The server's pairs in order (nginx allows several, e.g. RSA and ECDSA); Hosts are filled per listener.</summary>
     public IReadOnlyList<CertificateOptions> Certificates { get; init; } = [];
 
-    /// <summary>ListenerOptions.TlsProtocols values; nginx's default offers TLS 1.2 and 1.3 here (1.0 and 1.1 are not offered).</summary>
-    public IReadOnlyList<string> Protocols { get; init; } = [ListenerOptions.Tls12, ListenerOptions.Tls13];
+    /// <summary>
+    /// ListenerOptions.TlsProtocols values. nginx 1.22's default is "TLSv1 TLSv1.1 TLSv1.2" (TLSv1.3 joined the default in
+    /// 1.23.4), and Debian's OpenSSL 3 refuses 1.0 and 1.1: without ssl_protocols, TLS 1.2 only, as the reference nginx.
+    /// </summary>
+    public IReadOnlyList<string> Protocols { get; init; } = [ListenerOptions.Tls12];
 
     /// <summary><c>http2 on</c> (nginx 1.25.1's directive; 1.22 has only <c>listen ... http2</c>).</summary>
     public bool Http2 { get; init; }
@@ -46,7 +49,7 @@ public sealed record NginxServerTls
         return new NginxServerTls
         {
             Certificates = pairs,
-            Protocols = protocols is null ? [ListenerOptions.Tls12, ListenerOptions.Tls13] : MapProtocols(protocols),
+            Protocols = protocols is null ? [ListenerOptions.Tls12] : MapProtocols(protocols),
             Http2 = (server.Child("http2") ?? http.Child("http2")) is { } h2 && OnOff(h2),
             Server = server,
         };

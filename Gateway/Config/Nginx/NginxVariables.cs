@@ -18,7 +18,7 @@ public static class NginxVariables
 
     /// <summary>Prefixed families: $http_NAME, $arg_NAME, $cookie_NAME, $sent_http_NAME, $upstream_http_NAME.</summary>
     public static bool IsKnown(string name, IReadOnlySet<string> setVariables) =>
-        Known.Contains(name) || setVariables.Contains(name) || (name.Length == 1 && char.IsAsciiDigit(name[0]))
+        Known.Contains(name) || NginxSslVariables.Names.Contains(name) || setVariables.Contains(name) || (name.Length == 1 && char.IsAsciiDigit(name[0]))
         || name.StartsWith("http_", StringComparison.Ordinal) || name.StartsWith("arg_", StringComparison.Ordinal)
         || name.StartsWith("cookie_", StringComparison.Ordinal) || name.StartsWith("sent_http_", StringComparison.Ordinal)
         || name.StartsWith("upstream_http_", StringComparison.Ordinal);
@@ -106,6 +106,8 @@ public static class NginxVariables
                 return NginxVersion.Follows;
             case "pid":
                 return Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+            case "ssl_protocol" or "ssl_cipher" or "ssl_server_name" or "ssl_alpn_protocol" or "ssl_client_verify":
+                return NginxSslVariables.Get(name, context);
         }
 
         if (name.Length == 1 && char.IsAsciiDigit(name[0]))
