@@ -181,6 +181,39 @@ public sealed class NginxSharedUpstreamTests
     }
 
     [Fact]
+    public void OnClusterChanged_NewCycle_OldMarksEndAndTheirTimersChangeNothing()
+    {
+        var marks = Marks();
+        var one = Cluster("up", "shared");
+        var destination = one.Destinations["01-s0"];
+        Assert.True(marks.Ended(one, destination, failed: true));
+        Assert.Equal(DestinationHealth.Unhealthy, destination.Health.Passive);
+
+        // A reload: the translator names the upstream of the new cycle (cluster and servers), YARP sets the new config.
+        Reloaded(one, new ClusterModel(one.Model.Config with
+        {
+            Metadata = new Dictionary<string, string> { [NginxPeerMarks.PeerGroupMetadataKey] = "shared 2" },
+        }, one.Model.HttpClient));
+        var config = destination.Model.Config;
+        Reloaded(destination, new DestinationModel(config with
+        {
+            Metadata = new Dictionary<string, string>(config.Metadata!) { [DestinationStatsRegistry.SharedRecordMetadataKey] = "shared 2\n01-s0" },
+        }));
+        marks.OnClusterChanged(one);
+
+        Assert.Equal(DestinationHealth.Unknown, destination.Health.Passive); // tried afresh
+        Assert.Equal(0, marks.For(one).Peer(_registry.Get(one, destination)).Fails);
+
+        // The new cycle marks it again; the old mark's timer, due first, leaves that alone.
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.True(marks.Ended(one, destination, failed: true));
+        _time.Advance(TimeSpan.FromSeconds(6)); // the old mark's end (second 1011) passes
+        Assert.Equal(DestinationHealth.Unhealthy, destination.Health.Passive);
+        _time.Advance(TimeSpan.FromSeconds(5)); // the new one's (second 1016)
+        Assert.NotEqual(DestinationHealth.Unhealthy, destination.Health.Passive);
+    }
+
+    [Fact]
     public void GetOrAdd_HoldersGone_KeysSweptWhenTheTableDoubles()
     {
         var table = new SharedByKey<object>();

@@ -94,4 +94,61 @@ public sealed class SharedUpstreamExampleTests
         Assert.Contains(Shape(nginx), o => o.StartsWith("502 ", StringComparison.Ordinal)); // the third capped request
         Assert.Contains("pooled: 10 connection(s)", nginx); // 6, then 4 more: two idle kept for the upstream, not four
     }
+
+    [Fact]
+    public async Task SharedUpstream_Reload_RotationAndMarksStartAfreshAsNginx()
+    {
+        // Each request on a connection of its own: after the reload nginx's old worker closes the ones it had.
+        await using var run = await DifferentialRun.StartAsync("shared-upstream.conf", responseHeaders: ["X-Upstream-Addr", "X-Upstream-Status"],
+            freshConnections: true);
+        var b = run.Backend("b1");
+
+        var (nginx, gateway) = await run.CompareAsync(async (send, proxy) =>
+        {
+            // The rotation moves on, dead c is marked, and b is marked through /two (its 503).
+            for (var i = 0; i < 4; i++)
+            {
+                await send(new ProbeRequest($"/one/{i}"));
+            }
+
+            b.Status = 503;
+            for (var i = 4; i < 7; i++)
+            {
+                await send(new ProbeRequest($"/two/{i}"));
+            }
+
+            b.Status = 200;
+            await ReloadAsync(proxy);
+
+            // A new configuration cycle: the rotation starts again from its first server by weight, and c and b (still
+            // within their fail_timeout) are tried again.
+            for (var i = 7; i < 15; i++)
+            {
+                await send(new ProbeRequest(i % 2 == 0 ? $"/two/{i}" : $"/one/{i}"));
+            }
+        }, reset: () => b.Status = 200);
+
+        DifferentialRun.AssertSame(nginx, gateway);
+        Assert.DoesNotContain(nginx.Skip(4).Take(3), o => o.StartsWith("200 b1 ", StringComparison.Ordinal)); // b marked before the reload
+        Assert.Contains(nginx.Skip(7), o => o.StartsWith("200 b1 ", StringComparison.Ordinal)); // and tried again after it
+        Assert.Contains(nginx.Skip(7), o => o.Contains(", ", StringComparison.Ordinal)); // c tried (and failed) again
+    }
+
+    /// <summary>
+    /// <c>nginx -s reload</c> and wait until it took effect: nginx's old worker has exited (the new ones took over),
+    /// lbproxy-nginx has applied the new configuration.
+    /// </summary>
+    private static async Task ReloadAsync(ProxyProcess proxy)
+    {
+        var log = Path.Combine(proxy.Prefix, "logs", "error.log");
+        await proxy.SignalAsync("HUP");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!(proxy.Kind == "nginx"
+            ? File.ReadAllText(log).Contains(" exited with code 0", StringComparison.Ordinal)
+            : proxy.Output.Contains("applied as generation 2", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{proxy.Kind} did not reload within 15 s:\n{proxy.Output}\n{File.ReadAllText(log)}");
+            await Task.Delay(50);
+        }
+    }
 }

@@ -20,9 +20,14 @@ namespace Gateway.LoadBalancing;
 /// a mark shows in each of them (the destinations of the same id), so a server failed through one location is skipped
 /// by the others.
 /// </para>
+/// <para>
+/// A reload is a new configuration cycle in nginx, with new peers: the translator names each cycle's upstreams anew, so
+/// the clusters get a new state and new records (rotation, counts and in-flight counts start afresh), and when YARP
+/// reports the changed cluster the old cycle's marks end (<see cref="OnClusterChanged"/>).
+/// </para>
 /// </summary>
 public sealed class NginxPeerMarks(DestinationStatsRegistry registry, TimeProvider time, IClusterDestinationsUpdater? destinations = null,
-    IServiceProvider? services = null)
+    IServiceProvider? services = null) : IClusterChangeListener
 {
     /// <summary>Destination metadata: the server's max_fails (0 or absent: never marked).</summary>
     public const string MaxFailsMetadataKey = "NginxMaxFails";
@@ -99,6 +104,43 @@ public sealed class NginxPeerMarks(DestinationStatsRegistry registry, TimeProvid
         }
 
         return views;
+    }
+
+    public void OnClusterAdded(ClusterState cluster)
+    {
+    }
+
+    public void OnClusterRemoved(ClusterState cluster)
+    {
+    }
+
+    /// <summary>
+    /// The cluster's config changed (a reload): a destination still marked whose peer in the cluster's state now is not
+    /// (a new cycle's peer, or a server without max_fails now) is live again at once, as nginx's new cycle tries every
+    /// server afresh. YARP calls this after it set the new config and destinations.
+    /// </summary>
+    public void OnClusterChanged(ClusterState cluster)
+    {
+        var state = For(cluster);
+        var changed = false;
+        lock (state.Gate)
+        {
+            foreach (var destination in cluster.Destinations.Values)
+            {
+                if (destination.Health.Passive == DestinationHealth.Unhealthy
+                    && (!Limits(destination, out var maxFails, out var failTimeout)
+                        || !NginxFailCounting.IsMarked(state.Peer(registry.Get(cluster, destination)), maxFails, failTimeout, Now())))
+                {
+                    destination.Health.Passive = DestinationHealth.Unknown;
+                    changed = true;
+                }
+            }
+        }
+
+        if (changed)
+        {
+            destinations?.UpdateAvailableDestinations(cluster);
+        }
     }
 
     /// <summary>
@@ -230,6 +272,11 @@ public sealed class NginxPeerMarks(DestinationStatsRegistry registry, TimeProvid
         List<ClusterState>? changed = null;
         lock (state.Gate)
         {
+            if (!ReferenceEquals(state.Peer(registry.Get(cluster, destination)), peer))
+            {
+                return; // an earlier cycle's peer: its mark ended with the reload (OnClusterChanged)
+            }
+
             if (NginxFailCounting.IsMarked(peer, maxFails, failTimeout, Now()))
             {
                 changed = Mark(cluster, destination, peer, NginxFailCounting.MarkEnds(peer.Checked, failTimeout)); // a later failure or probe moved the end

@@ -13,9 +13,10 @@ namespace Gateway.Config.Nginx;
 /// proxy_next_upstream is the retry policy. What nginx keeps per upstream (rotation, failure counts and marks, the
 /// in-flight counts of least_conn and max_conns, the keepalive cap) the variant clusters of one upstream share: their
 /// metadata names the upstream (<see cref="NginxPeerMarks.PeerGroupMetadataKey"/>, one record per server through
-/// <see cref="DestinationStatsRegistry.SharedRecordMetadataKey"/>, one idle cap).
+/// <see cref="DestinationStatsRegistry.SharedRecordMetadataKey"/>, one idle cap). The name carries the translation's
+/// <paramref name="cycle"/>, so a reload starts all of it afresh, as nginx's new configuration cycle does.
 /// </summary>
-internal sealed class NginxClusterBuilder
+internal sealed class NginxClusterBuilder(long cycle)
 {
     private readonly Dictionary<string, (ClusterConfig Cluster, ResilienceOptions Options)> _clusters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _variants = new(StringComparer.Ordinal);
@@ -38,7 +39,7 @@ internal sealed class NginxClusterBuilder
         return id;
     }
 
-    private static ClusterConfig Cluster(string id, NginxUpstream upstream, NginxScope scope)
+    private ClusterConfig Cluster(string id, NginxUpstream upstream, NginxScope scope)
     {
         // nginx: an upstream of one server is never marked failed.
         var single = upstream.Servers.Count == 1;
@@ -121,9 +122,11 @@ internal sealed class NginxClusterBuilder
 
     /// <summary>
     /// The upstream's identity, which its variant clusters share: its name (one per config; a <c>proxy_pass</c> to a literal
-    /// address is the implicit upstream of that address, one for every location that names it, as in nginx).
+    /// address is the implicit upstream of that address, one for every location that names it, as in nginx) in this
+    /// configuration cycle.
     /// </summary>
-    private static string PeerGroup(NginxUpstream upstream) => "nginx upstream " + upstream.Name;
+    private string PeerGroup(NginxUpstream upstream) =>
+        $"nginx upstream {upstream.Name} (cycle {cycle.ToString(CultureInfo.InvariantCulture)})";
 
     private static ResilienceOptions Resilience(NginxUpstream upstream, NginxScope scope)
     {
