@@ -144,6 +144,23 @@ public sealed class NginxSharedUpstreamTests
     }
 
     [Fact]
+    public void Pick_LeastConnThroughTheOtherCluster_SeesTheRequestsInFlightThroughTheFirst()
+    {
+        var marks = Marks();
+        var one = Cluster("up", "shared");
+        var two = Cluster("up#2", "shared");
+        DestinationStats[] Candidates(ClusterState c) => [_registry.Get(c, c.Destinations["01-s0"]), _registry.Get(c, c.Destinations["02-s1"])];
+
+        // Weights 1 and 2: two requests in flight at s1 through one location (2/2 per weight) and none at s0.
+        _registry.Get(one, one.Destinations["02-s1"]).Begin();
+        _registry.Get(one, one.Destinations["02-s1"]).Begin();
+        Assert.Equal(0, marks.For(two).Pick(Candidates(two), leastConn: true)); // nginx's peer conns are per upstream
+        _registry.Get(two, two.Destinations["01-s0"]).Begin();
+        _registry.Get(two, two.Destinations["01-s0"]).Begin();
+        Assert.Equal(1, marks.For(one).Pick(Candidates(one), leastConn: true)); // 2/1 at s0 against 2/2 at s1
+    }
+
+    [Fact]
     public void For_GroupValueChanges_NewRotation()
     {
         var marks = Marks();
