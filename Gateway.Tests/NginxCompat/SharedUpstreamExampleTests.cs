@@ -58,7 +58,7 @@ public sealed class SharedUpstreamExampleTests
         var f = run.Backend("b5");
         foreach (var backend in new[] { run.Backend("b3"), run.Backend("b4") })
         {
-            backend.Delay = TimeSpan.FromMilliseconds(1500); // the capped requests are in flight together
+            backend.Delay = TimeSpan.FromMilliseconds(2500); // the capped requests are in flight together, even on a busy machine
         }
 
         f.Delay = TimeSpan.FromMilliseconds(800); // every request of a burst is in flight at once
