@@ -71,7 +71,12 @@ public sealed class DifferentialRun : IAsyncDisposable
     public EchoBackend Backend(string name) => Backends.Single(b => b.Name == name);
 
     /// <summary>The script under nginx, then under the launcher; <paramref name="reset"/> runs before each.</summary>
-    public async Task<(List<string> Nginx, List<string> Gateway)> CompareAsync(Func<Func<ProbeRequest, Task<Observation>>, Task> script,
+    public Task<(List<string> Nginx, List<string> Gateway)> CompareAsync(Func<Func<ProbeRequest, Task<Observation>>, Task> script,
+        Action? reset = null, Func<ProxyProcess, Task<IEnumerable<string>>>? after = null) =>
+        CompareAsync((send, _) => script(send), reset, after);
+
+    /// <summary>The same, with the proxy at hand in the script (to signal it part-way, as <c>nginx -s reload</c>).</summary>
+    public async Task<(List<string> Nginx, List<string> Gateway)> CompareAsync(Func<Func<ProbeRequest, Task<Observation>>, ProxyProcess, Task> script,
         Action? reset = null, Func<ProxyProcess, Task<IEnumerable<string>>>? after = null)
     {
         var nginx = await UnderAsync(ProxyProcess.StartNginxAsync, script, reset, after);
@@ -103,7 +108,7 @@ public sealed class DifferentialRun : IAsyncDisposable
     }
 
     private async Task<List<string>> UnderAsync(Func<ExampleConfig, IReadOnlyList<string>, Task<ProxyProcess>> start,
-        Func<Func<ProbeRequest, Task<Observation>>, Task> script, Action? reset, Func<ProxyProcess, Task<IEnumerable<string>>>? after)
+        Func<Func<ProbeRequest, Task<Observation>>, ProxyProcess, Task> script, Action? reset, Func<ProxyProcess, Task<IEnumerable<string>>>? after)
     {
         reset?.Invoke();
         await using var proxy = await start(_example, _addresses);
@@ -126,7 +131,7 @@ public sealed class DifferentialRun : IAsyncDisposable
                 }
 
                 return observation;
-            });
+            }, proxy);
             if (after is not null)
             {
                 seen.AddRange(await after(proxy));

@@ -7,7 +7,8 @@ namespace Gateway.LoadBalancing;
 /// <summary>
 /// Finds the one <see cref="DestinationStats"/> of a YARP destination. The record lives beside YARP's
 /// <see cref="DestinationState"/> (which survives config reloads that keep the destination) in a
-/// <see cref="ConditionalWeakTable{TKey,TValue}"/>, as YARP keeps per-cluster policy state.
+/// <see cref="ConditionalWeakTable{TKey,TValue}"/>, as YARP keeps per-cluster policy state. Destinations that the config
+/// says are one server (<see cref="SharedRecordMetadataKey"/>) share one record across their clusters.
 /// </summary>
 public sealed class DestinationStatsRegistry(LatencyModel model)
 {
@@ -16,7 +17,17 @@ public sealed class DestinationStatsRegistry(LatencyModel model)
     /// <summary>Destination metadata: its own cap of requests in flight, over the cluster's MaxConnectionsPerDestination (nginx max_conns).</summary>
     public const string MaxConnectionsMetadataKey = "MaxConnections";
 
+    /// <summary>
+    /// Destination metadata: destinations with the same value, in any clusters, are one server and share one record (its
+    /// in-flight count, its places under a cap, the nginx peer state kept beside it). nginx keeps these per server of an
+    /// upstream, and one upstream used by locations with different retry or timeout settings is several clusters here.
+    /// A shared record counts towards no one cluster's <see cref="ClusterLoad"/> total. A new value (a reload's) is a new
+    /// record; requests still in flight finish on the old one.
+    /// </summary>
+    public const string SharedRecordMetadataKey = "SharedStats";
+
     private readonly ConditionalWeakTable<DestinationState, Entry> _entries = [];
+    private readonly SharedByKey<DestinationStats> _shared = new();
     private readonly ConditionalWeakTable<ClusterState, ClusterLoad> _clusters = [];
 
     public LatencyModel Model { get; } = model;
@@ -35,16 +46,38 @@ public sealed class DestinationStatsRegistry(LatencyModel model)
         var current = destination.Model;
         if (!ReferenceEquals(entry.Model, current))
         {
-            // The destination's config changed (or this is the first look): take its weight and address.
-            entry.Stats.Weight = ParseWeight(current.Config.Metadata) ?? 1;
-            entry.Stats.Address = current.Config.Address;
-            entry.Stats.MaxConnections = current.Config.Metadata?.TryGetValue(MaxConnectionsMetadataKey, out var cap) == true
-                && int.TryParse(cap, NumberStyles.None, CultureInfo.InvariantCulture, out var max) ? max : 0;
-            entry.Model = current;
+            Refresh(cluster, destination, entry, current);
         }
 
         return entry.Stats;
     }
+
+    /// <summary>The destination's config changed (or this is the first look): its record, weight and address.</summary>
+    private void Refresh(ClusterState cluster, DestinationState destination, Entry entry, DestinationModel current)
+    {
+        lock (entry)
+        {
+            var key = SharedKey(current.Config.Metadata);
+            if (!string.Equals(key, entry.SharedKey, StringComparison.Ordinal))
+            {
+                entry.Stats = key is null ? new DestinationStats(destination.DestinationId, Model, cluster: LoadOf(cluster)) : Shared(key, destination.DestinationId);
+                entry.SharedKey = key;
+            }
+
+            var stats = entry.Stats;
+            stats.Weight = ParseWeight(current.Config.Metadata) ?? 1;
+            stats.Address = current.Config.Address;
+            stats.MaxConnections = current.Config.Metadata?.TryGetValue(MaxConnectionsMetadataKey, out var cap) == true
+                && int.TryParse(cap, NumberStyles.None, CultureInfo.InvariantCulture, out var max) ? max : 0;
+            entry.Model = current;
+        }
+    }
+
+    private DestinationStats Shared(string key, string id) =>
+        _shared.GetOrAdd(key, (id, Model), static s => new DestinationStats(s.id, s.Model));
+
+    private static string? SharedKey(IReadOnlyDictionary<string, string>? metadata) =>
+        metadata?.TryGetValue(SharedRecordMetadataKey, out var key) == true && key.Length > 0 ? key : null;
 
     /// <summary>
     /// Makes the record of <paramref name="destination"/>, and with it the records of every other destination of
@@ -81,7 +114,8 @@ public sealed class DestinationStatsRegistry(LatencyModel model)
             Entry? created = null;
             foreach (var d in missing)
             {
-                var entry = new Entry(new DestinationStats(d.DestinationId, Model, cluster: load));
+                var key = SharedKey(d.Model?.Config.Metadata);
+                var entry = new Entry(key is null ? new DestinationStats(d.DestinationId, Model, cluster: load) : Shared(key, d.DestinationId)) { SharedKey = key };
                 _entries.Add(d, entry);
                 created = ReferenceEquals(d, destination) ? entry : created;
             }
@@ -99,8 +133,22 @@ public sealed class DestinationStatsRegistry(LatencyModel model)
 
     private sealed class Entry(DestinationStats stats)
     {
-        public DestinationStats Stats { get; } = stats;
+        private volatile DestinationStats _stats = stats;
+        private volatile DestinationModel? _model;
 
-        public DestinationModel? Model { get; set; }
+        /// <summary>The record; replaced (before <see cref="Model"/> moves on) when the config's shared key changes.</summary>
+        public DestinationStats Stats
+        {
+            get => _stats;
+            set => _stats = value;
+        }
+
+        public string? SharedKey { get; set; }
+
+        public DestinationModel? Model
+        {
+            get => _model;
+            set => _model = value;
+        }
     }
 }

@@ -20,6 +20,7 @@ public static class LoadBalancingBuilderExtensions
         services.TryAddSingleton<DestinationStatsRegistry>();
         services.TryAddSingleton<ClusterSnapshots>();
         services.TryAddSingleton<NginxPeerMarks>(); // nginx max_fails/fail_timeout, shared by the nginx policies and the nginx front
+        services.AddSingleton<Yarp.ReverseProxy.Model.IClusterChangeListener>(sp => sp.GetRequiredService<NginxPeerMarks>()); // a reload's new cycle
         services.AddSingleton<ILoadBalancingPolicy, RoundRobinLoadBalancingPolicy>();
         services.AddSingleton<ILoadBalancingPolicy, WeightedLoadBalancingPolicy>();
         services.AddSingleton<ILoadBalancingPolicy, LeastConnectionsLoadBalancingPolicy>();

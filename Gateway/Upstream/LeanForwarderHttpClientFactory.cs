@@ -23,13 +23,22 @@ internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, 
     /// </summary>
     public const string MaxIdleConnectionsMetadataKey = "UpstreamMaxIdleConnections";
 
+    /// <summary>
+    /// Cluster metadata: clusters with the same value share one cap of <see cref="MaxIdleConnectionsMetadataKey"/> idle
+    /// connections (nginx: the clusters of one upstream that locations use with different settings).
+    /// </summary>
+    public const string IdleBudgetGroupMetadataKey = "UpstreamIdleBudgetGroup";
+
+    private readonly LoadBalancing.SharedByKey<LeanIdleBudget> _budgets = new();
+
     /// <summary>YARP reuses the old client when the HttpClient config is unchanged; the choice of client must match too.</summary>
     protected override bool CanReuseOldClient(ForwarderHttpClientContext context) =>
         base.CanReuseOldClient(context)
         && UpstreamClientChoice.For(context.OldMetadata, context.OldConfig) == UpstreamClientChoice.For(context.NewMetadata, context.NewConfig)
         && Tls.UpstreamTls.Same(context.OldMetadata, context.NewMetadata)
         && NoReuse(context.OldMetadata) == NoReuse(context.NewMetadata)
-        && MaxIdle(context.OldMetadata) == MaxIdle(context.NewMetadata);
+        && MaxIdle(context.OldMetadata) == MaxIdle(context.NewMetadata)
+        && BudgetGroup(context.OldMetadata) == BudgetGroup(context.NewMetadata);
 
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
@@ -57,6 +66,13 @@ internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, 
             ? max
             : null;
 
+    private static string? BudgetGroup(IReadOnlyDictionary<string, string>? metadata) =>
+        metadata?.TryGetValue(IdleBudgetGroupMetadataKey, out var group) == true && group.Length > 0 ? group : null;
+
+    private LeanIdleBudget Budget(IReadOnlyDictionary<string, string>? metadata, int max) => BudgetGroup(metadata) is { } group
+        ? _budgets.GetOrAdd(group + "\n" + max.ToString(System.Globalization.CultureInfo.InvariantCulture), max, static m => new LeanIdleBudget(m))
+        : new LeanIdleBudget(max);
+
     protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler)
     {
         var inner = base.WrapHandler(context, handler);
@@ -65,7 +81,7 @@ internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, 
             {
                 InnerHandler = inner,
                 TraceContextInHeaders = tracing.Enabled,
-                IdleBudget = MaxIdle(context.NewMetadata) is { } max ? new LeanIdleBudget(max) : null,
+                IdleBudget = MaxIdle(context.NewMetadata) is { } max ? Budget(context.NewMetadata, max) : null,
             }
             : inner;
     }

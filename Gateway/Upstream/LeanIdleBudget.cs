@@ -2,7 +2,8 @@ namespace Gateway.Upstream;
 
 /// <summary>
 /// A cluster's cap on the idle keep-alive connections it leaves in the lean pools, across all its destinations (nginx's
-/// <c>keepalive N</c>: at most N idle connections per upstream and worker). A connection carries the budget of the
+/// <c>keepalive N</c>: at most N idle connections per upstream and worker; the clusters of one upstream share one
+/// budget, <see cref="LeanForwarderHttpClientFactory.IdleBudgetGroupMetadataKey"/>). A connection carries the budget of the
 /// cluster that last used it and holds one of its places while idle; released when the cluster already has N idle,
 /// it is closed instead of kept (nginx closes its least recently used one; the count is the same).
 /// </summary>

@@ -10,9 +10,13 @@ namespace Gateway.Config.Nginx;
 /// options: one cluster per upstream, or one per distinct set of retry/timeout settings when locations differ (the
 /// gateway keeps those per cluster). nginx's passive marking (max_fails/fail_timeout, per server) is counted as nginx
 /// counts it by <see cref="NginxPeerMarks"/> (destination metadata), not by the gateway's circuit breakers;
-/// proxy_next_upstream is the retry policy.
+/// proxy_next_upstream is the retry policy. What nginx keeps per upstream (rotation, failure counts and marks, the
+/// in-flight counts of least_conn and max_conns, the keepalive cap) the variant clusters of one upstream share: their
+/// metadata names the upstream (<see cref="NginxPeerMarks.PeerGroupMetadataKey"/>, one record per server through
+/// <see cref="DestinationStatsRegistry.SharedRecordMetadataKey"/>, one idle cap). The name carries the translation's
+/// <paramref name="cycle"/>, so a reload starts all of it afresh, as nginx's new configuration cycle does.
 /// </summary>
-internal sealed class NginxClusterBuilder
+internal sealed class NginxClusterBuilder(long cycle)
 {
     private readonly Dictionary<string, (ClusterConfig Cluster, ResilienceOptions Options)> _clusters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _variants = new(StringComparer.Ordinal);
@@ -35,7 +39,7 @@ internal sealed class NginxClusterBuilder
         return id;
     }
 
-    private static ClusterConfig Cluster(string id, NginxUpstream upstream, NginxScope scope)
+    private ClusterConfig Cluster(string id, NginxUpstream upstream, NginxScope scope)
     {
         // nginx: an upstream of one server is never marked failed.
         var single = upstream.Servers.Count == 1;
@@ -52,10 +56,13 @@ internal sealed class NginxClusterBuilder
                 continue;
             }
 
+            var destinationId = $"{n:D2}-{server.Text}";
             var metadata = new Dictionary<string, string>
             {
                 [DestinationStatsRegistry.WeightMetadataKey] = server.Weight.ToString(CultureInfo.InvariantCulture),
                 [NginxPeerSet.ServerMetadataKey] = server.Text,
+                // One server of the upstream in every variant cluster: one record, one peer (nginx's peer of the upstream).
+                [DestinationStatsRegistry.SharedRecordMetadataKey] = PeerGroup(upstream) + "\n" + destinationId,
             };
             if (server.Down)
             {
@@ -75,7 +82,7 @@ internal sealed class NginxClusterBuilder
                 metadata[DestinationStatsRegistry.MaxConnectionsMetadataKey] = server.MaxConns.ToString(CultureInfo.InvariantCulture);
             }
 
-            destinations[$"{n:D2}-{server.Text}"] = new DestinationConfig { Address = server.Address, Metadata = metadata };
+            destinations[destinationId] = new DestinationConfig { Address = server.Address, Metadata = metadata };
         }
 
         return new ClusterConfig
@@ -95,19 +102,31 @@ internal sealed class NginxClusterBuilder
                 ? new Dictionary<string, string>
                 {
                     ["NginxUpstream"] = upstream.Name,
-                    // keepalive N: at most N idle connections kept for the upstream (one worker's cache in nginx).
+                    [NginxPeerMarks.PeerGroupMetadataKey] = PeerGroup(upstream),
+                    // keepalive N: at most N idle connections kept for the upstream (one worker's cache in nginx), across
+                    // its variant clusters.
                     [Gateway.Upstream.LeanForwarderHttpClientFactory.MaxIdleConnectionsMetadataKey] =
                         upstream.KeepaliveConnections.ToString(CultureInfo.InvariantCulture),
+                    [Gateway.Upstream.LeanForwarderHttpClientFactory.IdleBudgetGroupMetadataKey] = PeerGroup(upstream),
                 }
                 : new Dictionary<string, string>
                 {
                     ["NginxUpstream"] = upstream.Name,
+                    [NginxPeerMarks.PeerGroupMetadataKey] = PeerGroup(upstream),
                     // No keepalive in the upstream: nginx opens a connection per request and closes it after the response.
                     [Gateway.Upstream.UpstreamClientChoice.MetadataKey] = "Sockets",
                     [Gateway.Upstream.LeanForwarderHttpClientFactory.ConnectionReuseMetadataKey] = "off",
                 },
         };
     }
+
+    /// <summary>
+    /// The upstream's identity, which its variant clusters share: its name (one per config; a <c>proxy_pass</c> to a literal
+    /// address is the implicit upstream of that address, one for every location that names it, as in nginx) in this
+    /// configuration cycle.
+    /// </summary>
+    private string PeerGroup(NginxUpstream upstream) =>
+        $"nginx upstream {upstream.Name} (cycle {cycle.ToString(CultureInfo.InvariantCulture)})";
 
     private static ResilienceOptions Resilience(NginxUpstream upstream, NginxScope scope)
     {

@@ -16,6 +16,9 @@ public static class NginxTranslator
 {
     public const string LocationMetadataKey = "NginxLocation";
 
+    // Each translation is a new configuration cycle (nginx's ngx_cycle_t): its upstreams' state starts afresh.
+    private static long s_cycles;
+
     /// <summary>Reads, checks and translates <paramref name="path"/>; <paramref name="extraMain"/> is <c>-g</c>'s text.</summary>
     public static GatewayConfig TranslateFile(string path, string? prefix = null, string? extraMain = null, Func<string, bool>? resolves = null)
     {
@@ -34,7 +37,7 @@ public static class NginxTranslator
         NginxDirectiveTable.Validate(main, NginxContext.Main);
         Single(main, "events");
         var http = Single(main, "http");
-        var builder = new NginxClusterBuilder();
+        var builder = new NginxClusterBuilder(Interlocked.Increment(ref s_cycles));
         var routes = new List<RouteConfig>();
         var servers = new List<NginxServer>();
         Context? context = null;
