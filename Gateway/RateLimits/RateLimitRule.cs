@@ -21,10 +21,10 @@ public sealed record RateLimitRule
     /// <summary><c>ip</c> (the client address, after trusted proxies), <c>header:NAME</c> (requests without it are not counted) or <c>route</c>.</summary>
     public string Key { get; init; } = IpKey;
 
-    /// <summary>Sustained requests per second per key (a token bucket); 0 = no rate limit.</summary>
+    /// <summary>Sustained requests per second per key (nginx's leaky bucket, counted in thousandths); 0 = no rate limit.</summary>
     public double RequestsPerSecond { get; init; }
 
-    /// <summary>Requests a key may send at once above the rate (the bucket's size); 0 = the rate rounded up (one second's worth).</summary>
+    /// <summary>Requests a key may send at once (nginx's burst + 1); 0 = the rate rounded up (one second's worth).</summary>
     public int Burst { get; init; }
 
     /// <summary>
@@ -32,6 +32,12 @@ public sealed record RateLimitRule
     /// without nodelay: a burst is spread out at the rate); 0 = none wait.
     /// </summary>
     public int Queue { get; init; }
+
+    /// <summary>
+    /// Keys whose rate state is remembered at most; past it the least recently used key is forgotten (as nginx when a
+    /// zone's memory is full). Keys idle for a minute with nothing over the rate are forgotten anyway. 0 = 100000.
+    /// </summary>
+    public int MaxKeys { get; init; }
 
     /// <summary>Requests in flight per key; 0 = no limit.</summary>
     public int ConcurrentRequests { get; init; }

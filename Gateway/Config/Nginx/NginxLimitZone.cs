@@ -5,24 +5,28 @@ namespace Gateway.Config.Nginx;
 /// <summary>
 /// A <c>limit_req_zone KEY zone=NAME:SIZE rate=Nr/s|Nr/m</c> or <c>limit_conn_zone KEY zone=NAME:SIZE</c>: the key
 /// (any variables; <c>$binary_remote_addr</c> partitions as <c>$remote_addr</c> does) and, for requests, the rate.
-/// The size bounds nginx's shared memory; the gateway's limiter drops idle keys itself, so it is checked and not used.
+/// The size bounds the keys remembered (as nginx's shared memory does; see <see cref="NginxLimitChecks.StateBytes"/>).
 /// </summary>
 public sealed record NginxLimitZone(string Name, NginxTemplate Key, double RequestsPerSecond, string Rate, NginxDirective Directive)
 {
     public bool IsRequestZone => Directive.Name == "limit_req_zone";
+
+    /// <summary>The zone's memory (zone=NAME:SIZE), in bytes.</summary>
+    public long SizeBytes { get; init; }
 
     public static NginxLimitZone Read(NginxDirective d, Func<string, bool> isKnownVariable)
     {
         string? name = null;
         string? rateText = null;
         double rate = 0;
+        long size = 0;
         foreach (var arg in d.Args.Skip(1))
         {
             if (arg.StartsWith("zone=", StringComparison.Ordinal))
             {
                 var value = arg[5..];
                 var colon = value.LastIndexOf(':');
-                if (colon <= 0 || !Size(value[(colon + 1)..]))
+                if (colon <= 0 || (size = Size(value[(colon + 1)..])) <= 0)
                 {
                     throw NginxConfigException.At(d, colon <= 0 ? $"invalid zone size \"{arg}\"" : $"invalid zone size \"{value[(colon + 1)..]}\"");
                 }
@@ -68,12 +72,15 @@ public sealed record NginxLimitZone(string Name, NginxTemplate Key, double Reque
             }
         }
 
-        return new NginxLimitZone(name, key, rate, rateText ?? "", d);
+        return new NginxLimitZone(name, key, rate, rateText ?? "", d) { SizeBytes = size };
     }
 
-    private static bool Size(string text)
+    /// <summary>nginx's size: bytes, or k / m for KiB / MiB; 0 when it is not one.</summary>
+    private static long Size(string text)
     {
         var digits = text.TrimEnd('k', 'K', 'm', 'M');
-        return digits.Length > 0 && digits.Length >= text.Length - 1 && long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0;
+        var scale = text.Length == digits.Length ? 1 : char.ToLowerInvariant(text[^1]) == 'k' ? 1024L : 1024L * 1024;
+        return digits.Length > 0 && digits.Length >= text.Length - 1 && long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            && n <= long.MaxValue / scale ? n * scale : 0;
     }
 }
