@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Gateway.RateLimits;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,7 +39,7 @@ internal static class NginxLimiter
         foreach (var check in checks)
         {
             var key = check.IsRequest ? check.Key.Evaluate(state) : "";
-            if (key.Length > 0 && Rule(set, check) is { Zone: { } zone } limit) // nginx: a request with an empty key is not accounted
+            if (key.Length > 0 && !TooLong(state, check, key, 65535) && Rule(set, check) is { Zone: { } zone } limit) // nginx: an empty key is not accounted
             {
                 (counted ??= []).Add((check, limit, new RateCheck(zone, key, check.Burst * 1000L, check.Delay * 1000L)));
             }
@@ -78,7 +79,7 @@ internal static class NginxLimiter
         foreach (var check in checks)
         {
             var key = check.IsRequest ? "" : check.Key.Evaluate(state);
-            if (key.Length == 0 || Rule(set, check) is not { InFlight: { } inFlight } limit)
+            if (key.Length == 0 || TooLong(state, check, key, 255) || Rule(set, check) is not { InFlight: { } inFlight } limit)
             {
                 continue;
             }
@@ -100,6 +101,18 @@ internal static class NginxLimiter
 
         held?.ForEach(context.Response.RegisterForDispose);
         return 0;
+    }
+
+    /// <summary>nginx does not count a key longer than its node can hold (65535 bytes for limit_req, 255 for limit_conn): it logs it and goes on.</summary>
+    private static bool TooLong(NginxRequestState state, NginxLimitCheck check, string key, int max)
+    {
+        if (key.Length <= max / 3 || Encoding.UTF8.GetByteCount(key) <= max)
+        {
+            return false;
+        }
+
+        Log(state, "error", $"the value of the \"{check.Key.Source}\" key is more than {max} bytes: \"{key}\"");
+        return true;
     }
 
     private static ClientLimit? Rule(ClientLimitSet set, NginxLimitCheck check) => set.All.FirstOrDefault(l => l.Name == check.RuleName);
