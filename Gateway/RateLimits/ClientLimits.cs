@@ -50,7 +50,7 @@ internal sealed class ClientLimits
         name = l.Name,
         key = l.Rule.Key,
         requestsPerSecond = l.Rule.RequestsPerSecond,
-        burst = l.Rule.RequestsPerSecond > 0 ? l.Rule.EffectiveBurst : 0,
+        burst = l.Rule.RequestsPerSecond > 0 && l.Rule.Key != RateLimitRule.FrontKey ? l.Rule.EffectiveBurst : 0, // nginx's: per location
         concurrentRequests = l.Rule.ConcurrentRequests,
         connections = l.Rule.Connections,
         routes = l.Rule.Routes,
@@ -96,7 +96,10 @@ internal sealed class ClientLimits
             if (rule.RequestsPerSecond > 0)
             {
                 yield return new Measurement<double>(rule.RequestsPerSecond, tags(LimitKind.Rate));
-                yield return new Measurement<double>(rule.EffectiveBurst, tags("burst"));
+                if (rule.Key != RateLimitRule.FrontKey) // an nginx zone's burst is each location's own
+                {
+                    yield return new Measurement<double>(rule.EffectiveBurst, tags("burst"));
+                }
             }
 
             if (rule.ConcurrentRequests > 0)

@@ -3,7 +3,7 @@ namespace Gateway.RateLimits;
 /// <summary>
 /// One entry of <c>LbProxy.RateLimits</c> (by name): what a client may do, counted per key. nginx's
 /// <c>limit_req_zone $binary_remote_addr rate=10r/s</c> + <c>limit_req burst=20 nodelay</c> is
-/// <c>{ "Key": "ip", "RequestsPerSecond": 10, "Burst": 20 }</c>; <c>limit_conn</c> is ConcurrentRequests;
+/// <c>{ "Key": "ip", "RequestsPerSecond": 10, "Burst": 21 }</c>; <c>limit_conn</c> is ConcurrentRequests;
 /// HAProxy's <c>src_conn_cur</c> is Connections. A request over any limit gets 429 with Retry-After.
 /// </summary>
 public sealed record RateLimitRule
