@@ -27,6 +27,12 @@ public sealed class EdgeConfigTestMessagesTests : IDisposable
     [InlineData("events {}\nhttp {\n  limit_conn_zone $binary_remote_addr zone=c:1m;\n  server {\n    listen 127.0.0.1:1;\n    limit_conn c x;\n  }\n}\n")]
     [InlineData("events {}\nhttp {\n  limit_req_zone $nosuchvar zone=z:1m rate=1r/s;\n}\n")]
     [InlineData("events {}\nhttp {\n  limit_req_zone $binary_remote_addr zone=z:1m rate=1r/s;\n  server {\n    listen 127.0.0.1:1;\n    limit_req_log_level loud;\n  }\n}\n")]
+    [InlineData("events {}\nhttp {\n  limit_req_zone $binary_remote_addr zone=z:1m rate=1r/s;\n  server {\n    listen 127.0.0.1:1;\n    limit_req zone=z;\n    limit_req zone=z burst=2;\n  }\n}\n")]
+    [InlineData("events {}\nhttp {\n  limit_conn_zone $binary_remote_addr zone=c:1m;\n  server {\n    listen 127.0.0.1:1;\n    limit_conn c 1;\n    limit_conn c 2;\n  }\n}\n")]
+    [InlineData("events {}\nhttp {\n  limit_req_zone $binary_remote_addr zone=z:16k rate=1r/s;\n}\n")]
+    [InlineData("events {}\nhttp {\n  limit_conn_zone $binary_remote_addr zone=c:1x;\n}\n")]
+    [InlineData("events {}\nhttp {\n  limit_req_zone $binary_remote_addr zone=:1m rate=1r/s;\n}\n")]
+    [InlineData("events {}\nhttp {\n  limit_req_zone $binary_remote_addr zone=z:1m rate=0;\n}\n")]
     public async Task TestFlag_BadEdgeConfig_SameEmergLineAndExitCodeAsNginx(string text)
     {
         var conf = Path.Combine(_dir, "nginx.conf");

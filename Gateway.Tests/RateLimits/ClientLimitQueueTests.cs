@@ -6,19 +6,21 @@ using Gateway.LoadBalancing;
 using Gateway.RateLimits;
 using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.RateLimits;
 
 /// <summary>
-/// A rule's Queue (nginx limit_req without nodelay) and the front key (nginx.conf's zones): count-based, with a rate of
-/// one per 10 s so nothing is replenished while a test runs.
+/// A rule's Queue (nginx limit_req without nodelay: burst = Burst - 1 + Queue, delay = Burst - 1) on a fake clock: a
+/// request over the burst waits exactly until the bucket has drained to its turn; past the queue it is turned away.
 /// </summary>
 public class ClientLimitQueueTests
 {
     [Fact]
-    public async Task AcquireAsync_QueueSet_OverTheBurstWaitsInLine_PastTheQueueRejected()
+    public async Task AcquireAsync_QueueSet_OverTheBurstWaitsItsTurn_PastTheQueueRejected()
     {
-        using var limit = new ClientLimit("q", new RateLimitRule { RequestsPerSecond = 0.1, Burst = 1, Queue = 2 });
+        var time = new FakeTimeProvider();
+        var limit = new ClientLimit("q", new RateLimitRule { RequestsPerSecond = 2, Burst = 1, Queue = 2 }, time);
         using var cancel = new CancellationTokenSource();
 
         var first = await limit.AcquireAsync("a", cancel.Token);
@@ -28,20 +30,26 @@ public class ClientLimitQueueTests
         var otherKey = await limit.AcquireAsync("b", cancel.Token);
 
         Assert.Null(first.RejectedBy);
-        Assert.False(second.IsCompleted); // waiting for the next token, not answered
+        Assert.False(second.IsCompleted); // waiting its turn, not answered
         Assert.False(third.IsCompleted);
         Assert.Equal(LimitKind.Rate, fourth.RejectedBy); // the queue holds two
+        Assert.Equal(TimeSpan.FromMilliseconds(500), fourth.RetryAfter);
         Assert.Null(otherKey.RejectedBy);
         Assert.Equal(1, limit.RateRejections);
+
+        time.Advance(TimeSpan.FromMilliseconds(499));
+        Assert.False(second.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(1)); // 2 r/s: the second goes at 500 ms, the third at 1 s
+        Assert.Null((await second).RejectedBy);
+        Assert.False(third.IsCompleted);
         await cancel.CancelAsync(); // a client that goes away leaves the line
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => third);
     }
 
     [Fact]
-    public async Task AcquireAsync_NoQueue_SameAsAcquire()
+    public async Task AcquireAsync_NoQueue_BurstAtOnceThenRejected()
     {
-        using var limit = new ClientLimit("n", new RateLimitRule { RequestsPerSecond = 0.1, Burst = 2 });
+        var limit = new ClientLimit("n", new RateLimitRule { RequestsPerSecond = 0.1, Burst = 2 }, new FakeTimeProvider());
 
         Assert.Null((await limit.AcquireAsync("a", CancellationToken.None)).RejectedBy);
         Assert.Null((await limit.AcquireAsync("a", CancellationToken.None)).RejectedBy);
@@ -51,7 +59,7 @@ public class ClientLimitQueueTests
     [Fact]
     public void KeyFor_FrontKey_LeftToTheFront()
     {
-        using var limit = new ClientLimit("f", new RateLimitRule { Key = RateLimitRule.FrontKey, RequestsPerSecond = 1 });
+        var limit = new ClientLimit("f", new RateLimitRule { Key = RateLimitRule.FrontKey, RequestsPerSecond = 1 });
         var context = new DefaultHttpContext();
         context.Connection.RemoteIpAddress = IPAddress.Loopback;
 

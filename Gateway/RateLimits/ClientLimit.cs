@@ -1,54 +1,47 @@
 using System.Net;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.RateLimits;
 
 /// <summary>
-/// One rule of <c>LbProxy.RateLimits</c>, running: a partitioned token bucket (rate and burst) and a partitioned
-/// concurrency limiter per key, from System.Threading.RateLimiting (idle partitions are dropped by the library), and
-/// open connections per client address. Rejections are counted here for /status and the metrics.
+/// One rule of <c>LbProxy.RateLimits</c>, running: a leaky bucket per key (<see cref="ExcessZone"/>, nginx's limit_req
+/// accounting), requests in progress per key (<see cref="InFlightCounts"/>) and open connections per client address.
+/// A rule's Burst is what a key may send at once and its Queue how many more wait their turn, nginx's
+/// <c>burst=Burst-1+Queue delay=Burst-1</c>. nginx.conf's zones are rules with the front key: the nginx front checks
+/// them with each location's own burst, delay and connection number (NginxLimiter). Rejections are counted here for
+/// /status and the metrics.
 /// </summary>
-internal sealed class ClientLimit : IDisposable
+internal sealed class ClientLimit
 {
-    private readonly PartitionedRateLimiter<string>? _rate;
-    private readonly PartitionedRateLimiter<string>? _concurrency;
+    /// <summary>Keys a rate rule remembers when it sets no MaxKeys; past it the least recently used is forgotten.</summary>
+    public const int DefaultMaxKeys = 100_000;
+
     private readonly HashSet<string>? _routes;
     private readonly string? _header;
     private readonly Dictionary<IPAddress, int> _connections = [];
     private readonly Lock _lock = new();
+    private readonly RateCheck? _rateCheck;
     private long _rateRejections;
     private long _concurrencyRejections;
     private long _connectionRejections;
 
-    public ClientLimit(string name, RateLimitRule rule)
+    public ClientLimit(string name, RateLimitRule rule, TimeProvider? time = null)
     {
         Name = name;
         Rule = rule;
+        Time = time ?? TimeProvider.System;
         _routes = rule.Routes.Count > 0 ? new HashSet<string>(rule.Routes, StringComparer.OrdinalIgnoreCase) : null;
         _header = rule.Key.StartsWith(RateLimitRule.HeaderKeyPrefix, StringComparison.OrdinalIgnoreCase) ? rule.Key[RateLimitRule.HeaderKeyPrefix.Length..] : null;
         if (rule.RequestsPerSecond > 0)
         {
-            var (tokens, period) = TokenRate.For(rule.RequestsPerSecond);
-            var bucket = new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = rule.EffectiveBurst,
-                TokensPerPeriod = tokens,
-                ReplenishmentPeriod = period,
-                QueueLimit = rule.Queue, // 0: nginx limit_req nodelay, over the burst is an answer now, not a wait
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            };
-            // The partitioner runs on every acquire: its options factory is made once, not per request.
-            Func<string, TokenBucketRateLimiterOptions> options = _ => bucket;
-            _rate = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, options), StringComparer.Ordinal);
+            // nginx counts rates in thousandths of a request per second, truncated (rate=1r/m is 16).
+            Zone = new ExcessZone(Math.Max(1, (long)Math.Floor(rule.RequestsPerSecond * 1000 + 1e-9)), rule.MaxKeys > 0 ? rule.MaxKeys : DefaultMaxKeys);
+            _rateCheck = new RateCheck(Zone, "", (rule.EffectiveBurst - 1L + rule.Queue) * 1000, (rule.EffectiveBurst - 1L) * 1000);
         }
 
         if (rule.ConcurrentRequests > 0)
         {
-            var permits = new ConcurrencyLimiterOptions { PermitLimit = rule.ConcurrentRequests, QueueLimit = 0 };
-            Func<string, ConcurrencyLimiterOptions> options = _ => permits;
-            _concurrency = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetConcurrencyLimiter(key, options), StringComparer.Ordinal);
+            InFlight = new InFlightCounts();
         }
     }
 
@@ -56,7 +49,15 @@ internal sealed class ClientLimit : IDisposable
 
     public RateLimitRule Rule { get; }
 
-    public bool LimitsRequests => _rate is not null || _concurrency is not null;
+    public TimeProvider Time { get; }
+
+    /// <summary>Each key's excess over the rate (rules with RequestsPerSecond).</summary>
+    public ExcessZone? Zone { get; }
+
+    /// <summary>Each key's requests in progress (rules with ConcurrentRequests).</summary>
+    public InFlightCounts? InFlight { get; }
+
+    public bool LimitsRequests => Zone is not null || InFlight is not null;
 
     public long RateRejections => Interlocked.Read(ref _rateRejections);
 
@@ -85,7 +86,7 @@ internal sealed class ClientLimit : IDisposable
 
         if (Rule.Key == RateLimitRule.FrontKey)
         {
-            return null; // counted by the front that gives its key (AcquireAsync)
+            return null; // counted by the front that gives its key (NginxLimiter)
         }
 
         if (_header is not null)
@@ -98,87 +99,62 @@ internal sealed class ClientLimit : IDisposable
         return Rule.Key == RateLimitRule.RouteKey ? routeId : context.Connection.RemoteIpAddress?.ToString() ?? "";
     }
 
-    /// <summary>
-    /// Takes a concurrency permit (held by the caller until the response ends) and a rate token. On rejection, the
-    /// kind and how long to wait; the permit is not kept then.
-    /// </summary>
-    public (RateLimitLease? Held, string? RejectedBy, TimeSpan RetryAfter) Acquire(string key)
+    /// <summary>Counts a rejection by the front (NginxLimiter), which checks the rule itself.</summary>
+    public void CountRejection(string kind)
     {
-        if (!TryHoldConcurrency(key, out var held))
+        if (kind == LimitKind.Rate)
         {
-            return (null, LimitKind.Concurrency, TimeSpan.FromSeconds(1));
+            Interlocked.Increment(ref _rateRejections);
         }
-
-        if (_rate is not null)
+        else
         {
-            using var token = _rate.AttemptAcquire(key);
-            if (!token.IsAcquired)
-            {
-                held?.Dispose();
-                Interlocked.Increment(ref _rateRejections);
-                return (null, LimitKind.Rate, token.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1));
-            }
+            Interlocked.Increment(ref _concurrencyRejections);
         }
-
-        return (held, null, default);
-    }
-
-    /// <summary>The rule's concurrency permit for <paramref name="key"/> (null without a concurrency limit); false when at the limit.</summary>
-    private bool TryHoldConcurrency(string key, out RateLimitLease? held)
-    {
-        held = null;
-        if (_concurrency is null)
-        {
-            return true;
-        }
-
-        held = _concurrency.AttemptAcquire(key);
-        if (held.IsAcquired)
-        {
-            return true;
-        }
-
-        held.Dispose();
-        held = null;
-        Interlocked.Increment(ref _concurrencyRejections);
-        return false;
     }
 
     /// <summary>
-    /// As <see cref="Acquire"/>, but a request over the rate waits for a token when the rule has a Queue (rejected only
-    /// when the queue is full too). Completes at once when nothing waits.
+    /// Takes a concurrency permit (held by the caller until the response ends) and counts the request in the key's
+    /// bucket; a request over the rate but within the Queue waits its turn first (completes at once otherwise). On
+    /// rejection, the kind and how long to wait; the permit is not kept then.
     /// </summary>
-    public ValueTask<(RateLimitLease? Held, string? RejectedBy, TimeSpan RetryAfter)> AcquireAsync(string key, CancellationToken cancellationToken) =>
-        Rule.Queue == 0 || _rate is null ? ValueTask.FromResult(Acquire(key)) : QueuedAsync(key, cancellationToken);
-
-    private async ValueTask<(RateLimitLease? Held, string? RejectedBy, TimeSpan RetryAfter)> QueuedAsync(string key, CancellationToken cancellationToken)
+    public async ValueTask<(IDisposable? Held, string? RejectedBy, TimeSpan RetryAfter)> AcquireAsync(string key, CancellationToken cancellationToken)
     {
-        if (!TryHoldConcurrency(key, out var held))
+        InFlightPermit? held = null;
+        if (InFlight is not null && (held = InFlight.TryEnter(key, Rule.ConcurrentRequests)) is null)
         {
+            Interlocked.Increment(ref _concurrencyRejections);
             return (null, LimitKind.Concurrency, TimeSpan.FromSeconds(1));
         }
 
-        try
+        if (_rateCheck is not { } check)
         {
-            using var token = await _rate!.AcquireAsync(key, 1, cancellationToken);
-            if (!token.IsAcquired)
-            {
-                held?.Dispose();
-                Interlocked.Increment(ref _rateRejections);
-                return (null, LimitKind.Rate, token.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1));
-            }
+            return (held, null, default);
         }
-        catch
+
+        check = check with { Key = key };
+        var decision = RateAdmission.Admit([check], RateAdmission.NowMs(Time));
+        if (decision.Rejected)
         {
             held?.Dispose();
-            throw;
+            Interlocked.Increment(ref _rateRejections);
+            return (null, LimitKind.Rate, check.RetryAfter(decision.Excess));
+        }
+
+        if (decision.DelayMs > 0)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(decision.DelayMs), Time, cancellationToken);
+            }
+            catch
+            {
+                held?.Dispose();
+                throw;
+            }
         }
 
         return (held, null, default);
     }
-
-    /// <summary>Requests of <paramref name="key"/> waiting for a token now (a rule with a Queue).</summary>
-    public long QueuedCount(string key) => _rate?.GetStatistics(key)?.CurrentQueuedCount ?? 0;
 
     /// <summary>Counts a new connection from <paramref name="client"/>; false (and not counted) when it is one too many.</summary>
     public bool TryOpenConnection(IPAddress client)
@@ -215,9 +191,4 @@ internal sealed class ClientLimit : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _rate?.Dispose();
-        _concurrency?.Dispose();
-    }
 }

@@ -7,20 +7,23 @@ namespace Gateway.RateLimits;
 
 /// <summary>
 /// The rate limit rules of the running config, compiled once per config generation. A reload keeps the counters of
-/// every rule it leaves unchanged (a client's bucket and its in-flight requests), and starts changed rules afresh.
+/// every rule it leaves unchanged (a client's bucket and its in-flight requests), and starts changed rules afresh
+/// (as nginx keeps a zone over a reload).
 /// Exported as lbproxy_rate_limit_rejections_total{limit,kind} and lbproxy_rate_limit_limit{limit,kind}.
 /// </summary>
-internal sealed class ClientLimits : IDisposable
+internal sealed class ClientLimits
 {
     private readonly ConfigState _config;
+    private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private readonly Counter<long> _rejections;
     private volatile ClientLimitSet _set = ClientLimitSet.Empty;
     private IReadOnlyDictionary<string, RateLimitRule>? _source;
 
-    public ClientLimits(ConfigState config, IMeterFactory meterFactory, string meterName = GatewayMetrics.DefaultMeterName)
+    public ClientLimits(ConfigState config, IMeterFactory meterFactory, TimeProvider time, string meterName = GatewayMetrics.DefaultMeterName)
     {
         _config = config;
+        _time = time;
         var meter = meterFactory.Create(meterName);
         _rejections = meter.CreateCounter<long>("lbproxy_rate_limit_rejections", "{request}",
             "Requests answered 429 by a rate limit rule, by rule and kind (rate, concurrency, connections).");
@@ -47,21 +50,13 @@ internal sealed class ClientLimits : IDisposable
         name = l.Name,
         key = l.Rule.Key,
         requestsPerSecond = l.Rule.RequestsPerSecond,
-        burst = l.Rule.RequestsPerSecond > 0 ? l.Rule.EffectiveBurst : 0,
+        burst = l.Rule.RequestsPerSecond > 0 && l.Rule.Key != RateLimitRule.FrontKey ? l.Rule.EffectiveBurst : 0, // nginx's: per location
         concurrentRequests = l.Rule.ConcurrentRequests,
         connections = l.Rule.Connections,
         routes = l.Rule.Routes,
         openConnections = l.OpenConnections,
         rejections = new { rate = l.RateRejections, concurrency = l.ConcurrencyRejections, connections = l.ConnectionRejections },
     }).ToList();
-
-    public void Dispose()
-    {
-        foreach (var limit in _set.All)
-        {
-            limit.Dispose();
-        }
-    }
 
     private ClientLimitSet Rebuild(IReadOnlyDictionary<string, RateLimitRule>? rules)
     {
@@ -82,14 +77,8 @@ internal sealed class ClientLimits : IDisposable
                 }
                 else
                 {
-                    kept?.Dispose();
-                    next.Add(new ClientLimit(name, rule));
+                    next.Add(new ClientLimit(name, rule, _time));
                 }
-            }
-
-            foreach (var gone in old.Values)
-            {
-                gone.Dispose();
             }
 
             _set = next.Count == 0 ? ClientLimitSet.Empty : new ClientLimitSet(next);
@@ -107,7 +96,10 @@ internal sealed class ClientLimits : IDisposable
             if (rule.RequestsPerSecond > 0)
             {
                 yield return new Measurement<double>(rule.RequestsPerSecond, tags(LimitKind.Rate));
-                yield return new Measurement<double>(rule.EffectiveBurst, tags("burst"));
+                if (rule.Key != RateLimitRule.FrontKey) // an nginx zone's burst is each location's own
+                {
+                    yield return new Measurement<double>(rule.EffectiveBurst, tags("burst"));
+                }
             }
 
             if (rule.ConcurrentRequests > 0)

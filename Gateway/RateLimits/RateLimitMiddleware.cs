@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Threading.RateLimiting;
 using Gateway.Proxy;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
@@ -32,7 +31,7 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, ClientLimits lim
             return;
         }
 
-        List<RateLimitLease>? held = null;
+        List<IDisposable>? held = null;
         try
         {
             foreach (var limit in set.Requests)

@@ -3,7 +3,7 @@ namespace Gateway.RateLimits;
 /// <summary>
 /// One entry of <c>LbProxy.RateLimits</c> (by name): what a client may do, counted per key. nginx's
 /// <c>limit_req_zone $binary_remote_addr rate=10r/s</c> + <c>limit_req burst=20 nodelay</c> is
-/// <c>{ "Key": "ip", "RequestsPerSecond": 10, "Burst": 20 }</c>; <c>limit_conn</c> is ConcurrentRequests;
+/// <c>{ "Key": "ip", "RequestsPerSecond": 10, "Burst": 21 }</c>; <c>limit_conn</c> is ConcurrentRequests;
 /// HAProxy's <c>src_conn_cur</c> is Connections. A request over any limit gets 429 with Retry-After.
 /// </summary>
 public sealed record RateLimitRule
@@ -21,10 +21,10 @@ public sealed record RateLimitRule
     /// <summary><c>ip</c> (the client address, after trusted proxies), <c>header:NAME</c> (requests without it are not counted) or <c>route</c>.</summary>
     public string Key { get; init; } = IpKey;
 
-    /// <summary>Sustained requests per second per key (a token bucket); 0 = no rate limit.</summary>
+    /// <summary>Sustained requests per second per key (nginx's leaky bucket, counted in thousandths); 0 = no rate limit.</summary>
     public double RequestsPerSecond { get; init; }
 
-    /// <summary>Requests a key may send at once above the rate (the bucket's size); 0 = the rate rounded up (one second's worth).</summary>
+    /// <summary>Requests a key may send at once (nginx's burst + 1); 0 = the rate rounded up (one second's worth).</summary>
     public int Burst { get; init; }
 
     /// <summary>
@@ -32,6 +32,12 @@ public sealed record RateLimitRule
     /// without nodelay: a burst is spread out at the rate); 0 = none wait.
     /// </summary>
     public int Queue { get; init; }
+
+    /// <summary>
+    /// Keys whose rate state is remembered at most; past it the least recently used key is forgotten (as nginx when a
+    /// zone's memory is full). Keys idle for a minute with nothing over the rate are forgotten anyway. 0 = 100000.
+    /// </summary>
+    public int MaxKeys { get; init; }
 
     /// <summary>Requests in flight per key; 0 = no limit.</summary>
     public int ConcurrentRequests { get; init; }

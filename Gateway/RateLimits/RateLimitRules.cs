@@ -35,6 +35,8 @@ internal static class RateLimitRules
             Check(rule.Burst == 0 || rule.RequestsPerSecond > 0, "Burst", "is set without RequestsPerSecond.", "set RequestsPerSecond too, or remove Burst.");
             Check(rule.Queue >= 0 && (rule.Queue == 0 || rule.RequestsPerSecond > 0), "Queue", $"is {rule.Queue}; it must be >= 0 and needs RequestsPerSecond.",
                 "set how many requests over the rate may wait for their turn (0 = answered 429 at once), with RequestsPerSecond.");
+            Check(rule.MaxKeys >= 0 && (rule.MaxKeys == 0 || rule.RequestsPerSecond > 0), "MaxKeys", $"is {rule.MaxKeys}; it must be >= 0 and needs RequestsPerSecond.",
+                "set how many keys' rate state to remember (0 = 100000), with RequestsPerSecond.");
             Check(rule.ConcurrentRequests >= 0, "ConcurrentRequests", $"is {rule.ConcurrentRequests}; it must be an integer >= 0.", "set it to 0 (no limit) or the requests a key may have in flight.");
             Check(rule.Connections >= 0, "Connections", $"is {rule.Connections}; it must be an integer >= 0.", "set it to 0 (no limit) or the connections a client address may hold.");
             Check(rule.Connections == 0 || (rule.Key == RateLimitRule.IpKey && rule.Routes.Count == 0), "Connections",

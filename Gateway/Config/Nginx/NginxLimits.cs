@@ -32,9 +32,15 @@ public sealed record NginxLimits
             switch (d.Name)
             {
                 case "limit_req":
-                    requests.Add(NginxLimitReq.Read(d));
+                    var request = NginxLimitReq.Read(d);
+                    requests.Add(requests.Any(r => r.Zone == request.Zone) ? throw NginxConfigException.At(d, "\"limit_req\" directive is duplicate") : request);
                     break;
                 case "limit_conn":
+                    if (connections.Any(c => c.Zone == d.Args[0]))
+                    {
+                        throw NginxConfigException.At(d, "\"limit_conn\" directive is duplicate");
+                    }
+
                     connections.Add(new NginxLimitConn(d.Args[0],
                         int.TryParse(d.Args[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 && n <= 65535 ? n
                             : throw NginxConfigException.At(d, $"invalid number of connections \"{d.Args[1]}\""), d));

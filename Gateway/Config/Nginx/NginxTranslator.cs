@@ -330,44 +330,8 @@ public static class NginxTranslator
             InterceptErrors = scope.InterceptErrors,
             AccessLogs = scope.AccessLogs,
             Rewrites = Rewrites(d.Block!, context),
-            Limits = LimitChecks(scope.Limits, context),
+            Limits = NginxLimitChecks.Build(scope.Limits, context.Zones, context.RateLimits),
         };
-    }
-
-    /// <summary>
-    /// A level's limit_req / limit_conn as checks on LbProxy.RateLimits rules (key given by the front). limit_req zone=Z
-    /// burst=B: a token bucket of the zone's rate holding delay+1 tokens (B+1 with nodelay: nginx lets B requests over
-    /// the first through at once), B-delay more waiting their turn; limit_conn Z N: N requests in progress per key.
-    /// Locations with the same zone and parameters share one rule, so one bucket per key, as nginx's zone.
-    /// </summary>
-    private static List<NginxLimitCheck> LimitChecks(NginxLimits limits, Context context)
-    {
-        var checks = new List<NginxLimitCheck>();
-        foreach (var r in limits.Requests)
-        {
-            var zone = context.Zones.GetValueOrDefault(r.Zone) is { IsRequestZone: true } z ? z
-                : throw new NginxConfigException($"zero size shared memory zone \"{r.Zone}\"");
-            var name = $"nginx limit_req zone={zone.Name} rate={zone.Rate} burst={r.Burst} {(r.NoDelay ? "nodelay" : $"delay={r.Delay}")}";
-            context.RateLimits.TryAdd(name, new Gateway.RateLimits.RateLimitRule
-            {
-                Key = Gateway.RateLimits.RateLimitRule.FrontKey,
-                RequestsPerSecond = zone.RequestsPerSecond,
-                Burst = r.Delay + 1,
-                Queue = r.Burst - r.Delay,
-            });
-            checks.Add(new NginxLimitCheck(name, zone.Name, zone.Key, IsRequest: true, limits.RequestStatus, limits.RequestLogLevel, r.Burst));
-        }
-
-        foreach (var c in limits.Connections)
-        {
-            var zone = context.Zones.GetValueOrDefault(c.Zone) is { IsRequestZone: false } z ? z
-                : throw new NginxConfigException($"zero size shared memory zone \"{c.Zone}\"");
-            var name = string.Create(CultureInfo.InvariantCulture, $"nginx limit_conn {zone.Name} {c.Limit}");
-            context.RateLimits.TryAdd(name, new Gateway.RateLimits.RateLimitRule { Key = Gateway.RateLimits.RateLimitRule.FrontKey, ConcurrentRequests = c.Limit });
-            checks.Add(new NginxLimitCheck(name, zone.Name, zone.Key, IsRequest: false, limits.ConnectionStatus, limits.ConnectionLogLevel, 0));
-        }
-
-        return checks;
     }
 
     private static void CheckVariables(NginxDirective level, IReadOnlySet<string> setVariables)

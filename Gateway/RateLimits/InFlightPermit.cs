@@ -1,0 +1,15 @@
+namespace Gateway.RateLimits;
+
+/// <summary>A request counted in an <see cref="InFlightCounts"/>; disposing it (once, any number of calls) ends it.</summary>
+internal sealed class InFlightPermit(InFlightCounts counts, string key) : IDisposable
+{
+    private int _disposed;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            counts.Exit(key);
+        }
+    }
+}
