@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Benchmarks.Local;
 using Gateway.Tests.NginxCompat;
 
 namespace Gateway.Tests.AccessLog;

@@ -22,7 +22,7 @@ public sealed class ProxyProcessPortRetryTests
         await using var launcher = await ProxyProcess.StartLauncherAsync(prefix, conf, 1,
             ports => $"pid {prefix}/nginx.pid;\nevents {{}}\nhttp {{\n{Server(ports[0])}}}\n", Ports(taken.Port));
 
-        Assert.Equal(2, launcher.Attempts);
+        Assert.InRange(launcher.Attempts, 2, LocalProcesses.PortAttempts); // 2 unless a fresh port was taken too
         Assert.NotEqual(taken.Port, launcher.Ports[0]);
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{launcher.Ports[0]}") };
         Assert.Equal("up", await client.GetStringAsync("/"));
@@ -41,7 +41,7 @@ public sealed class ProxyProcessPortRetryTests
             ports => $"daemon off;\nworker_processes 1;\npid {prefix}/nginx.pid;\nerror_log {prefix}/logs/error.log info;\n" +
                 $"events {{}}\nhttp {{\n  access_log off;\n{Server(ports[0])}{Server(ports[1])}}}\n", Ports(first, taken.Port));
 
-        Assert.Equal(2, nginx.Attempts);
+        Assert.InRange(nginx.Attempts, 2, LocalProcesses.PortAttempts);
         Assert.DoesNotContain(taken.Port, nginx.Ports);
         using var client = new HttpClient();
         foreach (var port in nginx.Ports)

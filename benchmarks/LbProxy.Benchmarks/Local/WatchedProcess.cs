@@ -91,6 +91,75 @@ internal sealed class WatchedProcess : IAsyncDisposable
         throw new InvalidOperationException($"{Process.StartInfo.FileName} (pid {Process.Id}) {why}; its output:\n{Output}");
     }
 
+    /// <summary>
+    /// Starts a program that must be told its <paramref name="count"/> listen ports (nginx, HAProxy): <paramref name="prepare"/>
+    /// writes its config for the ports it is given and names the program, its arguments and the pid file it writes once
+    /// bound (or null). Ready when the pid file exists and every port accepts; when it exits saying the address is in use
+    /// (a port was taken after <see cref="LocalProcesses.FreePort"/>), it is started again on fresh ports.
+    /// </summary>
+    public static Task<(WatchedProcess Process, IReadOnlyList<int> Ports)> StartOnFreshPortsAsync(int count,
+        Func<IReadOnlyList<int>, (string File, string[] Args, string? PidFile)> prepare, TimeSpan timeout) =>
+        LocalProcesses.OnFreshPortsAsync(count, async ports =>
+        {
+            var (file, args, pidFile) = prepare(ports);
+            if (pidFile is not null && File.Exists(pidFile))
+            {
+                File.Delete(pidFile); // a previous attempt's
+            }
+
+            var process = Start(file, args);
+            try
+            {
+                await process.WaitListeningAsync(ports, pidFile, timeout);
+                return (process, ports);
+            }
+            catch
+            {
+                await process.DisposeAsync();
+                throw;
+            }
+        });
+
+    /// <summary>
+    /// Waits until <paramref name="pidFile"/> (when given) exists and every port accepts a connection. Throws
+    /// <see cref="PortInUseException"/> when the process exits saying the address is in use, InvalidOperationException
+    /// (with its output) when it exits otherwise or is not ready within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task WaitListeningAsync(IReadOnlyList<int> ports, string? pidFile, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!(pidFile is null || File.Exists(pidFile)) || !ports.All(Accepts))
+        {
+            if (Process.HasExited)
+            {
+                await Process.WaitForExitAsync(); // and the end of its output
+                var message = $"{Process.StartInfo.FileName} exited with {Process.ExitCode} before listening on {string.Join(", ", ports)}; its output:\n{Output}";
+                throw AddressInUse ? new PortInUseException(message) : new InvalidOperationException(message);
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"{Process.StartInfo.FileName} not listening on {string.Join(", ", ports)} within {timeout.TotalSeconds:0} s; its output:\n{Output}");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+
+    private static bool Accepts(int port)
+    {
+        try
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            client.Connect(System.Net.IPAddress.Loopback, port);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
     private void Append(string? line)
     {
         lock (_output)

@@ -15,18 +15,18 @@ internal sealed class SoakGateway : IAsyncDisposable
     private readonly Process _process;
     private readonly string _folder;
     private readonly ConcurrentQueue<string> _errors = new();
-    private readonly HttpClient _admin;
+    private readonly TaskCompletionSource<Uri> _proxyUrl = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Uri> _adminUrl = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private HttpClient _admin = null!;
     private int _reloads;
 
-    private SoakGateway(Process process, string folder, int proxyPort, int adminPort)
+    private SoakGateway(Process process, string folder)
     {
         _process = process;
         _folder = folder;
-        ProxyUrl = new Uri($"http://127.0.0.1:{proxyPort}");
-        _admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TimeSpan.FromSeconds(10) };
     }
 
-    public Uri ProxyUrl { get; }
+    public Uri ProxyUrl { get; private set; } = null!;
 
     public int Pid => _process.Id;
 
@@ -55,23 +55,37 @@ internal sealed class SoakGateway : IAsyncDisposable
     {
         var folder = Directory.CreateTempSubdirectory("lbproxy-soak-").FullName;
         await File.WriteAllTextAsync(Path.Combine(folder, "gateway.json"), Config(workers, 0), cancellationToken);
-        int proxyPort = LocalProcesses.FreePort(), adminPort = LocalProcesses.FreePort();
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = LocalProcesses.RepoRoot(), // where the fleet finds (or builds) ModelWorker
         };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), "--config", Path.Combine(folder, "gateway.json"),
-            "--urls", $"http://127.0.0.1:{proxyPort}", "--admin-urls", $"http://127.0.0.1:{adminPort}" })
+        string[] args = [Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), "--config", Path.Combine(folder, "gateway.json"), .. GatewayBanner.PortZeroArgs];
+        foreach (var a in args)
         {
             info.ArgumentList.Add(a);
         }
 
-        var gateway = new SoakGateway(Process.Start(info)!, folder, proxyPort, adminPort);
+        // Port 0 for both listeners: the gateway binds free ports itself and names them in its banner (printed once
+        // the fleet is ready), so no port is picked before it is bound.
+        var gateway = new SoakGateway(Process.Start(info)!, folder);
         gateway.Drain(gateway._process.StandardOutput);
         gateway.Drain(gateway._process.StandardError);
-        await gateway.WaitReadyAsync(workers, cancellationToken);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(120));
+            gateway.ProxyUrl = await gateway._proxyUrl.Task.WaitAsync(timeout.Token);
+            gateway._admin = new HttpClient { BaseAddress = await gateway._adminUrl.Task.WaitAsync(timeout.Token), Timeout = TimeSpan.FromSeconds(10) };
+            await gateway.WaitReadyAsync(workers, cancellationToken);
+        }
+        catch
+        {
+            await gateway.DisposeAsync();
+            throw;
+        }
+
         return gateway;
     }
 
@@ -83,7 +97,21 @@ internal sealed class SoakGateway : IAsyncDisposable
             {
                 _errors.Enqueue(line);
             }
+
+            if (GatewayBanner.Proxy(line) is { } proxy)
+            {
+                _proxyUrl.TrySetResult(proxy);
+            }
+            else if (GatewayBanner.Admin(line) is { } admin)
+            {
+                _adminUrl.TrySetResult(admin);
+            }
         }
+
+        var ended = new InvalidOperationException(
+            $"the gateway ended its output before its banner (exit code {(_process.HasExited ? _process.ExitCode : -1)}): {string.Join(" | ", _errors)}");
+        _proxyUrl.TrySetException(ended);
+        _adminUrl.TrySetException(ended);
     });
 
     private async Task WaitReadyAsync(int workers, CancellationToken cancellationToken)
@@ -161,7 +189,7 @@ internal sealed class SoakGateway : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _admin.Dispose();
+        _admin?.Dispose();
         if (!_process.HasExited)
         {
             // SIGTERM: the gateway drains and stops its workers itself; a kill of the tree is the fallback.
