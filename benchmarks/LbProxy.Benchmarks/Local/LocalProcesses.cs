@@ -4,7 +4,10 @@ using System.Net.Sockets;
 
 namespace Benchmarks.Local;
 
-/// <summary>What the real-process harnesses share: free loopback ports and child processes whose output is drained.</summary>
+/// <summary>
+/// What the real-process harnesses share: loopback ports for programs that must be told theirs (picked fresh, and again
+/// when taken), stopping child processes (<see cref="WatchedProcess"/> starts them), the repository root.
+/// </summary>
 internal static class LocalProcesses
 {
     /// <summary>How many times <see cref="OnFreshPortsAsync{T}"/> starts something before it gives up.</summary>
@@ -50,21 +53,6 @@ internal static class LocalProcesses
 
     /// <summary>Whether a program's output says a bind failed because the address is in use (nginx, HAProxy, Kestrel, Go programs).</summary>
     public static bool SaysAddressInUse(string output) => output.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Starts <paramref name="file"/>; its output is read and dropped so a chatty process never blocks on a full pipe.</summary>
-    public static Process Start(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        var process = Process.Start(info)!;
-        _ = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
-        return process;
-    }
 
     /// <summary>Kills <paramref name="process"/> and its children if still running, waits for it, and disposes it.</summary>
     public static async Task StopAsync(Process process)
