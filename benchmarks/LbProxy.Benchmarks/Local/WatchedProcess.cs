@@ -87,6 +87,11 @@ internal sealed class WatchedProcess : IAsyncDisposable
             return await seen.Task;
         }
 
+        lock (_output)
+        {
+            _waiters.RemoveAll(w => w.Seen == seen);
+        }
+
         var why = first == _ended.Task ? "ended its output" : $"printed no such line within {timeout.TotalSeconds:0} s";
         throw new InvalidOperationException($"{Process.StartInfo.FileName} (pid {Process.Id}) {why}; its output:\n{Output}");
     }
@@ -98,7 +103,7 @@ internal sealed class WatchedProcess : IAsyncDisposable
     /// (a port was taken after <see cref="LocalProcesses.FreePort"/>), it is started again on fresh ports.
     /// </summary>
     public static Task<(WatchedProcess Process, IReadOnlyList<int> Ports)> StartOnFreshPortsAsync(int count,
-        Func<IReadOnlyList<int>, (string File, string[] Args, string? PidFile)> prepare, TimeSpan timeout) =>
+        Func<IReadOnlyList<int>, (string File, string[] Args, string? PidFile)> prepare, TimeSpan timeout, Func<int>? nextPort = null) =>
         LocalProcesses.OnFreshPortsAsync(count, async ports =>
         {
             var (file, args, pidFile) = prepare(ports);
@@ -118,7 +123,7 @@ internal sealed class WatchedProcess : IAsyncDisposable
                 await process.DisposeAsync();
                 throw;
             }
-        });
+        }, nextPort);
 
     /// <summary>
     /// Waits until <paramref name="pidFile"/> (when given) exists and every port accepts a connection. Throws

@@ -15,6 +15,7 @@ internal sealed class SoakGateway : IAsyncDisposable
     private readonly Process _process;
     private readonly string _folder;
     private readonly ConcurrentQueue<string> _errors = new();
+    private readonly ConcurrentQueue<string> _tail = new(); // the last lines, for a start that fails
     private readonly TaskCompletionSource<Uri> _proxyUrl = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<Uri> _adminUrl = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private HttpClient _admin = null!;
@@ -98,6 +99,11 @@ internal sealed class SoakGateway : IAsyncDisposable
                 _errors.Enqueue(line);
             }
 
+            _tail.Enqueue(line);
+            while (_tail.Count > 20 && _tail.TryDequeue(out _))
+            {
+            }
+
             if (GatewayBanner.Proxy(line) is { } proxy)
             {
                 _proxyUrl.TrySetResult(proxy);
@@ -109,7 +115,7 @@ internal sealed class SoakGateway : IAsyncDisposable
         }
 
         var ended = new InvalidOperationException(
-            $"the gateway ended its output before its banner (exit code {(_process.HasExited ? _process.ExitCode : -1)}): {string.Join(" | ", _errors)}");
+            $"the gateway ended its output before its banner; its last lines:\n{string.Join("\n", _tail)}");
         _proxyUrl.TrySetException(ended);
         _adminUrl.TrySetException(ended);
     });
