@@ -115,6 +115,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
                 {
                     File.Delete(log); // this attempt's errors only
                 }
+
                 var proxy = await StartAsync(kind, prefix, ports, file, args);
                 proxy.Attempts = attempts;
                 return proxy;

@@ -20,7 +20,7 @@ internal sealed class WatchedProcess : IAsyncDisposable
 
     public Process Process { get; }
 
-    /// <summary>Everything it printed so far (the last 64 KiB).</summary>
+    /// <summary>What it printed so far (at least the last 64 KiB).</summary>
     public string Output
     {
         get
@@ -180,7 +180,7 @@ internal sealed class WatchedProcess : IAsyncDisposable
             }
 
             _output.AppendLine(line);
-            if (_output.Length > MaxKeptChars)
+            if (_output.Length > 2 * MaxKeptChars) // trimmed now and then, not on every line of a chatty process
             {
                 _output.Remove(0, _output.Length - MaxKeptChars);
             }
