@@ -52,6 +52,37 @@ public sealed class ReservedDeadPortTests
         Assert.Equal(SocketError.AddressAlreadyInUse, error.SocketErrorCode);
     }
 
+    [Fact]
+    public void Hold_PortItsListenerJustReleased_NoOneCanListenUntilDisposed()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+
+        using (ReservedDeadPort.Hold(port))
+        {
+            var error = Assert.Throws<SocketException>(() => Listen("127.0.0.1", port, reuseAddress: true, reusePort: false));
+            Assert.Equal(SocketError.AddressAlreadyInUse, error.SocketErrorCode);
+        }
+    }
+
+    [Fact]
+    public void Hold_PortSomeoneListensOn_AddressInUse()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var error = Assert.Throws<SocketException>(() => ReservedDeadPort.Hold(((IPEndPoint)listener.LocalEndpoint).Port));
+            Assert.Equal(SocketError.AddressAlreadyInUse, error.SocketErrorCode);
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
     /// <summary>
     /// A socket bound with exactly the given options and listening. ProtocolType.Unspecified (TCP all the same) because
     /// .NET's bind turns SO_REUSEADDR on for ProtocolType.Tcp sockets, whatever was set before.

@@ -24,11 +24,17 @@ internal sealed class ReservedDeadPort : IDisposable
 
     private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
 
+    /// <summary>A port the OS picks, held from the start.</summary>
     public ReservedDeadPort()
+        : this(0)
+    {
+    }
+
+    private ReservedDeadPort(int port)
     {
         try
         {
-            _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            _socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
             if (OperatingSystem.IsLinux())
             {
                 _socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(0));
@@ -44,6 +50,13 @@ internal sealed class ReservedDeadPort : IDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>
+    /// Holds <paramref name="port"/>, which its owner has just released (a worker killed and started again later on the
+    /// same port, where the gateway expects it): nothing else can take it until this is disposed, right before the
+    /// restart. Throws SocketException (AddressAlreadyInUse) when someone took it already.
+    /// </summary>
+    public static ReservedDeadPort Hold(int port) => new(port);
 
     /// <summary>host:port, as nginx's <c>server</c> lines take it.</summary>
     public string Authority => $"127.0.0.1:{Port}";
