@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Benchmarks.Local;
 using Gateway.Tests.NginxCompat;
 
 namespace Gateway.Tests.AccessLog;
@@ -23,20 +22,19 @@ public sealed partial class NginxAccessLogTests
         var prefix = Directory.CreateTempSubdirectory("nginx-accesslog-").FullName;
         try
         {
-            var port = LocalProcesses.FreePort();
             var conf = Path.Combine(prefix, "nginx.conf");
-            await File.WriteAllTextAsync(conf, $$"""
+            await using var launcher = await ProxyProcess.StartLauncherAsync(prefix, conf, 1, ports => $$"""
                 pid {{prefix}}/nginx.pid;
                 events {}
                 http {
                     server {
-                        listen 127.0.0.1:{{port}};
+                        listen 127.0.0.1:{{ports[0]}};
                         location / { return 200 "hi\n"; }
                         location /quiet { access_log off; return 204; }
                     }
                 }
                 """);
-            await using var launcher = await ProxyProcess.StartLauncherAsync(prefix, conf, [port]);
+            var port = launcher.Ports[0];
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             client.DefaultRequestHeaders.UserAgent.ParseAdd("probe/2");
             Assert.Equal("hi\n", await client.GetStringAsync("/first"));

@@ -50,9 +50,10 @@ public sealed class DnsDiscoveryEndToEndTests
     {
         var resolver = new FakeHostResolver();
         resolver.Answer("127.0.0.1");
+        using var port = new Benchmarks.Local.ReservedDeadPort(); // a port of this test's own (no fixed port: the machine is shared)
         await using var gateway = await DiscoveryGateway.StartAsync(
-            """{ "Source": "Dns", "Host": "workers.default.svc.cluster.local", "Port": 8000 }""", resolver);
-        await gateway.WaitForDestinationsAsync("127.0.0.1:8000");
+            $$"""{ "Source": "Dns", "Host": "workers.default.svc.cluster.local", "Port": {{port.Port}} }""", resolver);
+        await gateway.WaitForDestinationsAsync(port.Authority);
 
         using (var ready = await gateway.Admin.GetAsync("/readyz"))
         {

@@ -111,9 +111,9 @@ public sealed class EndpointSliceDiscoveryTests
     [Fact]
     public async Task Readyz_ApiServerUnreachable_503NamingTheClusterAndStillLive()
     {
-        var deadPort = Benchmarks.Local.LocalProcesses.FreePort(); // nothing listens there yet
+        using var deadPort = new Benchmarks.Local.ReservedDeadPort(); // nothing listens there, nor can while held
         await using var gateway = await DiscoveryGateway.StartAsync(
-            $$"""{ "Source": "EndpointSlice", "Service": "{{Slices.Service}}", "Namespace": "default", "PortName": "http", "ApiServer": "http://127.0.0.1:{{deadPort}}" }""");
+            $$"""{ "Source": "EndpointSlice", "Service": "{{Slices.Service}}", "Namespace": "default", "PortName": "http", "ApiServer": "{{deadPort.Url}}" }""");
 
         using var waiting = await gateway.Admin.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, waiting.StatusCode);

@@ -14,6 +14,7 @@ public sealed class DifferentialRun : IAsyncDisposable
 {
     private readonly List<string> _addresses = [];
     private readonly List<MalformedBackend> _malformed = [];
+    private readonly List<ReservedDeadPort> _dead = [];
 
     private ExampleConfig _example;
 
@@ -45,7 +46,9 @@ public sealed class DifferentialRun : IAsyncDisposable
         {
             if (run._example.Servers[i].StartsWith("dead", StringComparison.Ordinal))
             {
-                run._addresses.Add("127.0.0.1:" + LocalProcesses.FreePort()); // nothing listens there
+                var dead = new ReservedDeadPort(); // nothing listens there, and nothing can until the run is disposed
+                run._dead.Add(dead);
+                run._addresses.Add(dead.Authority);
             }
             else if (run._example.Servers[i].StartsWith("malformed", StringComparison.Ordinal))
             {
@@ -247,6 +250,11 @@ public sealed class DifferentialRun : IAsyncDisposable
         foreach (var m in _malformed)
         {
             await m.DisposeAsync();
+        }
+
+        foreach (var d in _dead)
+        {
+            d.Dispose();
         }
     }
 }

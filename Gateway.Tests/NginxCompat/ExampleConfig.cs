@@ -5,8 +5,9 @@ namespace Gateway.Tests.NginxCompat;
 
 /// <summary>
 /// An example from nginx-compat/examples with its addresses made local: each distinct upstream server (and literal
-/// proxy_pass host) becomes one test backend in order of first mention, or a closed port when its name starts with
-/// "dead"; each distinct listen becomes a free 127.0.0.1 port, different for nginx and for the gateway.
+/// proxy_pass host) becomes one test backend in order of first mention, or a held closed port (ReservedDeadPort) when
+/// its name starts with "dead"; each distinct listen becomes a free 127.0.0.1 port, different for nginx and for the
+/// gateway (ProxyProcess picks them, and picks again when one was taken before the program bound it).
 /// </summary>
 public sealed partial class ExampleConfig
 {

@@ -15,11 +15,10 @@ public sealed class LauncherSignalTests(ITestOutputHelper output)
     public async Task Reload_GoodThenBadConfig_AppliesGoodKeepsItOnBad_QuitRemovesPidFile()
     {
         var prefix = Directory.CreateTempSubdirectory("nginx-launch-").FullName;
-        var port = LocalProcesses.FreePort();
         var conf = Path.Combine(prefix, "nginx.conf");
-        await File.WriteAllTextAsync(conf, $"pid {prefix}/nginx.pid;\n" + Config(port, "one"));
         var clock = Stopwatch.StartNew();
-        await using var launcher = await ProxyProcess.StartLauncherAsync(prefix, conf, [port]);
+        await using var launcher = await ProxyProcess.StartLauncherAsync(prefix, conf, 1, ports => $"pid {prefix}/nginx.pid;\n" + Config(ports[0], "one"));
+        var port = launcher.Ports[0];
         output.WriteLine($"launcher ready (pid file written, port accepting) after {clock.ElapsedMilliseconds} ms");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         Assert.Equal("one", await client.GetStringAsync("/"));
@@ -49,10 +48,8 @@ public sealed class LauncherSignalTests(ITestOutputHelper output)
     public async Task Sigterm_StopsAtOnce()
     {
         var prefix = Directory.CreateTempSubdirectory("nginx-launch-").FullName;
-        var port = LocalProcesses.FreePort();
         var conf = Path.Combine(prefix, "nginx.conf");
-        await File.WriteAllTextAsync(conf, $"pid {prefix}/nginx.pid;\n" + Config(port, "up"));
-        await using var launcher = await ProxyProcess.StartLauncherAsync(prefix, conf, [port]);
+        await using var launcher = await ProxyProcess.StartLauncherAsync(prefix, conf, 1, ports => $"pid {prefix}/nginx.pid;\n" + Config(ports[0], "up"));
 
         await launcher.SignalAsync("TERM");
 
@@ -77,7 +74,9 @@ public sealed class LauncherSignalTests(ITestOutputHelper output)
     {
         var prefix = Directory.CreateTempSubdirectory("nginx-launch-").FullName;
         var conf = Path.Combine(prefix, "nginx.conf");
-        await File.WriteAllTextAsync(conf, $"pid {prefix}/nginx.pid;\n" + Config(LocalProcesses.FreePort(), "up"));
+        // A held port: the refusal comes before anything listens, so the launcher must not get as far as binding it.
+        using var held = new ReservedDeadPort();
+        await File.WriteAllTextAsync(conf, $"pid {prefix}/nginx.pid;\n" + Config(held.Port, "up"));
 
         var (code, text) = await RunAsync(new Dictionary<string, string> { ["LBPROXY_ADMIN_URLS"] = "http://0.0.0.0:0" }, "-p", prefix, "-c", conf);
 

@@ -32,14 +32,6 @@ public sealed class PeerProgram : IDisposable
         }
     }
 
-    /// <summary>A loopback port the OS just handed out, for a program that cannot report the one it bound.</summary>
-    public static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>The full path of <paramref name="command"/> on PATH (or under /usr/bin); fails naming the Debian package.</summary>
     public static string Require(string command, string package)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Benchmarks.Local;
 using System.Text.RegularExpressions;
 using Gateway.Tests.Fleet;
 using Xunit.Abstractions;
@@ -42,34 +43,12 @@ public partial class PrometheusEndToEndTests(ITestOutputHelper output)
             File.Copy(rulesFile, Path.Combine(folder, "lbproxy-rules.yml"));
             await CheckWithPromtoolAsync(promtool, "config", Path.Combine(folder, "prometheus.yml"));
 
-            var port = PeerProgram.FreePort();
-            using var server = PeerProgram.Start(prometheus,
-            [
-                $"--config.file={Path.Combine(folder, "prometheus.yml")}", $"--storage.tsdb.path={Path.Combine(folder, "data")}",
-                $"--web.listen-address=127.0.0.1:{port}", "--log.level=warn",
-            ], folder);
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+            var (server, http) = await StartPrometheusAsync(prometheus, folder);
+            using var serverProcess = server;
+            using var httpClient = http;
             var api = new PrometheusApi(http);
             try
             {
-                await FleetGateway.WaitUntilAsync(async () =>
-                {
-                    if (server.HasExited)
-                    {
-                        Assert.Fail($"prometheus exited ({server.ExitCode}): {server.Output}");
-                    }
-
-                    try
-                    {
-                        using var ready = await http.GetAsync("/-/ready");
-                        return ready.IsSuccessStatusCode;
-                    }
-                    catch (HttpRequestException)
-                    {
-                        return false;
-                    }
-                }, TimeSpan.FromSeconds(30), "prometheus /-/ready");
-
                 // Two scrapes of the gateway and of each of the three workers, every one of them up.
                 await FleetGateway.WaitUntilAsync(async () =>
                     (await api.QueryAsync("count_over_time(up[1m]) >= 2")).Count == 4 && (await api.QueryAsync("up == 1")).Count == 4,
@@ -95,6 +74,50 @@ public partial class PrometheusEndToEndTests(ITestOutputHelper output)
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    /// <summary>
+    /// Prometheus on a port it is told (it cannot report one it picked): started again on a fresh port when another
+    /// process took that one first (Prometheus exits with "bind: address already in use").
+    /// </summary>
+    private static Task<(PeerProgram Server, HttpClient Http)> StartPrometheusAsync(string prometheus, string folder) =>
+        LocalProcesses.OnFreshPortsAsync(1, async ports =>
+        {
+            var server = PeerProgram.Start(prometheus,
+            [
+                $"--config.file={Path.Combine(folder, "prometheus.yml")}", $"--storage.tsdb.path={Path.Combine(folder, "data")}",
+                $"--web.listen-address=127.0.0.1:{ports[0]}", "--log.level=warn",
+            ], folder);
+            var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports[0]}"), Timeout = TimeSpan.FromSeconds(10) };
+            try
+            {
+                await FleetGateway.WaitUntilAsync(async () =>
+                {
+                    if (server.HasExited)
+                    {
+                        var code = await server.WaitForExitAsync(TimeSpan.FromSeconds(10)); // and all its output read
+                        var message = $"prometheus exited ({code}): {server.Output}";
+                        throw LocalProcesses.SaysAddressInUse(server.Output) ? new PortInUseException(message) : new InvalidOperationException(message);
+                    }
+
+                    try
+                    {
+                        using var ready = await http.GetAsync("/-/ready");
+                        return ready.IsSuccessStatusCode;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return false;
+                    }
+                }, TimeSpan.FromSeconds(30), "prometheus /-/ready");
+                return (server, http);
+            }
+            catch
+            {
+                server.Dispose();
+                http.Dispose();
+                throw;
+            }
+        });
 
     private static async Task AssertGatewaySeriesAsync(PrometheusApi api)
     {

@@ -347,8 +347,8 @@ public class AdmissionAndRetryEndToEndTests
     public async Task Retry_ConnectionRefused_OneLogLineNamesTheDestinationTheCauseAndWhereItWent()
     {
         await using var backends = await Backends.StartAsync(1);
-        var deadPort = Benchmarks.Local.LocalProcesses.FreePort(); // nothing listens there
-        var dead = $"http://127.0.0.1:{deadPort}/";
+        using var deadPort = new Benchmarks.Local.ReservedDeadPort(); // nothing listens there, nor can while held
+        var dead = $"{deadPort.Url}/";
         var log = new List<string>();
         var config = ResilienceConfig.Build(LoadBalancingPolicyNames.RoundRobin, [("dead", dead), ("a", backends["a"].Url)],
             ResilienceConfig.FastResilience(), activeHealth: false);

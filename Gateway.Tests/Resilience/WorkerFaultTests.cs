@@ -1,3 +1,4 @@
+using Benchmarks.Local;
 using Gateway.LoadBalancing;
 using Gateway.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -163,7 +164,13 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
             await run.At(start + 2000);
             var killMs = run.Now;
             await workers[2].KillAsync();
-            await run.At(start + 3500);
+            // Its port stays held (refusing connections, as a closed port does) until the restart, so no other test
+            // can take it meanwhile; the restart binds it again after the hold is released.
+            using (ReservedDeadPort.Hold(workers[2].Url!.Port))
+            {
+                await run.At(start + 3500);
+            }
+
             var restartMs = run.Now;
             restarted = ModelWorkerProcess.Start(workers[2].Url!.Port); // the same address the gateway probes
             await restarted.WaitUntilReadyAsync();

@@ -82,8 +82,9 @@ public class TracingEndToEndTests
     {
         await using var receiver = await OtlpReceiver.StartAsync();
         await using var backend = await TraceparentBackend.StartAsync();
-        // A port nothing listens on: connection refused, retried on the live destination.
-        var dead = $"http://127.0.0.1:{GetFreePort()}";
+        // A port nothing listens on (nor can while held): connection refused, retried on the live destination.
+        using var deadPort = new Benchmarks.Local.ReservedDeadPort();
+        var dead = deadPort.Url;
         await using var gateway = await GatewayUnderTest.StartAsync(Config([("dead", dead), ("live", backend.Url)], receiver.Url));
 
         // Round-robin starts with either; within four requests one goes to dead first and is retried.
@@ -131,12 +132,5 @@ public class TracingEndToEndTests
         // The same listener sees the traced gateway's spans: it would have seen the other's.
         await GetAsync(on, ClientTraceparent);
         Assert.Equal(2, started.GetValueOrDefault(on.MeterName));
-    }
-
-    private static int GetFreePort()
-    {
-        using var socket = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        socket.Start();
-        return ((System.Net.IPEndPoint)socket.LocalEndpoint).Port;
     }
 }

@@ -84,9 +84,9 @@ public class LeanHttpHandlerTests
     public async Task SendAsync_ConnectionRefused_ConnectionError()
     {
         using var pair = new HandlerPair();
-        var port = Benchmarks.Local.LocalProcesses.FreePort(); // nothing listens there
-        var lean = await HandlerPair.OutcomeAsync(pair.Lean, new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/"));
-        var sockets = await HandlerPair.OutcomeAsync(pair.Sockets, new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/"));
+        using var port = new Benchmarks.Local.ReservedDeadPort(); // nothing listens there, nor can while held
+        var lean = await HandlerPair.OutcomeAsync(pair.Lean, new HttpRequestMessage(HttpMethod.Get, $"{port.Url}/"));
+        var sockets = await HandlerPair.OutcomeAsync(pair.Sockets, new HttpRequestMessage(HttpMethod.Get, $"{port.Url}/"));
         Assert.Equal("send: HttpRequestException[ConnectionError] <- SocketException", sockets);
         Assert.Equal(sockets, lean);
     }

@@ -4,9 +4,23 @@ using System.Net.Sockets;
 
 namespace Benchmarks.Local;
 
-/// <summary>What the real-process harnesses share: free loopback ports and child processes whose output is drained.</summary>
+/// <summary>
+/// What the real-process harnesses share: loopback ports for programs that must be told theirs (picked fresh, and again
+/// when taken), stopping child processes (<see cref="WatchedProcess"/> starts them), the repository root.
+/// </summary>
 internal static class LocalProcesses
 {
+    /// <summary>How many times <see cref="OnFreshPortsAsync{T}"/> starts something before it gives up.</summary>
+    public const int PortAttempts = 5;
+
+    /// <summary>
+    /// A loopback port that was free a moment ago. RACY: the socket is closed before the number is used, so until the
+    /// caller's process binds it any other test or process may take it (then the start fails with "Address already in
+    /// use", or a port meant to be dead answers). Use instead: port 0 and the address the process reports (Kestrel hosts,
+    /// the gateway's banner, ModelWorker's "listening" line), <see cref="ReservedDeadPort"/> for a port where nothing may
+    /// listen, or <see cref="OnFreshPortsAsync{T}"/> for a program that must be told its ports up front (nginx, HAProxy,
+    /// lbproxy-nginx), which retries with fresh ones when one was taken.
+    /// </summary>
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -14,20 +28,31 @@ internal static class LocalProcesses
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Starts <paramref name="file"/>; its output is read and dropped so a chatty process never blocks on a full pipe.</summary>
-    public static Process Start(string file, params string[] args)
+    /// <summary>
+    /// Starts something that must be told its <paramref name="count"/> ports before it binds them (nginx, HAProxy, a
+    /// config file with fixed listen ports): <paramref name="start"/> gets fresh ports from <paramref name="nextPort"/>
+    /// (default <see cref="FreePort"/>) and throws <see cref="PortInUseException"/> when the program failed because one of
+    /// them was taken in between; then it runs again with new ones, up to <see cref="PortAttempts"/> times in all.
+    /// </summary>
+    public static async Task<T> OnFreshPortsAsync<T>(int count, Func<IReadOnlyList<int>, Task<T>> start, Func<int>? nextPort = null)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
+        nextPort ??= FreePort;
+        for (var attempt = 1; ; attempt++)
         {
-            info.ArgumentList.Add(a);
+            var ports = Enumerable.Range(0, count).Select(_ => nextPort()).ToList();
+            try
+            {
+                return await start(ports);
+            }
+            catch (PortInUseException) when (attempt < PortAttempts)
+            {
+                // Another process took one of the ports between FreePort and the bind: pick new ones.
+            }
         }
-
-        var process = Process.Start(info)!;
-        _ = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
-        return process;
     }
+
+    /// <summary>Whether a program's output says a bind failed because the address is in use (nginx, HAProxy, Kestrel, Go programs).</summary>
+    public static bool SaysAddressInUse(string output) => output.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Kills <paramref name="process"/> and its children if still running, waits for it, and disposes it.</summary>
     public static async Task StopAsync(Process process)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Benchmarks.Load;
@@ -100,7 +99,7 @@ internal static class PolicyLoadBenchmark
         double rate, int seconds, int warmup, TimeSpan timeout)
     {
         var dir = Directory.CreateTempSubdirectory("lbproxy-policyload-").FullName;
-        Process? balancer = null;
+        WatchedProcess? balancer = null;
         // The measured load (and a profile scenario's slow window) starts after a start-up allowance and a warm-up
         // (the same load, not measured: JIT tier-up, connection pools, ONNX Runtime's first runs).
         var epoch = DateTimeOffset.UtcNow.AddSeconds(3 + warmup);
@@ -108,19 +107,25 @@ internal static class PolicyLoadBenchmark
         try
         {
             var ports = fleet.Ports;
-            var port = LocalProcesses.FreePort();
+            int port;
             if (target.Kind == "gateway")
             {
+                // Port 0: the gateway binds free ports itself and names them in its banner.
                 var config = Path.Combine(dir, "gateway.json");
                 await File.WriteAllTextAsync(config, ProxyConfigs.Gateway(target.Method, ports, scenario.GatewayHashKey));
-                balancer = LocalProcesses.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), "--config", config,
-                    "--urls", $"http://127.0.0.1:{port}", "--admin-urls", $"http://127.0.0.1:{LocalProcesses.FreePort()}"]);
+                balancer = WatchedProcess.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), "--config", config, .. GatewayBanner.PortZeroArgs]);
+                port = (await GatewayBanner.ReadAsync(balancer, TimeSpan.FromSeconds(60))).Proxy.Port;
             }
             else
             {
+                // nginx must be told its port: started again on a fresh one if another process took it first.
                 var config = Path.Combine(dir, "nginx.conf");
-                await File.WriteAllTextAsync(config, ProxyConfigs.NginxProxy(dir, port, ports, target.Method));
-                balancer = LocalProcesses.Start("/usr/sbin/nginx", ["-p", dir, "-c", config, "-g", "daemon off;"]);
+                (balancer, var bound) = await WatchedProcess.StartOnFreshPortsAsync(1, p =>
+                {
+                    File.WriteAllText(config, ProxyConfigs.NginxProxy(dir, p[0], ports, target.Method));
+                    return ("/usr/sbin/nginx", ["-p", dir, "-c", config, "-g", "daemon off;"], Path.Combine(dir, "proxy.pid"));
+                }, TimeSpan.FromSeconds(30));
+                port = bound[0];
             }
 
             using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
@@ -173,7 +178,7 @@ internal static class PolicyLoadBenchmark
         {
             if (balancer is not null)
             {
-                await LocalProcesses.StopAsync(balancer);
+                await balancer.DisposeAsync();
             }
 
             await fleet.DisposeAsync();

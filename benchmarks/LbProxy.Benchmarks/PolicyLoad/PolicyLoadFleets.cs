@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Benchmarks.Local;
 using Benchmarks.Worker;
@@ -43,21 +42,40 @@ internal sealed record ProfileScenario() : PolicyLoadScenario("profile", "one ba
         $"3 backend processes (4 servers each, lognormal median 20 ms, sigma 0.3; ~600 req/s capacity), b0 10x slower from {seconds / 3} s to {2 * seconds / 3} s; " +
         $"open-loop {rate} req/s (GET /item/N) for {seconds} s";
 
-    public override Task<IPolicyLoadFleet> StartAsync(int seconds, DateTimeOffset epoch)
+    public override async Task<IPolicyLoadFleet> StartAsync(int seconds, DateTimeOffset epoch)
     {
-        var ports = Enumerable.Range(0, 3).Select(_ => LocalProcesses.FreePort()).ToArray();
-        var processes = new List<Process>();
-        for (var i = 0; i < ports.Length; i++)
+        // Port 0: each backend binds a free port itself and prints it, so no port is picked before it is bound.
+        var processes = new List<WatchedProcess>();
+        var ports = new int[3];
+        try
         {
-            var slow = i == 0 ? new[] { "--slow-from-ms", $"{seconds * 1000 / 3}", "--slow-until-ms", $"{seconds * 2000 / 3}", "--slow-factor", "10" } : [];
-            processes.Add(LocalProcesses.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "LbProxy.Benchmarks.dll"), "backend", "--port", $"{ports[i]}",
-                "--name", $"b{i}", "--seed", $"{i + 1}", "--epoch-unix-ms", $"{epoch.ToUnixTimeMilliseconds()}", .. slow]));
+            for (var i = 0; i < ports.Length; i++)
+            {
+                var slow = i == 0 ? new[] { "--slow-from-ms", $"{seconds * 1000 / 3}", "--slow-until-ms", $"{seconds * 2000 / 3}", "--slow-factor", "10" } : [];
+                processes.Add(WatchedProcess.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "LbProxy.Benchmarks.dll"), "backend", "--port", "0",
+                    "--name", $"b{i}", "--seed", $"{i + 1}", "--epoch-unix-ms", $"{epoch.ToUnixTimeMilliseconds()}", .. slow]));
+            }
+
+            for (var i = 0; i < ports.Length; i++)
+            {
+                var line = await processes[i].WaitForLineAsync(l => l.StartsWith(ProfileBackend.ListeningPrefix, StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+                ports[i] = new Uri(line[ProfileBackend.ListeningPrefix.Length..]).Port;
+            }
+        }
+        catch
+        {
+            foreach (var p in processes)
+            {
+                await p.DisposeAsync();
+            }
+
+            throw;
         }
 
-        return Task.FromResult<IPolicyLoadFleet>(new Fleet(ports, processes));
+        return new Fleet(ports, processes);
     }
 
-    private sealed class Fleet(int[] ports, List<Process> processes) : IPolicyLoadFleet
+    private sealed class Fleet(int[] ports, List<WatchedProcess> processes) : IPolicyLoadFleet
     {
         private static readonly HttpClient s_stats = new() { Timeout = TimeSpan.FromSeconds(5) };
 
@@ -74,7 +92,7 @@ internal sealed record ProfileScenario() : PolicyLoadScenario("profile", "one ba
         {
             foreach (var p in processes)
             {
-                await LocalProcesses.StopAsync(p);
+                await p.DisposeAsync();
             }
         }
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Benchmarks.PolicyLoad;
@@ -10,10 +11,13 @@ namespace Benchmarks.PolicyLoad;
 /// A backend process whose latency follows a profile, standing in for a model pod: `servers` requests are served
 /// at once (the rest wait in FIFO order, and the number waiting is reported as X-Queue-Depth, as ModelWorker
 /// does), each for a lognormal service time around `median-ms`, multiplied by `slow-factor` between
-/// `slow-from-ms` and `slow-until-ms` after the shared epoch. GET /stats answers how many it served.
+/// `slow-from-ms` and `slow-until-ms` after the shared epoch. GET /stats answers how many it served. Once bound it
+/// prints "<see cref="ListeningPrefix"/>URL" (with `--port 0`, the port the OS gave it).
 /// </summary>
 internal static class ProfileBackend
 {
+    public const string ListeningPrefix = "backend listening: ";
+
     public static async Task<int> RunAsync(string[] args)
     {
         string Arg(string name, string fallback)
@@ -70,7 +74,9 @@ internal static class ProfileBackend
             context.Response.Headers["X-Queue-Depth"] = Volatile.Read(ref waiting).ToString(CultureInfo.InvariantCulture);
             await context.Response.WriteAsync(name);
         });
-        await app.RunAsync();
+        await app.StartAsync();
+        Console.WriteLine(ListeningPrefix + app.Urls.First());
+        await app.WaitForShutdownAsync();
         return 0;
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Benchmarks.Local;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -65,12 +64,9 @@ internal sealed class EdgeTargets : IAsyncDisposable
 
             foreach (var (label, dll, lbProxy) in variants)
             {
-                var port = LocalProcesses.FreePort();
                 var config = Path.Combine(dir, $"gateway-{policy}-{label.Replace(' ', '-').Replace('+', '_')}.json");
                 await File.WriteAllTextAsync(config, ProxyConfigs.Gateway(policy, backendPorts, lbProxy: lbProxy));
-                targets.Add(new($"gateway {policy} {label}", $"http://127.0.0.1:{port}/",
-                    () => ProxyProcess.Start(environment, "dotnet", dll, "--config", config, "--urls", $"http://127.0.0.1:{port}",
-                        "--admin-urls", $"http://127.0.0.1:{LocalProcesses.FreePort()}")));
+                targets.Add(ProxyCostBenchmark.Gateway($"gateway {policy} {label}", dll, config, environment));
             }
         }
 

@@ -23,11 +23,9 @@ internal static class ProxyAllocations
         var connections = ProxyCostBenchmark.Option(args, "--connections", 64);
         using var sampler = args.Contains("--types") ? new AllocationSampler() : null;
         var dir = Directory.CreateTempSubdirectory("lbproxy-proxyalloc-").FullName;
-        var ports = Enumerable.Range(0, 3).Select(_ => LocalProcesses.FreePort()).ToArray();
-        await File.WriteAllTextAsync(Path.Combine(dir, "backends.conf"), ProxyConfigs.NginxBackends(dir, ports));
-        var backends = new ProxyTarget("backends", $"http://127.0.0.1:{ports[0]}/",
-            () => LocalProcesses.Start("/usr/sbin/nginx", "-p", dir, "-c", Path.Combine(dir, "backends.conf"), "-g", "daemon off;"));
+        var backends = ProxyCostBenchmark.NginxBackends(dir);
         await backends.StartAsync();
+        var ports = backends.Ports;
         try
         {
             var perClient = new Dictionary<string, List<double>> { ["Sockets"] = [], ["Lean"] = [] };
@@ -65,20 +63,19 @@ internal static class ProxyAllocations
         return 0;
     }
 
-    private static async Task<double> GatewayBytesPerRequestAsync(string dir, int[] ports, string client, int seconds, int connections,
+    private static async Task<double> GatewayBytesPerRequestAsync(string dir, IReadOnlyList<int> ports, string client, int seconds, int connections,
         AllocationSampler? sampler)
     {
         var config = Path.Combine(dir, $"gateway-{client}.json");
         await File.WriteAllTextAsync(config, ProxyConfigs.Gateway("Weighted", ports, upstreamClient: client));
-        var port = LocalProcesses.FreePort();
         await using var host = await GatewayHost.StartAsync(new GatewayHostOptions
         {
             ConfigPath = config,
-            Urls = [$"http://127.0.0.1:{port}"],
-            AdminUrls = [$"http://127.0.0.1:{LocalProcesses.FreePort()}"],
+            Urls = ["http://127.0.0.1:0"], // in this process: the bound ports are read back from the host
+            AdminUrls = ["http://127.0.0.1:0"],
             MeterName = $"LbProxy.Gateway.Alloc.{client}.{Guid.NewGuid():N}",
         });
-        var url = $"http://127.0.0.1:{port}/";
+        var url = host.ProxyUrls[0] + "/";
         await ProxyCostBenchmark.Wrk(url, 2, connections, 2); // warm-up: JIT, tiering, connection pools
         sampler?.Ticks.Clear();
         sampler?.Recording = true;

@@ -50,38 +50,38 @@ internal static class ProxyCostBenchmark
         }
 
         var dir = Directory.CreateTempSubdirectory("lbproxy-proxycost-").FullName;
-        var backendPorts = Enumerable.Range(0, 3).Select(_ => LocalProcesses.FreePort()).ToArray();
-        await File.WriteAllTextAsync(Path.Combine(dir, "backends.conf"), ProxyConfigs.NginxBackends(dir, backendPorts));
-        var backends = new ProxyTarget("backends", $"http://127.0.0.1:{backendPorts[0]}/",
-            () => LocalProcesses.Start("/usr/sbin/nginx", "-p", dir, "-c", Path.Combine(dir, "backends.conf"), "-g", "daemon off;"));
+        var backends = NginxBackends(dir);
         await backends.StartAsync();
+        var backendPorts = backends.Ports;
 
-        var direct = new ProxyTarget("direct", $"http://127.0.0.1:{backendPorts[0]}/", () => null);
+        // nginx and HAProxy are told their port at each start (a fresh one, again on another if it was taken); the
+        // .NET proxies bind port 0 and say which port they got.
+        var direct = ProxyTarget.Fixed("direct", backends.Url);
         var targets = new List<ProxyTarget> { direct };
-        var nginxPort = LocalProcesses.FreePort();
-        await File.WriteAllTextAsync(Path.Combine(dir, "proxy.conf"), ProxyConfigs.NginxProxy(dir, nginxPort, backendPorts));
-        targets.Add(new("nginx", $"http://127.0.0.1:{nginxPort}/",
-            () => LocalProcesses.Start("/usr/sbin/nginx", "-p", dir, "-c", Path.Combine(dir, "proxy.conf"), "-g", "daemon off;")));
-        var haPort = LocalProcesses.FreePort();
-        await File.WriteAllTextAsync(Path.Combine(dir, "haproxy.cfg"), ProxyConfigs.HaProxy(haPort, backendPorts));
-        targets.Add(new("haproxy", $"http://127.0.0.1:{haPort}/", () => LocalProcesses.Start("/usr/sbin/haproxy", "-db", "-f", Path.Combine(dir, "haproxy.cfg"))));
-        var yarpPort = LocalProcesses.FreePort();
+        targets.Add(ProxyTarget.OnFreshPorts("nginx", 1, ports =>
+        {
+            File.WriteAllText(Path.Combine(dir, "proxy.conf"), ProxyConfigs.NginxProxy(dir, ports[0], backendPorts));
+            return ("/usr/sbin/nginx", ["-p", dir, "-c", Path.Combine(dir, "proxy.conf"), "-g", "daemon off;"], Path.Combine(dir, "proxy.pid"));
+        }));
+        targets.Add(ProxyTarget.OnFreshPorts("haproxy", 1, ports =>
+        {
+            File.WriteAllText(Path.Combine(dir, "haproxy.cfg"), ProxyConfigs.HaProxy(ports[0], backendPorts));
+            return ("/usr/sbin/haproxy", ["-db", "-f", Path.Combine(dir, "haproxy.cfg")], null);
+        }));
         var yarpConfig = Path.Combine(dir, "yarp-plain.json");
         await File.WriteAllTextAsync(yarpConfig, ProxyConfigs.Gateway("RoundRobin", backendPorts));
-        targets.Add(new("stock YARP", $"http://127.0.0.1:{yarpPort}/", () => LocalProcesses.Start("dotnet",
-            Path.Combine(AppContext.BaseDirectory, "LbProxy.Benchmarks.dll"), "yarp-plain", "--config", yarpConfig, "--urls", $"http://127.0.0.1:{yarpPort}")));
+        targets.Add(ProxyTarget.Reporting("stock YARP", () => WatchedProcess.Start("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "LbProxy.Benchmarks.dll"), "yarp-plain", "--config", yarpConfig, "--urls", "http://127.0.0.1:0"]),
+            line => line.StartsWith(PlainYarp.ListeningPrefix, StringComparison.Ordinal) ? new Uri(line[PlainYarp.ListeningPrefix.Length..]) : null));
         var gatewayDll = Path.Combine(AppContext.BaseDirectory, "Gateway.dll");
         foreach (var policy in policies)
         {
             foreach (var (label, client, inline) in s_variants)
             {
-                var port = LocalProcesses.FreePort();
                 var config = Path.Combine(dir, $"gateway-{policy}-{client}.json");
                 await File.WriteAllTextAsync(config, ProxyConfigs.Gateway(policy, backendPorts, upstreamClient: client));
                 var environment = new Dictionary<string, string> { ["LBPROXY_INLINE_SCHEDULING"] = inline ? "1" : "0" };
-                targets.Add(new($"gateway {policy} {label}", $"http://127.0.0.1:{port}/",
-                    () => ProxyProcess.Start(environment, "dotnet", gatewayDll, "--config", config, "--urls", $"http://127.0.0.1:{port}",
-                        "--admin-urls", $"http://127.0.0.1:{LocalProcesses.FreePort()}")));
+                targets.Add(Gateway($"gateway {policy} {label}", gatewayDll, config, environment));
             }
         }
 
@@ -157,6 +157,18 @@ internal static class ProxyCostBenchmark
         Directory.Delete(dir, recursive: true);
         return 0;
     }
+
+    /// <summary>The backends: one nginx on three ports answering "ok" (pid file backends.pid in <paramref name="dir"/>).</summary>
+    internal static ProxyTarget NginxBackends(string dir) => ProxyTarget.OnFreshPorts("backends", 3, ports =>
+    {
+        File.WriteAllText(Path.Combine(dir, "backends.conf"), ProxyConfigs.NginxBackends(dir, ports));
+        return ("/usr/sbin/nginx", ["-p", dir, "-c", Path.Combine(dir, "backends.conf"), "-g", "daemon off;"], Path.Combine(dir, "backends.pid"));
+    });
+
+    /// <summary>A gateway process on <paramref name="config"/>, both listeners on port 0, its proxy URL read from its banner.</summary>
+    internal static ProxyTarget Gateway(string name, string dll, string config, IReadOnlyDictionary<string, string> environment) =>
+        ProxyTarget.Reporting(name, () => WatchedProcess.Start("dotnet", [dll, "--config", config, .. GatewayBanner.PortZeroArgs], environment),
+            GatewayBanner.Proxy);
 
     /// <summary>nginx and HAProxy are native code: 2 s fills their connection pools; the .NET proxies get the full warm-up.</summary>
     private static int WarmupFor(ProxyTarget target, int warmup) => target.Name is "direct" or "nginx" or "haproxy" ? 2 : warmup;

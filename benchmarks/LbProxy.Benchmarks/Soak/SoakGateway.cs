@@ -15,18 +15,19 @@ internal sealed class SoakGateway : IAsyncDisposable
     private readonly Process _process;
     private readonly string _folder;
     private readonly ConcurrentQueue<string> _errors = new();
-    private readonly HttpClient _admin;
+    private readonly ConcurrentQueue<string> _tail = new(); // the last lines, for a start that fails
+    private readonly TaskCompletionSource<Uri> _proxyUrl = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Uri> _adminUrl = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private HttpClient _admin = null!;
     private int _reloads;
 
-    private SoakGateway(Process process, string folder, int proxyPort, int adminPort)
+    private SoakGateway(Process process, string folder)
     {
         _process = process;
         _folder = folder;
-        ProxyUrl = new Uri($"http://127.0.0.1:{proxyPort}");
-        _admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TimeSpan.FromSeconds(10) };
     }
 
-    public Uri ProxyUrl { get; }
+    public Uri ProxyUrl { get; private set; } = null!;
 
     public int Pid => _process.Id;
 
@@ -55,23 +56,37 @@ internal sealed class SoakGateway : IAsyncDisposable
     {
         var folder = Directory.CreateTempSubdirectory("lbproxy-soak-").FullName;
         await File.WriteAllTextAsync(Path.Combine(folder, "gateway.json"), Config(workers, 0), cancellationToken);
-        int proxyPort = LocalProcesses.FreePort(), adminPort = LocalProcesses.FreePort();
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = LocalProcesses.RepoRoot(), // where the fleet finds (or builds) ModelWorker
         };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), "--config", Path.Combine(folder, "gateway.json"),
-            "--urls", $"http://127.0.0.1:{proxyPort}", "--admin-urls", $"http://127.0.0.1:{adminPort}" })
+        string[] args = [Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), "--config", Path.Combine(folder, "gateway.json"), .. GatewayBanner.PortZeroArgs];
+        foreach (var a in args)
         {
             info.ArgumentList.Add(a);
         }
 
-        var gateway = new SoakGateway(Process.Start(info)!, folder, proxyPort, adminPort);
+        // Port 0 for both listeners: the gateway binds free ports itself and names them in its banner (printed once
+        // the fleet is ready), so no port is picked before it is bound.
+        var gateway = new SoakGateway(Process.Start(info)!, folder);
         gateway.Drain(gateway._process.StandardOutput);
         gateway.Drain(gateway._process.StandardError);
-        await gateway.WaitReadyAsync(workers, cancellationToken);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(120));
+            gateway.ProxyUrl = await gateway._proxyUrl.Task.WaitAsync(timeout.Token);
+            gateway._admin = new HttpClient { BaseAddress = await gateway._adminUrl.Task.WaitAsync(timeout.Token), Timeout = TimeSpan.FromSeconds(10) };
+            await gateway.WaitReadyAsync(workers, cancellationToken);
+        }
+        catch
+        {
+            await gateway.DisposeAsync();
+            throw;
+        }
+
         return gateway;
     }
 
@@ -83,7 +98,26 @@ internal sealed class SoakGateway : IAsyncDisposable
             {
                 _errors.Enqueue(line);
             }
+
+            _tail.Enqueue(line);
+            while (_tail.Count > 20 && _tail.TryDequeue(out _))
+            {
+            }
+
+            if (GatewayBanner.Proxy(line) is { } proxy)
+            {
+                _proxyUrl.TrySetResult(proxy);
+            }
+            else if (GatewayBanner.Admin(line) is { } admin)
+            {
+                _adminUrl.TrySetResult(admin);
+            }
         }
+
+        var ended = new InvalidOperationException(
+            $"the gateway ended its output before its banner; its last lines:\n{string.Join("\n", _tail)}");
+        _proxyUrl.TrySetException(ended);
+        _adminUrl.TrySetException(ended);
     });
 
     private async Task WaitReadyAsync(int workers, CancellationToken cancellationToken)
@@ -161,7 +195,7 @@ internal sealed class SoakGateway : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _admin.Dispose();
+        _admin?.Dispose();
         if (!_process.HasExited)
         {
             // SIGTERM: the gateway drains and stops its workers itself; a kill of the tree is the fallback.
