@@ -19,28 +19,58 @@ public sealed class LauncherInheritedSignalsTests
         Directory.CreateDirectory(Path.Combine(prefix, "logs"));
         var conf = Path.Combine(prefix, "nginx.conf");
         var pidFile = Path.Combine(prefix, "nginx.pid");
-        await File.WriteAllTextAsync(conf,
-            $"pid {pidFile};\nevents {{}}\nhttp {{\n  server {{\n    listen 127.0.0.1:{LocalProcesses.FreePort()};\n    return 200 up;\n  }}\n}}\n");
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        // trap '' sets both to ignored, and an ignored signal stays ignored across exec, as for a background job.
-        foreach (var arg in new[] { "-c", "trap '' QUIT INT; exec \"$0\" -p \"$1\" -c \"$2\"", ProxyProcess.Launcher, prefix, conf })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["LBPROXY_ADMIN_URLS"] = "http://127.0.0.1:0";
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
         try
         {
+            await StartAndQuitAsync(prefix, conf, pidFile);
+        }
+        finally
+        {
+            Directory.Delete(prefix, recursive: true);
+        }
+    }
+
+    private static async Task StartAndQuitAsync(string prefix, string conf, string pidFile)
+    {
+        // The listen port must be in the file before the start: fresh ones if a parallel test took it meanwhile.
+        var (process, output, errors) = await LocalProcesses.OnFreshPortsAsync(1, async ports =>
+        {
+            await File.WriteAllTextAsync(conf,
+                $"pid {pidFile};\nevents {{}}\nhttp {{\n  server {{\n    listen 127.0.0.1:{ports[0]};\n    return 200 up;\n  }}\n}}\n");
+            var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+            // trap '' sets both to ignored, and an ignored signal stays ignored across exec, as for a background job.
+            foreach (var arg in new[] { "-c", "trap '' QUIT INT; exec \"$0\" -p \"$1\" -c \"$2\"", ProxyProcess.Launcher, prefix, conf })
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            info.Environment["LBPROXY_ADMIN_URLS"] = "http://127.0.0.1:0";
+            var started = Process.Start(info)!;
+            var stdout = started.StandardOutput.ReadToEndAsync();
+            var stderr = started.StandardError.ReadToEndAsync();
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-            while (!File.Exists(pidFile) && !process.HasExited && DateTime.UtcNow < deadline)
+            while (!File.Exists(pidFile) && !started.HasExited && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(25);
             }
 
-            Assert.True(File.Exists(pidFile), $"no pid file: {(process.HasExited ? await output + await errors : "not ready in 20 s")}");
+            if (!File.Exists(pidFile))
+            {
+                var said = started.HasExited ? await stdout + await stderr : "not ready in 20 s";
+                if (!started.HasExited)
+                {
+                    started.Kill();
+                    await started.WaitForExitAsync();
+                }
+
+                started.Dispose();
+                throw LocalProcesses.SaysAddressInUse(said) ? new PortInUseException(said) : new InvalidOperationException($"no pid file: {said}");
+            }
+
+            return (started, stdout, stderr);
+        });
+        using var owned = process;
+        try
+        {
             Assert.Equal(process.Id, int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), CultureInfo.InvariantCulture)); // one PID through the execs
 
             using var quit = Process.Start(new ProcessStartInfo(ProxyProcess.Launcher, ["-s", "quit", "-p", prefix, "-c", conf]))!;
@@ -58,8 +88,6 @@ public sealed class LauncherInheritedSignalsTests
                 process.Kill();
                 await process.WaitForExitAsync();
             }
-
-            Directory.Delete(prefix, recursive: true);
         }
     }
 }
