@@ -161,7 +161,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         // cannot pass for this one's.
         var pidFile = Path.Combine(prefix, "nginx.pid");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!File.Exists(pidFile) || !ports.All(Accepts))
+        while (!File.Exists(pidFile) || !ports.All(LocalProcesses.Accepts))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
@@ -196,20 +196,6 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         lock (output)
         {
             output.AppendLine(line);
-        }
-    }
-
-    private static bool Accepts(int port)
-    {
-        try
-        {
-            using var client = new System.Net.Sockets.TcpClient();
-            client.Connect(System.Net.IPAddress.Loopback, port);
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
         }
     }
 

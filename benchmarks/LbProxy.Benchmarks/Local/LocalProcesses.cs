@@ -52,6 +52,21 @@ internal static class LocalProcesses
     }
 
     /// <summary>Whether a program's output says a bind failed because the address is in use (nginx, HAProxy, Kestrel, Go programs).</summary>
+    /// <summary>Whether something accepts connections on the loopback port (a started program is listening).</summary>
+    public static bool Accepts(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     public static bool SaysAddressInUse(string output) => output.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Kills <paramref name="process"/> and its children if still running, waits for it, and disposes it.</summary>

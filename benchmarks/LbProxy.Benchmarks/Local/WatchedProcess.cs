@@ -133,7 +133,7 @@ internal sealed class WatchedProcess : IAsyncDisposable
     public async Task WaitListeningAsync(IReadOnlyList<int> ports, string? pidFile, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (!(pidFile is null || File.Exists(pidFile)) || !ports.All(Accepts))
+        while (!(pidFile is null || File.Exists(pidFile)) || !ports.All(LocalProcesses.Accepts))
         {
             if (Process.HasExited)
             {
@@ -148,20 +148,6 @@ internal sealed class WatchedProcess : IAsyncDisposable
             }
 
             await Task.Delay(25);
-        }
-    }
-
-    private static bool Accepts(int port)
-    {
-        try
-        {
-            using var client = new System.Net.Sockets.TcpClient();
-            client.Connect(System.Net.IPAddress.Loopback, port);
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
         }
     }
 
