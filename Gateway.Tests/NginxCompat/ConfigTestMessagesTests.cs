@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Gateway.Tests.Tls;
 
 namespace Gateway.Tests.NginxCompat;
 
@@ -32,12 +32,11 @@ public sealed class ConfigTestMessagesTests : IDisposable
         var conf = Path.Combine(_dir, "nginx.conf");
         await File.WriteAllTextAsync(conf, text);
 
-        var (nginxCode, nginxOut) = await RunAsync(ProxyProcess.NginxBinary, "-t", "-p", _dir, "-c", conf);
-        var (ourCode, ourOut) = await RunAsync(ProxyProcess.Launcher, "-t", "-p", _dir, "-c", conf);
+        var ((nginxCode, nginxOut), (ourCode, ourOut)) = await NginxConfigTest.RunBothAsync(_dir, conf);
 
         Assert.Equal(1, nginxCode);
         Assert.Equal(nginxCode, ourCode);
-        Assert.Equal(Emerg(nginxOut), Emerg(ourOut));
+        Assert.Equal(NginxConfigTest.Emerg(nginxOut), NginxConfigTest.Emerg(ourOut));
         Assert.Contains($"nginx: configuration file {conf} test failed", ourOut, StringComparison.Ordinal);
     }
 
@@ -49,30 +48,10 @@ public sealed class ConfigTestMessagesTests : IDisposable
         // The seed names compose hosts; -t resolves them as nginx does, so make them local first.
         await File.WriteAllTextAsync(copy, (await File.ReadAllTextAsync(conf)).Replace("bentoml-service", "127.0.0.1", StringComparison.Ordinal));
 
-        var (code, output) = await RunAsync(ProxyProcess.Launcher, "-t", "-c", copy);
+        var (code, output) = await ExternalTool.RunAsync(ProxyProcess.Launcher, "-t", "-c", copy);
 
         Assert.Equal(0, code);
         Assert.Contains($"nginx: the configuration file {copy} syntax is ok", output, StringComparison.Ordinal);
         Assert.Contains($"nginx: configuration file {copy} test is successful", output, StringComparison.Ordinal);
-    }
-
-    /// <summary>The [emerg] message without the time and pid#tid that start nginx's error-log line.</summary>
-    private static string Emerg(string output) =>
-        System.Text.RegularExpressions.Regex.Match(output, @"\[emerg\] \d+#\d+: (.*)") is { Success: true } m ? m.Groups[1].Value.Trim()
-            : $"(no [emerg] line in: {output})";
-
-    private static async Task<(int Code, string Output)> RunAsync(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Gateway.Tests.Tls;
 
 namespace Gateway.Tests.NginxCompat;
 
@@ -38,30 +38,10 @@ public sealed class EdgeConfigTestMessagesTests : IDisposable
         var conf = Path.Combine(_dir, "nginx.conf");
         await File.WriteAllTextAsync(conf, text);
 
-        var (nginxCode, nginxOut) = await RunAsync(ProxyProcess.NginxBinary, "-t", "-p", _dir, "-c", conf);
-        var (ourCode, ourOut) = await RunAsync(ProxyProcess.Launcher, "-t", "-p", _dir, "-c", conf);
+        var ((nginxCode, nginxOut), (ourCode, ourOut)) = await NginxConfigTest.RunBothAsync(_dir, conf);
 
         Assert.Equal(1, nginxCode);
         Assert.Equal(nginxCode, ourCode);
-        Assert.Equal(Emerg(nginxOut), Emerg(ourOut));
-    }
-
-    private static string Emerg(string output) =>
-        System.Text.RegularExpressions.Regex.Match(output, @"\[emerg\] \d+#\d+: (.*)") is { Success: true } m ? m.Groups[1].Value.Trim()
-            : $"(no [emerg] line in: {output})";
-
-    private static async Task<(int Code, string Output)> RunAsync(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
+        Assert.Equal(NginxConfigTest.Emerg(nginxOut), NginxConfigTest.Emerg(ourOut));
     }
 }

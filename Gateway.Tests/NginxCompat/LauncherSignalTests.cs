@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Benchmarks.Local;
+using Gateway.Tests.Tls;
 using Xunit.Abstractions;
 
 namespace Gateway.Tests.NginxCompat;
@@ -36,7 +37,7 @@ public sealed class LauncherSignalTests(ITestOutputHelper output)
         Assert.Contains("keeping the running configuration", launcher.Output, StringComparison.Ordinal);
 
         // -s reads the config for its pid path, as nginx does (and fails on a bad one, as nginx does).
-        Assert.Equal(1, (await RunAsync("-s", "quit", "-p", prefix, "-c", conf)).Code);
+        Assert.Equal(1, (await RunAsync("-s", "quit", "-p", prefix, "-c", conf)).ExitCode);
         await File.WriteAllTextAsync(conf, $"pid {prefix}/nginx.pid;\n" + Config(port, "two"));
         Assert.Equal((0, ""), await RunAsync("-s", "quit", "-p", prefix, "-c", conf));
         Assert.True(await launcher.WaitForExitAsync(TimeSpan.FromSeconds(15)), "SIGQUIT did not stop it");
@@ -88,27 +89,10 @@ public sealed class LauncherSignalTests(ITestOutputHelper output)
         Directory.Delete(prefix, recursive: true);
     }
 
-    private static Task<(int Code, string Output)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+    private static Task<(int ExitCode, string Output)> RunAsync(params string[] args) => ExternalTool.RunAsync(ProxyProcess.Launcher, args);
 
-    private static async Task<(int Code, string Output)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
-    {
-        var info = new ProcessStartInfo(ProxyProcess.Launcher) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        ExternalTool.RunAsync(environment, ProxyProcess.Launcher, args);
 
     /// <summary>Polls until true (a reload is asynchronous to the signal); fails after 15 s.</summary>
     private static async Task Eventually(Func<Task<bool>> condition)

@@ -2,10 +2,15 @@ using System.Diagnostics;
 
 namespace Gateway.Tests.Tls;
 
-/// <summary>Runs a real client (curl, openssl) with a time limit and returns its exit code and output; the process is always ended.</summary>
+/// <summary>Runs a real program (curl, openssl, nginx, the launcher) with a time limit and returns its exit code and output; the process is always ended.</summary>
 public static class ExternalTool
 {
-    public static async Task<(int ExitCode, string Output)> RunAsync(string program, params string[] arguments)
+    public static Task<(int ExitCode, string Output)> RunAsync(string program, params string[] arguments) =>
+        RunAsync(new Dictionary<string, string>(), program, arguments);
+
+    /// <summary>The same, with <paramref name="environment"/> added to the program's environment.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyDictionary<string, string> environment, string program,
+        params string[] arguments)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -14,6 +19,11 @@ public static class ExternalTool
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
