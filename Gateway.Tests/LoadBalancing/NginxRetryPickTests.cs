@@ -28,25 +28,8 @@ public sealed class NginxRetryPickTests : IDisposable
 
     public void Dispose() => _services.Dispose();
 
-    private static (ClusterState Cluster, List<DestinationState> Destinations) Cluster(int count)
-    {
-        var configs = Enumerable.Range(0, count).ToDictionary(i => $"d{i:D4}", i => new DestinationConfig
-        {
-            Address = $"http://127.0.0.1:{10000 + i}",
-            Metadata = new Dictionary<string, string> { ["Weight"] = (1 + (i % 3)).ToString(CultureInfo.InvariantCulture) },
-        });
-        var destinations = configs.Select(kv => new DestinationState(kv.Key, new DestinationModel(kv.Value))).ToList();
-        var cluster = new ClusterState("c", new ClusterModel(
-            new ClusterConfig { ClusterId = "c", Destinations = configs, Metadata = new Dictionary<string, string> { ["HashKey"] = "header:X-User" } },
-            new HttpMessageInvoker(new SocketsHttpHandler())));
-        foreach (var d in destinations)
-        {
-            cluster.Destinations[d.DestinationId] = d;
-        }
-
-        cluster.DestinationsState = new ClusterDestinationsState(destinations, destinations);
-        return (cluster, destinations);
-    }
+    private static (ClusterState Cluster, List<DestinationState> Destinations) Cluster(int count) =>
+        RetryPicks.Cluster(count, new Dictionary<string, string> { ["HashKey"] = "header:X-User" }, "d{0:D4}");
 
     public static TheoryData<string, int> Policies()
     {
@@ -67,29 +50,7 @@ public sealed class NginxRetryPickTests : IDisposable
     public void RetryPick_FromTheUntried_NeverPicksATriedOneAndAllocatesNothing(string name, int count)
     {
         var (cluster, destinations) = Cluster(count);
-        var policy = _policies[name];
-        var tried = destinations.Where((_, i) => i % 3 == 0).ToHashSet();
-        var untried = destinations.Where(d => !tried.Contains(d)).ToList();
-        policy.PickDestination(_context, cluster, destinations);
-        policy.PickDestination(_context, cluster, untried); // warm: per-snapshot peers and ring are made once
-
-        // Measured twice, the lower kept: a mask over more than 256 peers is rented from ArrayPool, which a garbage
-        // collection in between may have trimmed (one rent allocates then); a per-pick allocation shows in both rounds.
-        var allocated = long.MaxValue;
-        for (var round = 0; round < 2; round++)
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            for (var i = 0; i < 100; i++)
-            {
-                var picked = policy.PickDestination(_context, cluster, untried);
-                Assert.NotNull(picked);
-                Assert.DoesNotContain(picked, tried);
-            }
-
-            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-
-        Assert.Equal(0, allocated);
+        RetryPicks.AssertUntriedOnlyAllocatingNothing(_policies[name], _context, cluster, destinations);
     }
 
     [Theory]
