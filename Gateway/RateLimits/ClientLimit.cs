@@ -5,7 +5,7 @@ namespace Gateway.RateLimits;
 
 /// <summary>
 /// One rule of <c>LbProxy.RateLimits</c>, running: a leaky bucket per key (<see cref="ExcessZone"/>, nginx's limit_req
-/// accounting), requests in progress per key (<see cref="InFlightCounts"/>) and open connections per client address.
+/// accounting), requests in progress per key (<see cref="InFlightCounts{TKey}"/>) and open connections per client address (counted the same way).
 /// A rule's Burst is what a key may send at once and its Queue how many more wait their turn, nginx's
 /// <c>burst=Burst-1+Queue delay=Burst-1</c>. nginx.conf's zones are rules with the front key: the nginx front checks
 /// them with each location's own burst, delay and connection number (NginxLimiter). Rejections are counted here for
@@ -18,8 +18,7 @@ internal sealed class ClientLimit
 
     private readonly HashSet<string>? _routes;
     private readonly string? _header;
-    private readonly Dictionary<IPAddress, int> _connections = [];
-    private readonly Lock _lock = new();
+    private readonly InFlightCounts<IPAddress> _connections = new();
     private readonly RateCheck? _rateCheck;
     private long _rateRejections;
     private long _concurrencyRejections;
@@ -41,7 +40,7 @@ internal sealed class ClientLimit
 
         if (rule.ConcurrentRequests > 0)
         {
-            InFlight = new InFlightCounts();
+            InFlight = new InFlightCounts<string>(StringComparer.Ordinal);
         }
     }
 
@@ -55,7 +54,7 @@ internal sealed class ClientLimit
     public ExcessZone? Zone { get; }
 
     /// <summary>Each key's requests in progress (rules with ConcurrentRequests).</summary>
-    public InFlightCounts? InFlight { get; }
+    public InFlightCounts<string>? InFlight { get; }
 
     public bool LimitsRequests => Zone is not null || InFlight is not null;
 
@@ -65,16 +64,7 @@ internal sealed class ClientLimit
 
     public long ConnectionRejections => Interlocked.Read(ref _connectionRejections);
 
-    public int OpenConnections
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _connections.Values.Sum();
-            }
-        }
-    }
+    public int OpenConnections => _connections.Total;
 
     /// <summary>The key this request counts under, or null when the rule does not apply (another route, no such header).</summary>
     public string? KeyFor(HttpContext context, string routeId)
@@ -119,7 +109,7 @@ internal sealed class ClientLimit
     /// </summary>
     public async ValueTask<(IDisposable? Held, string? RejectedBy, TimeSpan RetryAfter)> AcquireAsync(string key, CancellationToken cancellationToken)
     {
-        InFlightPermit? held = null;
+        InFlightPermit<string>? held = null;
         if (InFlight is not null && (held = InFlight.TryEnter(key, Rule.ConcurrentRequests)) is null)
         {
             Interlocked.Increment(ref _concurrencyRejections);
@@ -159,36 +149,14 @@ internal sealed class ClientLimit
     /// <summary>Counts a new connection from <paramref name="client"/>; false (and not counted) when it is one too many.</summary>
     public bool TryOpenConnection(IPAddress client)
     {
-        lock (_lock)
+        if (_connections.TryAdd(client, Rule.Connections))
         {
-            var open = _connections.GetValueOrDefault(client);
-            if (open >= Rule.Connections)
-            {
-                _connectionRejections++;
-                return false;
-            }
-
-            _connections[client] = open + 1;
             return true;
         }
+
+        Interlocked.Increment(ref _connectionRejections);
+        return false;
     }
 
-    public void CloseConnection(IPAddress client)
-    {
-        lock (_lock)
-        {
-            if (_connections.TryGetValue(client, out var open))
-            {
-                if (open <= 1)
-                {
-                    _connections.Remove(client);
-                }
-                else
-                {
-                    _connections[client] = open - 1;
-                }
-            }
-        }
-    }
-
+    public void CloseConnection(IPAddress client) => _connections.Exit(client);
 }

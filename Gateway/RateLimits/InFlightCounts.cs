@@ -2,11 +2,13 @@ namespace Gateway.RateLimits;
 
 /// <summary>
 /// Requests in progress per key, each check with its own limit (nginx's limit_conn zone: one count per key, shared by
-/// every <c>limit_conn</c> on it whatever its number). A key is forgotten when its count drops to 0.
+/// every <c>limit_conn</c> on it whatever its number), or open connections per client address. A key is forgotten when
+/// its count drops to 0.
 /// </summary>
-internal sealed class InFlightCounts
+internal sealed class InFlightCounts<TKey>(IEqualityComparer<TKey>? comparer = null)
+    where TKey : notnull
 {
-    private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
+    private readonly Dictionary<TKey, int> _counts = new(comparer);
     private readonly Lock _lock = new();
 
     /// <summary>Keys with requests in progress.</summary>
@@ -21,7 +23,19 @@ internal sealed class InFlightCounts
         }
     }
 
-    public int Count(string key)
+    /// <summary>Everything in progress, over all keys.</summary>
+    public int Total
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _counts.Values.Sum();
+            }
+        }
+    }
+
+    public int Count(TKey key)
     {
         lock (_lock)
         {
@@ -30,23 +44,25 @@ internal sealed class InFlightCounts
     }
 
     /// <summary>Counts one more request of <paramref name="key"/>, unless <paramref name="limit"/> are in progress already (null then).</summary>
-    public InFlightPermit? TryEnter(string key, int limit)
+    public InFlightPermit<TKey>? TryEnter(TKey key, int limit) => TryAdd(key, limit) ? new InFlightPermit<TKey>(this, key) : null;
+
+    /// <summary>Counts one more of <paramref name="key"/> unless <paramref name="limit"/> are counted already; <see cref="Exit"/> ends it.</summary>
+    public bool TryAdd(TKey key, int limit)
     {
         lock (_lock)
         {
             var count = _counts.GetValueOrDefault(key);
             if (count >= limit)
             {
-                return null;
+                return false;
             }
 
             _counts[key] = count + 1;
+            return true;
         }
-
-        return new InFlightPermit(this, key);
     }
 
-    internal void Exit(string key)
+    public void Exit(TKey key)
     {
         lock (_lock)
         {

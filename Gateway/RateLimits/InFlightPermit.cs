@@ -1,7 +1,8 @@
 namespace Gateway.RateLimits;
 
-/// <summary>A request counted in an <see cref="InFlightCounts"/>; disposing it (once, any number of calls) ends it.</summary>
-internal sealed class InFlightPermit(InFlightCounts counts, string key) : IDisposable
+/// <summary>A request counted in an <see cref="InFlightCounts{TKey}"/>; disposing it (once, any number of calls) ends it.</summary>
+internal sealed class InFlightPermit<TKey>(InFlightCounts<TKey> counts, TKey key) : IDisposable
+    where TKey : notnull
 {
     private int _disposed;
 

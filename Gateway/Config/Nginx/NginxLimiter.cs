@@ -75,7 +75,7 @@ internal static class NginxLimiter
 
     private static int Connections(HttpContext context, NginxRequestState state, IReadOnlyList<NginxLimitCheck> checks, ClientLimitSet set, ClientLimits limits)
     {
-        List<InFlightPermit>? held = null;
+        List<InFlightPermit<string>>? held = null;
         foreach (var check in checks)
         {
             var key = check.IsRequest ? "" : check.Key.Evaluate(state);
