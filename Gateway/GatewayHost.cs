@@ -133,6 +133,12 @@ public sealed class GatewayHost : IAsyncDisposable
         ConfigureLogging(builder.Logging, logging);
         builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineScheduling);
+        if (Transport.EpollTransport.IsEnabled(options.InlineScheduling))
+        {
+            // Registered after the socket transport, so Kestrel tries it first for IP listeners (Gateway/Transport).
+            builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, Transport.EpollTransportFactory>();
+        }
+
         builder.WebHost.ConfigureKestrel(k => Hardening.KestrelLimits.Apply(k, lbProxy.ServerLimits)); // read at start-up
         builder.Services.AddLbProxyGateway(options);
         builder.WebHost.ConfigureKestrel(RateLimits.ConnectionLimitMiddleware.Register); // before the listeners: it runs on every endpoint

@@ -44,7 +44,7 @@ public static class GatewayServiceCollectionExtensions
             .AddTransforms<Hardening.ForwardedForTransformProvider>() // after nginx's: its locations keep their own headers
             .AddTransforms<Hardening.HopByHopTransformProvider>();
         // The lean HTTP/1.1 client per cluster (Metadata "UpstreamClient"), in place of YARP's factory (Gateway/Upstream).
-        services.AddSingleton<LeanConnectionPools>();
+        services.AddSingleton(_ => new LeanConnectionPools(Transport.EpollTransport.IsEnabled(options.InlineScheduling)));
         services.AddSingleton<IForwarderHttpClientFactory, LeanForwarderHttpClientFactory>();
         // Last: it wraps every available-destinations policy registered above so drain and disable hold for all of them.
         services.AddRuntimeApi();

@@ -14,6 +14,7 @@ internal sealed class LeanConnection : IDisposable
     private const int InitialWriteSize = 4 * 1024;
 
     private readonly Socket _socket;
+    private readonly Transport.EpollSocket? _epoll; // on the event loops: its receive and send instead of the Socket's
     private byte[] _read = ArrayPool<byte>.Shared.Rent(InitialReadSize);
     private byte[] _write = ArrayPool<byte>.Shared.Rent(InitialWriteSize);
     private int _readStart;
@@ -25,6 +26,9 @@ internal sealed class LeanConnection : IDisposable
         _socket = socket;
         Pool = pool;
     }
+
+    public LeanConnection(Transport.EpollSocket socket, LeanConnectionPool pool)
+        : this(socket.Socket, pool) => _epoll = socket;
 
     public LeanConnectionPool Pool { get; }
 
@@ -78,6 +82,12 @@ internal sealed class LeanConnection : IDisposable
     {
         try
         {
+            if (_epoll is not null)
+            {
+                await _epoll.SendAsync(data, cancellationToken);
+                return;
+            }
+
             while (!data.IsEmpty)
             {
                 var sent = await _socket.SendAsync(data, SocketFlags.None, cancellationToken);
@@ -158,7 +168,7 @@ internal sealed class LeanConnection : IDisposable
     /// come out as SocketException (see <see cref="TransportError"/>).
     /// </summary>
     public ValueTask<int> ReceiveAsync(Memory<byte> destination, CancellationToken cancellationToken) =>
-        _socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken);
+        _epoll?.ReceiveAsync(destination, cancellationToken) ?? _socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken);
 
     /// <summary>Body bytes: buffered ones first, then straight from the socket into the caller's memory.</summary>
     public ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken)
@@ -191,7 +201,8 @@ internal sealed class LeanConnection : IDisposable
     {
         try
         {
-            return !IsDisposed && _readEnd == _readStart && !_socket.Poll(0, SelectMode.SelectRead);
+            // On the loops an input edge while idle says the same without a poll() per reuse.
+            return !IsDisposed && _readEnd == _readStart && !(_epoll?.HasInput ?? _socket.Poll(0, SelectMode.SelectRead));
         }
         catch (SocketException)
         {
@@ -210,7 +221,15 @@ internal sealed class LeanConnection : IDisposable
             return;
         }
 
-        _socket.Dispose();
+        if (_epoll is not null)
+        {
+            _epoll.Dispose();
+        }
+        else
+        {
+            _socket.Dispose();
+        }
+
         // The buffers are not returned to the pool: a read or write still in flight (the reason for this dispose)
         // may complete into them.
     }

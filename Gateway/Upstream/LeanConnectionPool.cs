@@ -19,10 +19,12 @@ internal sealed class LeanConnectionPool : IDisposable
     private readonly EndPoint _endPoint;
     private readonly string _host;
     private readonly int _port;
+    private readonly bool _epoll;
     private bool _disposed;
 
-    public LeanConnectionPool(Uri uri)
+    public LeanConnectionPool(Uri uri, bool epoll = false)
     {
+        _epoll = epoll;
         _host = uri.IdnHost;
         _port = uri.Port;
         _endPoint = IPAddress.TryParse(_host, out var address) ? new IPEndPoint(address, _port) : new DnsEndPoint(_host, _port);
@@ -85,6 +87,11 @@ internal sealed class LeanConnectionPool : IDisposable
 
     public async ValueTask<LeanConnection> ConnectAsync(CancellationToken cancellationToken)
     {
+        if (_epoll)
+        {
+            return await ConnectOnLoopAsync(cancellationToken);
+        }
+
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ConnectTimeout);
@@ -109,6 +116,26 @@ internal sealed class LeanConnectionPool : IDisposable
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>The same errors as <see cref="ConnectAsync"/>'s, for a connection on the epoll loops.</summary>
+    private async ValueTask<LeanConnection> ConnectOnLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ConnectTimeout);
+        try
+        {
+            return new LeanConnection(await Transport.EpollConnector.ConnectAsync(_endPoint, timeout.Token), this);
+        }
+        catch (SocketException e)
+        {
+            throw new HttpRequestException(HttpRequestError.ConnectionError, $"{e.Message} ({_host}:{_port})", e);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TaskCanceledException(e.Message,
+                new TimeoutException("A connection could not be established within the configured ConnectTimeout.", e), CancellationToken.None);
         }
     }
 

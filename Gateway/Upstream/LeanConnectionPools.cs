@@ -15,9 +15,12 @@ internal sealed class LeanConnectionPools : IDisposable
     private readonly ConcurrentDictionary<string, LeanConnectionPool> _pools = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, LeanConnectionPool>.AlternateLookup<ReadOnlySpan<char>> _byPrefix;
     private readonly Timer _scavenger;
+    private readonly bool _epoll;
 
-    public LeanConnectionPools()
+    /// <param name="epoll">Whether new connections join the epoll event loops (Gateway/Transport) instead of .NET's sockets.</param>
+    public LeanConnectionPools(bool epoll = false)
     {
+        _epoll = epoll;
         _byPrefix = _pools.GetAlternateLookup<ReadOnlySpan<char>>();
         _scavenger = new Timer(static s => ((LeanConnectionPools)s!).Scavenge(), this, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15));
     }
@@ -26,7 +29,7 @@ internal sealed class LeanConnectionPools : IDisposable
         _byPrefix.TryGetValue(prefix, out var pool) ? pool : Add(prefix.ToString(), uri);
 
     // Apart from Get: a lambda capturing uri there would allocate its closure on every call, hit or miss.
-    private LeanConnectionPool Add(string prefix, Uri uri) => _pools.GetOrAdd(prefix, static (_, u) => new LeanConnectionPool(u), uri);
+    private LeanConnectionPool Add(string prefix, Uri uri) => _pools.GetOrAdd(prefix, static (_, state) => new LeanConnectionPool(state.uri, state.epoll), (uri, epoll: _epoll));
 
     public IEnumerable<LeanConnectionPool> All => _pools.Values;
 
