@@ -8,6 +8,7 @@ using Gateway.Proxy;
 using Gateway.Split;
 using Gateway.Tls;
 using Gateway.Tracing;
+using Gateway.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -132,13 +133,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = s_hostArgs });
         ConfigureLogging(builder.Logging, logging);
         builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
-        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineScheduling);
-        if (Transport.EpollTransport.IsEnabled(options.InlineScheduling))
-        {
-            // Registered after the socket transport, so Kestrel tries it first for IP listeners (Gateway/Transport).
-            builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, Transport.EpollTransportFactory>();
-        }
-
+        builder.WebHost.UseLbProxyTransport(options.InlineScheduling); // the epoll loops (Gateway/Transport), else Kestrel's sockets
         builder.WebHost.ConfigureKestrel(k => Hardening.KestrelLimits.Apply(k, lbProxy.ServerLimits)); // read at start-up
         builder.Services.AddLbProxyGateway(options);
         builder.WebHost.ConfigureKestrel(RateLimits.ConnectionLimitMiddleware.Register); // before the listeners: it runs on every endpoint

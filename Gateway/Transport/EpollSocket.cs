@@ -38,7 +38,7 @@ internal sealed unsafe class EpollSocket : IDisposable
         _send = new EpollOperation(this);
         // The token first: the loop may deliver the first edge (bytes already waiting) before Add returns.
         Token = loop.Reserve(this);
-        loop.Add(socket.Handle, Token);
+        loop.Add(socket.SafeHandle.DangerousGetHandle(), Token);
     }
 
     public Socket Socket { get; }
