@@ -8,7 +8,7 @@ namespace Benchmarks.ProxyCost;
 
 /// <summary>
 /// proxy-cost's optional targets for the edge features (Gateway/Edge/README.md), each the default gateway variant
-/// (lean+inline) with one feature on: <c>--edge</c> adds "+ratelimit" (a per-client rule no request reaches, so only
+/// (epoll) with one feature on: <c>--edge</c> adds "+ratelimit" (a per-client rule no request reaches, so only
 /// its check is measured) and "+tracing" (every request traced, exported to an OTLP sink in this process, as a collector
 /// on the same host would take it); <c>--baseline-gateway PATH/Gateway.dll</c> adds "baseline", another build of the
 /// gateway (e.g. before the edge features) with the same config, to show what the features cost when off; several
@@ -49,14 +49,14 @@ internal sealed class EdgeTargets : IAsyncDisposable
 
             if (sinkUrl is not null)
             {
-                variants.Add(("lean+inline +ratelimit", gatewayDll, new JsonObject
+                variants.Add(("epoll +ratelimit", gatewayDll, new JsonObject
                 {
                     ["RateLimits"] = new JsonObject
                     {
                         ["per-client"] = new JsonObject { ["Key"] = "ip", ["RequestsPerSecond"] = 1_000_000, ["ConcurrentRequests"] = 100_000 },
                     },
                 }));
-                variants.Add(("lean+inline +tracing", gatewayDll, new JsonObject
+                variants.Add(("epoll +tracing", gatewayDll, new JsonObject
                 {
                     ["Tracing"] = new JsonObject { ["OtlpEndpoint"] = sinkUrl, ["ExportDelayMilliseconds"] = 1000 },
                 }));

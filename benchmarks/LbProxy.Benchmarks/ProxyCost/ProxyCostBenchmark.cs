@@ -21,11 +21,12 @@ internal static class ProxyCostBenchmark
     private static readonly string[] s_allPolicies = ["RoundRobin", "Weighted", "LeastConnections", "ConsistentHash", "Adaptive", "PowerOfTwoChoices"];
 
     /// <summary>The gateway variants: (label, cluster Metadata UpstreamClient, LBPROXY_INLINE_SCHEDULING).</summary>
-    private static readonly (string Label, string Client, bool Inline)[] s_variants =
+    /// <summary>The gateway's default, then the same on Kestrel's socket transport, then the shape before issue 14.</summary>
+    private static readonly (string Label, string Client, bool Inline, string Transport)[] s_variants =
     [
-        ("lean+inline", "Lean", true),
-        ("lean", "Lean", false),
-        ("sockets", "Sockets", false),
+        ("epoll", "Lean", true, "epoll"),
+        ("socket transport", "Lean", true, "sockets"),
+        ("SocketsHttpHandler", "Sockets", false, "sockets"),
     ];
 
     public static async Task<int> RunAsync(string[] args)
@@ -76,11 +77,15 @@ internal static class ProxyCostBenchmark
         var gatewayDll = Path.Combine(AppContext.BaseDirectory, "Gateway.dll");
         foreach (var policy in policies)
         {
-            foreach (var (label, client, inline) in s_variants)
+            foreach (var (label, client, inline, transport) in s_variants)
             {
                 var config = Path.Combine(dir, $"gateway-{policy}-{client}.json");
                 await File.WriteAllTextAsync(config, ProxyConfigs.Gateway(policy, backendPorts, upstreamClient: client));
-                var environment = new Dictionary<string, string> { ["LBPROXY_INLINE_SCHEDULING"] = inline ? "1" : "0" };
+                var environment = new Dictionary<string, string>
+                {
+                    ["LBPROXY_INLINE_SCHEDULING"] = inline ? "1" : "0",
+                    ["LBPROXY_TRANSPORT"] = transport,
+                };
                 targets.Add(Gateway($"gateway {policy} {label}", gatewayDll, config, environment));
             }
         }
@@ -192,8 +197,9 @@ internal static class ProxyCostBenchmark
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"wrk -t2 -c{connections}, {seconds} s per measurement after {warmup} s of warm-up, {rounds} interleaved rounds, medians; backends: one nginx process on 3 ports answering \"ok\". ");
         text.AppendLine("Everything (wrk, proxy, backends) shares the machine's 2 cores. CPU per request = the proxy's own processes' CPU time / requests (direct: the backends').");
-        text.AppendLine("The gateway runs as a user would run it: default logging, metrics, circuit breakers, retries on. `lean+inline` is its default (lean upstream client, Kestrel inline scheduling");
-        text.AppendLine("with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1); `lean` has LBPROXY_INLINE_SCHEDULING=0; `sockets` is also Metadata UpstreamClient=Sockets (SocketsHttpHandler, as before).");
+        text.AppendLine("The gateway runs as a user would run it: default logging, metrics, circuit breakers, retries on. `epoll` is its default (the epoll event loops of Gateway/Transport under");
+        text.AppendLine("Kestrel and the lean upstream client, inline scheduling); `socket transport` is the same on Kestrel's socket transport and .NET sockets (LBPROXY_TRANSPORT=sockets);");
+        text.AppendLine("`SocketsHttpHandler` is the shape before issue 14 (Metadata UpstreamClient=Sockets, LBPROXY_INLINE_SCHEDULING=0).");
         text.AppendLine(CultureInfo.InvariantCulture, $"Load average when the run ended: {string.Join(" ", load)} (other work shares the machine: compare within this table, not across runs).");
         text.AppendLine();
         text.AppendLine("| target | requests/s | vs HAProxy | vs direct | CPU us/request | wrk p50 ms | wrk p99 ms | errors |");
