@@ -22,6 +22,10 @@ internal sealed unsafe class EpollLoop
     private uint[] _generations = new uint[64];
     private int _nextSlot;
 
+    // Loop thread only: sends asked for while this batch of events is being handled, made once it has been.
+    private readonly List<EpollSocket> _deferredSends = [];
+    private bool _dispatching;
+
     public EpollLoop(int index)
     {
         _epollFd = EpollNative.EpollCreate(EpollNative.EpollCloexec);
@@ -33,6 +37,19 @@ internal sealed unsafe class EpollLoop
         var thread = new Thread(Run) { IsBackground = true, Name = $"lbproxy-epoll-{index}" };
         thread.UnsafeStart();
     }
+
+    /// <summary>
+    /// The loop whose thread is handling a batch of events now, if any: a send asked for there waits for the end of the
+    /// batch (<see cref="DeferSend"/>).
+    /// </summary>
+    public static EpollLoop? Dispatching => t_current is { _dispatching: true } loop ? loop : null;
+
+    /// <summary>
+    /// Makes the socket's armed send at the end of this batch. The answers of a batch then reach their peers together,
+    /// and a peer is woken (and on a busy machine preempts this thread) once per batch instead of once per answer,
+    /// which is how HAProxy and nginx batch their writes after their event loop's reads.
+    /// </summary>
+    public void DeferSend(EpollSocket socket) => _deferredSends.Add(socket);
 
     /// <summary>The loop whose thread is running now, if any (an upstream connection opened for a request joins it).</summary>
     public static EpollLoop? Current => t_current;
@@ -113,6 +130,7 @@ internal sealed unsafe class EpollLoop
             }
 
             var slots = Volatile.Read(ref _slots);
+            _dispatching = true;
             for (var i = 0; i < count; i++)
             {
                 var token = events[i].Data;
@@ -122,6 +140,14 @@ internal sealed unsafe class EpollLoop
                     socket.OnEvents(events[i].Events);
                 }
             }
+
+            _dispatching = false; // what the sends' continuations send goes out at once
+            for (var i = 0; i < _deferredSends.Count; i++)
+            {
+                _deferredSends[i].SendDeferred();
+            }
+
+            _deferredSends.Clear();
         }
     }
 }

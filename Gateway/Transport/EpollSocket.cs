@@ -181,6 +181,28 @@ internal sealed unsafe class EpollSocket : IDisposable
     /// <summary>Sends all of <paramref name="data"/>; completes with its length once the kernel took the last byte.</summary>
     public ValueTask<int> SendAsync(ReadOnlySequence<byte> data, CancellationToken cancellationToken = default)
     {
+        if (!data.IsEmpty && EpollLoop.Dispatching is { } loop)
+        {
+            // Asked for while a loop handles a batch of events: sent at the end of the batch (EpollLoop.DeferSend).
+            lock (_lock)
+            {
+                if (_disposed)
+                {
+                    return ValueTask.FromException<int>(Aborted());
+                }
+
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return ValueTask.FromCanceled<int>(cancellationToken);
+                }
+
+                _send.ArmSend(data, 0, cancellationToken);
+            }
+
+            loop.DeferSend(this);
+            return _send.Await();
+        }
+
         var total = (int)data.Length;
         var sent = 0;
         while (true)
@@ -426,6 +448,22 @@ internal sealed unsafe class EpollSocket : IDisposable
             op.Fail(Aborted());
             return;
         }
+    }
+
+    /// <summary>On the loop thread, at the end of a batch: the deferred send, unless an output edge, a cancellation or a dispose took it first.</summary>
+    public void SendDeferred()
+    {
+        lock (_lock)
+        {
+            if (!_send.Pending)
+            {
+                return;
+            }
+
+            _send.Take();
+        }
+
+        ContinueSend();
     }
 
     private void ContinueSend()
