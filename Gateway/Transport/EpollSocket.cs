@@ -73,19 +73,14 @@ internal sealed unsafe class EpollSocket : IDisposable
 
             lock (_lock)
             {
-                if (_disposed)
+                if (CannotWait(cancellationToken) is { } refused)
                 {
-                    return ValueTask.FromException<int>(Aborted());
+                    return ValueTask.FromException<int>(refused);
                 }
 
                 if (Volatile.Read(ref _inEdges) != _inDrained)
                 {
                     continue; // an edge came while we looked
-                }
-
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    return ValueTask.FromCanceled<int>(cancellationToken);
                 }
 
                 _receive.ArmReceive(buffer, cancellationToken);
@@ -186,14 +181,9 @@ internal sealed unsafe class EpollSocket : IDisposable
             // Asked for while a loop handles a batch of events: sent at the end of the batch (EpollLoop.DeferSend).
             lock (_lock)
             {
-                if (_disposed)
+                if (CannotWait(cancellationToken) is { } refused)
                 {
-                    return ValueTask.FromException<int>(Aborted());
-                }
-
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    return ValueTask.FromCanceled<int>(cancellationToken);
+                    return ValueTask.FromException<int>(refused);
                 }
 
                 _send.ArmSend(data, 0, cancellationToken);
@@ -228,19 +218,14 @@ internal sealed unsafe class EpollSocket : IDisposable
 
             lock (_lock)
             {
-                if (_disposed)
+                if (CannotWait(cancellationToken) is { } refused)
                 {
-                    return ValueTask.FromException<int>(Aborted());
+                    return ValueTask.FromException<int>(refused);
                 }
 
                 if (Volatile.Read(ref _outEdges) != edges)
                 {
                     continue; // room was made while we looked
-                }
-
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    return ValueTask.FromCanceled<int>(cancellationToken);
                 }
 
                 _send.ArmSend(data, sent, cancellationToken);
@@ -257,12 +242,12 @@ internal sealed unsafe class EpollSocket : IDisposable
         {
             if (_outEdges != 0 || _disposed)
             {
-                return new ValueTask<int>(0);
+                return new ValueTask<int>(0); // disposed: the caller's check of the connect result fails
             }
 
-            if (cancellationToken.IsCancellationRequested)
+            if (CannotWait(cancellationToken) is { } refused)
             {
-                return ValueTask.FromCanceled<int>(cancellationToken);
+                return ValueTask.FromException<int>(refused);
             }
 
             _send.ArmSend(ReadOnlySequence<byte>.Empty, 0, cancellationToken);
@@ -552,6 +537,12 @@ internal sealed unsafe class EpollSocket : IDisposable
     }
 
     private static SocketException Aborted() => new((int)SocketError.OperationAborted);
+
+    /// <summary>Under the lock: why an operation may not wait (closed, cancelled), or null when it may.</summary>
+    private Exception? CannotWait(CancellationToken cancellationToken) =>
+        _disposed ? Aborted()
+        : cancellationToken.IsCancellationRequested ? new OperationCanceledException(cancellationToken)
+        : null;
 
     /// <summary>Closes the socket; a waiting receive or send fails with OperationAborted, as Socket's do.</summary>
     public void Dispose()
