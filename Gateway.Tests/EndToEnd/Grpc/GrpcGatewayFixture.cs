@@ -7,7 +7,7 @@ namespace Gateway.Tests.EndToEnd.Grpc;
 /// <summary>
 /// Three real ModelWorker processes, each with its KServe gRPC port (h2c), behind the real gateway with an h2c proxy
 /// listener: a "grpc" cluster of two workers (round-robin, HTTP/2 to the workers), a "slow" cluster of one worker
-/// whose fixed 3 s window and one-place queue make a third call answer UNAVAILABLE (chosen with the x-pool header),
+/// whose fixed 6 s window (room for a loaded machine: the second call must arrive inside it) and one-place queue make a third call answer UNAVAILABLE (chosen with the x-pool header),
 /// and an "http" cluster of the two workers' HTTP ports for everything else (KServe v2 over HTTP).
 /// </summary>
 public sealed partial class GrpcGatewayFixture : IAsyncLifetime
@@ -30,8 +30,8 @@ public sealed partial class GrpcGatewayFixture : IAsyncLifetime
     {
         _workers.Add(ModelWorkerProcess.Start(0, "--grpc-urls", "http://127.0.0.1:0"));
         _workers.Add(ModelWorkerProcess.Start(0, "--grpc-urls", "http://127.0.0.1:0"));
-        _workers.Add(ModelWorkerProcess.Start(0, "--grpc-urls", "http://127.0.0.1:0", "--batching", "fixed-window", "--max-wait-ms", "3000",
-            "--max-batch-size", "8", "--queue-capacity", "1"));
+        _workers.Add(ModelWorkerProcess.Start(0, "--grpc-urls", "http://127.0.0.1:0", "--batching", "fixed-window", "--max-wait-ms", "6000",
+            "--max-batch-size", "8", "--queue-capacity", "1", "--request-timeout-ms", "15000"));
         var http = await Task.WhenAll(_workers.Select(w => w.WaitUntilReadyAsync()));
         var grpc = _workers.Select(GrpcUrl).ToArray();
         SlowWorkerHttp = http[2];

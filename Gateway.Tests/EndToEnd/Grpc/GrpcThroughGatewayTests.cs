@@ -57,7 +57,7 @@ public sealed class GrpcThroughGatewayTests(GrpcGatewayFixture fixture) : IClass
         var slow = new Metadata { { "x-pool", "slow" } };
         var failuresBefore = (await DestinationsAsync("slow")).Single().Failures;
 
-        // The fixed window holds the first call in the forming batch and the second in the one-place queue for 3 s.
+        // The fixed window holds the first call in the forming batch and the second in the one-place queue for 6 s.
         var first = client.ModelInferAsync(Request("classifier-small"), slow).ResponseAsync;
         await WaitForQueueAsync(fixture.SlowWorkerHttp, 1);
         var second = client.ModelInferAsync(Request("classifier-small"), slow).ResponseAsync;
