@@ -33,7 +33,11 @@ internal sealed unsafe class EpollSocket : IDisposable
     public EpollSocket(Socket socket, EpollLoop loop)
     {
         Socket = socket;
-        socket.Blocking = false;
+        if (socket.Blocking)
+        {
+            socket.Blocking = false; // accepted sockets; the connector's are non-blocking already (the getter makes no call)
+        }
+
         _loop = loop;
         _receive = new EpollOperation(this);
         _send = new EpollOperation(this);
@@ -57,25 +61,41 @@ internal sealed unsafe class EpollSocket : IDisposable
 
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        var received = ReceiveOrWait(buffer, armed: false, cancellationToken, out var error);
+        return received >= 0 ? new ValueTask<int>(received)
+            : error is not null ? ValueTask.FromException<int>(error)
+            : _receive.Await();
+    }
+
+    /// <summary>
+    /// The receive, for the caller (<paramref name="armed"/> false: arms <see cref="_receive"/> when it has to wait) and
+    /// for the loop thread that took the armed operation on an edge (true: makes it wait again). Bytes received,
+    /// <see cref="WouldBlock"/> when it waits, or <see cref="Failed"/> with <paramref name="error"/>.
+    /// </summary>
+    private int ReceiveOrWait(Memory<byte> buffer, bool armed, CancellationToken cancellationToken, out Exception? error)
+    {
+        error = null;
         while (true)
         {
             var errno = 0;
             var received = TryReceive(buffer, ref errno);
             if (received >= 0)
             {
-                return new ValueTask<int>(received);
+                return received;
             }
 
             if (received == Failed)
             {
-                return ValueTask.FromException<int>(new SocketException((int)EpollNative.ToSocketError(errno)));
+                error = new SocketException((int)EpollNative.ToSocketError(errno));
+                return Failed;
             }
 
             lock (_lock)
             {
-                if (CannotWait(cancellationToken) is { } refused)
+                error = armed ? (_disposed ? Aborted() : null) : CannotWait(cancellationToken);
+                if (error is not null)
                 {
-                    return ValueTask.FromException<int>(refused);
+                    return Failed;
                 }
 
                 if (Volatile.Read(ref _inEdges) != _inDrained)
@@ -83,10 +103,17 @@ internal sealed unsafe class EpollSocket : IDisposable
                     continue; // an edge came while we looked
                 }
 
-                _receive.ArmReceive(buffer, cancellationToken);
-            }
+                if (armed)
+                {
+                    _receive.Repend();
+                }
+                else
+                {
+                    _receive.ArmReceive(buffer, cancellationToken);
+                }
 
-            return _receive.Await();
+                return WouldBlock;
+            }
         }
     }
 
@@ -195,6 +222,20 @@ internal sealed unsafe class EpollSocket : IDisposable
 
         var total = (int)data.Length;
         var sent = 0;
+        var result = SendOrWait(ref data, ref sent, armed: false, cancellationToken, out var error);
+        return result >= 0 ? new ValueTask<int>(total)
+            : error is not null ? ValueTask.FromException<int>(error)
+            : _send.Await();
+    }
+
+    /// <summary>
+    /// Sends until all of <paramref name="data"/> went (0) or the kernel's buffer is full: then, as
+    /// <see cref="ReceiveOrWait"/>, arms <see cref="_send"/> with what is left (caller) or makes it wait again (loop),
+    /// and returns <see cref="WouldBlock"/>; <see cref="Failed"/> with <paramref name="error"/>.
+    /// </summary>
+    private int SendOrWait(ref ReadOnlySequence<byte> data, ref int sent, bool armed, CancellationToken cancellationToken, out Exception? error)
+    {
+        error = null;
         while (true)
         {
             var edges = Volatile.Read(ref _outEdges);
@@ -205,7 +246,7 @@ internal sealed unsafe class EpollSocket : IDisposable
                 sent += result;
                 if (data.IsEmpty)
                 {
-                    return new ValueTask<int>(total);
+                    return 0;
                 }
 
                 continue; // part went: try the rest (EAGAIN then tells us the buffer is full)
@@ -213,14 +254,16 @@ internal sealed unsafe class EpollSocket : IDisposable
 
             if (result == Failed)
             {
-                return ValueTask.FromException<int>(new SocketException((int)EpollNative.ToSocketError(errno)));
+                error = new SocketException((int)EpollNative.ToSocketError(errno));
+                return Failed;
             }
 
             lock (_lock)
             {
-                if (CannotWait(cancellationToken) is { } refused)
+                error = armed ? (_disposed ? Aborted() : null) : CannotWait(cancellationToken);
+                if (error is not null)
                 {
-                    return ValueTask.FromException<int>(refused);
+                    return Failed;
                 }
 
                 if (Volatile.Read(ref _outEdges) != edges)
@@ -228,10 +271,19 @@ internal sealed unsafe class EpollSocket : IDisposable
                     continue; // room was made while we looked
                 }
 
-                _send.ArmSend(data, sent, cancellationToken);
-            }
+                if (armed)
+                {
+                    _send.Data = data;
+                    _send.Sent = sent;
+                    _send.Repend();
+                }
+                else
+                {
+                    _send.ArmSend(data, sent, cancellationToken);
+                }
 
-            return _send.Await();
+                return WouldBlock;
+            }
         }
     }
 
@@ -400,38 +452,14 @@ internal sealed unsafe class EpollSocket : IDisposable
     private void ContinueReceive()
     {
         var op = _receive;
-        while (true)
+        var received = ReceiveOrWait(op.Buffer, armed: true, op.Token, out var error);
+        if (received >= 0)
         {
-            var errno = 0;
-            var received = TryReceive(op.Buffer, ref errno);
-            if (received >= 0)
-            {
-                op.Complete(received);
-                return;
-            }
-
-            if (received == Failed)
-            {
-                op.Fail(new SocketException((int)EpollNative.ToSocketError(errno)));
-                return;
-            }
-
-            lock (_lock)
-            {
-                if (!_disposed)
-                {
-                    if (Volatile.Read(ref _inEdges) != _inDrained)
-                    {
-                        continue;
-                    }
-
-                    op.Repend();
-                    return;
-                }
-            }
-
-            op.Fail(Aborted());
-            return;
+            op.Complete(received);
+        }
+        else if (error is not null)
+        {
+            op.Fail(error);
         }
     }
 
@@ -462,47 +490,14 @@ internal sealed unsafe class EpollSocket : IDisposable
             return;
         }
 
-        while (true)
+        var result = SendOrWait(ref data, ref sent, armed: true, op.Token, out var error);
+        if (result >= 0)
         {
-            var edges = Volatile.Read(ref _outEdges);
-            var errno = 0;
-            var result = TrySend(ref data, ref errno);
-            if (result >= 0)
-            {
-                sent += result;
-                if (data.IsEmpty)
-                {
-                    op.Complete(sent);
-                    return;
-                }
-
-                continue;
-            }
-
-            if (result == Failed)
-            {
-                op.Fail(new SocketException((int)EpollNative.ToSocketError(errno)));
-                return;
-            }
-
-            lock (_lock)
-            {
-                if (!_disposed)
-                {
-                    if (Volatile.Read(ref _outEdges) != edges)
-                    {
-                        continue;
-                    }
-
-                    op.Data = data;
-                    op.Sent = sent;
-                    op.Repend();
-                    return;
-                }
-            }
-
-            op.Fail(Aborted());
-            return;
+            op.Complete(sent);
+        }
+        else if (error is not null)
+        {
+            op.Fail(error);
         }
     }
 
