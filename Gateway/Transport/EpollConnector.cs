@@ -49,30 +49,16 @@ internal static class EpollConnector
 
                 return connection;
             }
-            catch (SocketException e)
+            catch (Exception e)
             {
-                last = e;
-                if (connection is null)
+                connection?.Dispose(); // closes the socket too
+                socket.Dispose();
+                if (e is not SocketException failed)
                 {
-                    socket.Dispose();
-                }
-                else
-                {
-                    connection.Dispose();
-                }
-            }
-            catch
-            {
-                if (connection is null)
-                {
-                    socket.Dispose();
-                }
-                else
-                {
-                    connection.Dispose();
+                    throw;
                 }
 
-                throw;
+                last = failed; // the next address, as Socket's connect tries them
             }
         }
 

@@ -12,16 +12,7 @@ internal static class EpollLoops
 
     private static int s_next;
 
-    public static EpollLoop Pick()
-    {
-        if (EpollLoop.Current is { } current)
-        {
-            return current;
-        }
-
-        var loops = s_loops.Value;
-        return loops[(int)((uint)Interlocked.Increment(ref s_next) % (uint)loops.Length)];
-    }
+    public static EpollLoop Pick() => EpollLoop.Current ?? Next();
 
     /// <summary>The next loop in turn (accepted connections: spread even when accepted on a loop thread).</summary>
     public static EpollLoop Next()

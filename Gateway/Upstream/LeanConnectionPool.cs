@@ -87,55 +87,39 @@ internal sealed class LeanConnectionPool : IDisposable
 
     public async ValueTask<LeanConnection> ConnectAsync(CancellationToken cancellationToken)
     {
-        if (_epoll)
-        {
-            return await ConnectOnLoopAsync(cancellationToken);
-        }
-
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ConnectTimeout);
         try
         {
-            await socket.ConnectAsync(_endPoint, timeout.Token);
-            return new LeanConnection(socket, this);
+            return _epoll
+                ? new LeanConnection(await Transport.EpollConnector.ConnectAsync(_endPoint, timeout.Token), this)
+                : await ConnectSocketAsync(timeout.Token);
         }
         catch (SocketException e)
         {
-            socket.Dispose();
             // SocketsHttpHandler's shape, which the forwarding loop reads as "never sent".
             throw new HttpRequestException(HttpRequestError.ConnectionError, $"{e.Message} ({_host}:{_port})", e);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            socket.Dispose();
             throw new TaskCanceledException(e.Message,
                 new TimeoutException("A connection could not be established within the configured ConnectTimeout.", e), CancellationToken.None);
+        }
+    }
+
+    /// <summary>A connection on .NET's sockets (not on the epoll loops); the socket is closed if it fails.</summary>
+    private async ValueTask<LeanConnection> ConnectSocketAsync(CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(_endPoint, cancellationToken);
+            return new LeanConnection(socket, this);
         }
         catch
         {
             socket.Dispose();
             throw;
-        }
-    }
-
-    /// <summary>The same errors as <see cref="ConnectAsync"/>'s, for a connection on the epoll loops.</summary>
-    private async ValueTask<LeanConnection> ConnectOnLoopAsync(CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ConnectTimeout);
-        try
-        {
-            return new LeanConnection(await Transport.EpollConnector.ConnectAsync(_endPoint, timeout.Token), this);
-        }
-        catch (SocketException e)
-        {
-            throw new HttpRequestException(HttpRequestError.ConnectionError, $"{e.Message} ({_host}:{_port})", e);
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TaskCanceledException(e.Message,
-                new TimeoutException("A connection could not be established within the configured ConnectTimeout.", e), CancellationToken.None);
         }
     }
 
