@@ -32,7 +32,6 @@ internal sealed class EpollConnection : ConnectionContext,
     private Task _processing = Task.CompletedTask;
     private volatile Exception? _shutdownReason;
     private bool _shutDown;
-    private bool _closedQueued;
     private string? _connectionId;
     private IDictionary<object, object?>? _items;
 
@@ -132,7 +131,7 @@ internal sealed class EpollConnection : ConnectionContext,
                 }
             }
         }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown)
+        catch (SocketException e) when (IsReset(e))
         {
             error = new ConnectionResetException(e.Message, e);
         }
@@ -176,7 +175,7 @@ internal sealed class EpollConnection : ConnectionContext,
                 }
             }
         }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown)
+        catch (SocketException e) when (IsReset(e))
         {
             shutdownReason = new ConnectionResetException(e.Message, e);
         }
@@ -225,14 +224,12 @@ internal sealed class EpollConnection : ConnectionContext,
         }
     }
 
+    /// <summary>The peer reset the connection (EPIPE on a send reads as Shutdown), as Kestrel's transport counts it.</summary>
+    private static bool IsReset(SocketException e) => e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown;
+
+    /// <summary>Once, when the receive loop ends.</summary>
     private void FireConnectionClosed()
     {
-        if (_closedQueued)
-        {
-            return;
-        }
-
-        _closedQueued = true;
         // On the thread pool, as Kestrel's transport does: ConnectionClosed callbacks are user code, not the loop's.
         ThreadPool.UnsafeQueueUserWorkItem(static connection =>
         {
