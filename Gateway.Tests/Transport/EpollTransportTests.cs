@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Gateway.Tests.NginxCompat;
 using Gateway.Transport;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
@@ -82,15 +83,14 @@ public class EpollTransportTests
         await using var app = await TransportApp.StartAsync(transport, Answer);
         var clients = Enumerable.Range(0, 24).Select(async c =>
         {
-            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-            await socket.ConnectAsync(app.EndPoint);
-            var buffer = new byte[4096];
+            await using var raw = await RawHttp.ConnectAsync(app.EndPoint.Port);
             for (var i = 0; i < 40; i++)
             {
                 var path = $"/c{c}/r{i}";
-                await socket.SendAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n"));
-                var answer = await ReadAnswerAsync(socket, buffer);
-                Assert.EndsWith("\r\n\r\n" + path, answer, StringComparison.Ordinal);
+                Assert.True(await raw.SendGetAsync(path, "x"));
+                var answer = await raw.ReadResponseAsync();
+                Assert.NotNull(answer);
+                Assert.Equal((200, path), (answer.Value.Status, answer.Value.Body));
             }
         });
         await Task.WhenAll(clients);
@@ -201,56 +201,6 @@ public class EpollTransportTests
     {
         ctx.Response.ContentLength = Encoding.ASCII.GetByteCount(text);
         return ctx.Response.WriteAsync(text);
-    }
-
-    private static async Task<string> ReadAnswerAsync(Socket socket, byte[] buffer)
-    {
-        var text = new StringBuilder();
-        while (true)
-        {
-            var n = await socket.ReceiveAsync(buffer, SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(10));
-            Assert.NotEqual(0, n);
-            text.Append(Encoding.ASCII.GetString(buffer, 0, n));
-            var s = text.ToString();
-            var headEnd = s.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-            if (headEnd < 0)
-            {
-                continue;
-            }
-
-            var lengthAt = s.IndexOf("Content-Length: ", StringComparison.OrdinalIgnoreCase);
-            if (lengthAt >= 0 && lengthAt < headEnd)
-            {
-                var end = s.IndexOf("\r\n", lengthAt, StringComparison.Ordinal);
-                var length = int.Parse(s[(lengthAt + 16)..end], System.Globalization.CultureInfo.InvariantCulture);
-                if (s.Length >= headEnd + 4 + length)
-                {
-                    return s;
-                }
-            }
-            else if (s.EndsWith("0\r\n\r\n", StringComparison.Ordinal))
-            {
-                return Dechunk(s, headEnd);
-            }
-        }
-    }
-
-    private static string Dechunk(string s, int headEnd)
-    {
-        var body = new StringBuilder();
-        var at = headEnd + 4;
-        while (true)
-        {
-            var lineEnd = s.IndexOf("\r\n", at, StringComparison.Ordinal);
-            var size = int.Parse(s[at..lineEnd], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
-            if (size == 0)
-            {
-                return s[..(headEnd + 4)] + body;
-            }
-
-            body.Append(s, lineEnd + 2, size);
-            at = lineEnd + 2 + size + 2;
-        }
     }
 
     private static async Task<string> ReadToEndAsync(Socket socket)
