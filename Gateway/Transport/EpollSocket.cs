@@ -92,7 +92,8 @@ internal sealed unsafe class EpollSocket : IDisposable
 
             lock (_lock)
             {
-                error = armed ? (_disposed ? Aborted() : null) : CannotWait(cancellationToken);
+                // Also when re-waiting: a cancellation that fired while the loop held the operation found nothing to take.
+                error = CannotWait(cancellationToken);
                 if (error is not null)
                 {
                     return Failed;
@@ -260,7 +261,8 @@ internal sealed unsafe class EpollSocket : IDisposable
 
             lock (_lock)
             {
-                error = armed ? (_disposed ? Aborted() : null) : CannotWait(cancellationToken);
+                // Also when re-waiting: a cancellation that fired while the loop held the operation found nothing to take.
+                error = CannotWait(cancellationToken);
                 if (error is not null)
                 {
                     return Failed;
