@@ -40,12 +40,15 @@ public sealed class DestinationCircuitBreaker
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result.IsFailure(options)),
                 OnOpened = args =>
                 {
+                    // The only manual open is Isolate(), which reports Isolated itself, in order. Polly runs this
+                    // callback after releasing its lock, so its report of that open could come after the trial had
+                    // already closed the circuit, and mark a healthy destination down for a break.
                     if (!args.IsManual)
                     {
                         Interlocked.Increment(ref _opened);
+                        _onChange(CircuitState.Open, breakDuration);
                     }
 
-                    _onChange(CircuitState.Open, breakDuration);
                     return ValueTask.CompletedTask;
                 },
                 OnClosed = args =>
