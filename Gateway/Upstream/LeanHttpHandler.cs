@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 
 namespace Gateway.Upstream;
 
@@ -99,7 +100,14 @@ internal sealed class LeanHttpHandler(LeanConnectionPools pools) : DelegatingHan
                 }
                 else
                 {
-                    await connection.FlushAsync(cancellationToken);
+                    try
+                    {
+                        await connection.SendWrittenAsync(cancellationToken); // no async layer of ours in between
+                    }
+                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                    {
+                        throw LeanConnection.WriteError(e);
+                    }
                 }
 
                 while (true)
