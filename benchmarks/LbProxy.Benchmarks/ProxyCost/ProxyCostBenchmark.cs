@@ -153,7 +153,7 @@ internal static class ProxyCostBenchmark
         }
 
         var load = await File.ReadAllTextAsync("/proc/loadavg");
-        var table = Table(results, latency, seconds, rounds, connections, latencySeconds, warmup, policyArg, load.Split(' ')[..3]);
+        var table = Table(results, latency, seconds, rounds, connections, latencySeconds, warmup, load.Split(' ')[..3], args);
         AnsiConsole.WriteLine(table);
         Directory.CreateDirectory(outDir);
         var file = Path.Combine(outDir, "proxy-cost.md");
@@ -186,14 +186,16 @@ internal static class ProxyCostBenchmark
 
     private static string Table(Dictionary<string, List<(WrkResult Wrk, double CpuUsPerRequest)>> results,
         Dictionary<string, List<(LoadResult Proxy, LoadResult Direct)>> latency, int seconds, int rounds, int connections, int latencySeconds,
-        int warmup, string policies, string[] load)
+        int warmup, string[] load, string[] args)
     {
         var direct = Median(results["direct"].Select(r => r.Wrk.RequestsPerSecond));
         var haproxy = Median(results["haproxy"].Select(r => r.Wrk.RequestsPerSecond));
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"# Proxy cost: HAProxy vs nginx vs stock YARP vs the gateway ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Command: `dotnet run --project benchmarks/LbProxy.Benchmarks -c Release -- proxy-cost --seconds {seconds} --rounds {rounds} --connections {connections} --latency-seconds {latencySeconds} --warmup-seconds {warmup} --policies {policies}`");
+        // The arguments as given (--targets, --edge, --baseline-gateway change what the table holds), quoted where the shell needs it.
+        var given = string.Join(' ', args.Select(a => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '/' or '_' or '=') ? a : $"\"{a}\""));
+        text.AppendLine(CultureInfo.InvariantCulture, $"Command: `dotnet run --project benchmarks/LbProxy.Benchmarks -c Release -- proxy-cost {given}`");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"wrk -t2 -c{connections}, {seconds} s per measurement after {warmup} s of warm-up, {rounds} interleaved rounds, medians; backends: one nginx process on 3 ports answering \"ok\". ");
         text.AppendLine("Everything (wrk, proxy, backends) shares the machine's 2 cores. CPU per request = the proxy's own processes' CPU time / requests (direct: the backends').");
