@@ -8,24 +8,12 @@ set -u
 WHAT=${1:-gateway}; DLL=${2:-Gateway/bin/Release/net10.0/linux-x64/Gateway.dll}
 WARM=${WARM:-40}; SECS=${SECS:-10}; FREQ=999
 D=$(mktemp -d /tmp/profile-areas.XXXXXX)
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-P1=$(free_port); P2=$(free_port); P3=$(free_port); PORT=$(free_port); APORT=$(free_port)
-cat > $D/backends.conf <<NG
-worker_processes 1; pid $D/backends.pid; error_log $D/backends.err warn;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
- server { listen 127.0.0.1:$P1; location / { return 200 "ok\n"; } }
- server { listen 127.0.0.1:$P2; location / { return 200 "ok\n"; } }
- server { listen 127.0.0.1:$P3; location / { return 200 "ok\n"; } } }
-NG
-/usr/sbin/nginx -p $D -c $D/backends.conf -g "daemon off;" & NGPID=$!
+source "$(dirname "$0")/backends.sh" # P1 P2 P3, NGPID, $D/gw.json, free_port, haproxy_cfg
+PORT=$(free_port); APORT=$(free_port)
 if [ "$WHAT" = haproxy ]; then
-  printf "global\n  maxconn 4096\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  http-reuse always\nfrontend fe\n  bind 127.0.0.1:$PORT\n  default_backend be\nbackend be\n  balance roundrobin\n  server b0 127.0.0.1:$P1\n  server b1 127.0.0.1:$P2\n  server b2 127.0.0.1:$P3\n" > $D/h.cfg
+  haproxy_cfg $PORT > $D/h.cfg
   /usr/sbin/haproxy -db -f $D/h.cfg > /dev/null 2>&1 & PID=$!
 else
-  cat > $D/gw.json <<JS
-{"ReverseProxy":{"Routes":{"all":{"ClusterId":"c","Match":{"Path":"/{**all}"}}},"Clusters":{"c":{"LoadBalancingPolicy":"Weighted","Destinations":{"b0":{"Address":"http://127.0.0.1:$P1"},"b1":{"Address":"http://127.0.0.1:$P2"},"b2":{"Address":"http://127.0.0.1:$P3"}}}}}}
-JS
   # The perf map names JIT-compiled methods; W^X off so the map's addresses are the ones that run.
   (export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0; exec dotnet $DLL --config $D/gw.json --urls http://127.0.0.1:$PORT --admin-urls http://127.0.0.1:$APORT > $D/gw.log 2>&1) & PID=$!
 fi

@@ -4,26 +4,13 @@
 # usage: [WARM=20] [SECS=4] syscalls-per-request.sh label=Gateway.dll[:ENV=V;ENV2=V] ... [haproxy=x]
 set -u
 D=$(mktemp -d /tmp/syscalls.XXXXXX)
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-P1=$(free_port); P2=$(free_port); P3=$(free_port)
-cat > $D/backends.conf <<NG
-worker_processes 1; pid $D/backends.pid; error_log $D/backends.err warn;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
- server { listen 127.0.0.1:$P1; location / { return 200 "ok\n"; } }
- server { listen 127.0.0.1:$P2; location / { return 200 "ok\n"; } }
- server { listen 127.0.0.1:$P3; location / { return 200 "ok\n"; } } }
-NG
-/usr/sbin/nginx -p $D -c $D/backends.conf -g "daemon off;" & NGPID=$!
-cat > $D/gw.json <<JS
-{"ReverseProxy":{"Routes":{"all":{"ClusterId":"c","Match":{"Path":"/{**all}"}}},"Clusters":{"c":{"LoadBalancingPolicy":"Weighted","Destinations":{"b0":{"Address":"http://127.0.0.1:$P1"},"b1":{"Address":"http://127.0.0.1:$P2"},"b2":{"Address":"http://127.0.0.1:$P3"}}}}}}
-JS
+source "$(dirname "$0")/backends.sh" # P1 P2 P3, NGPID, $D/gw.json, free_port, haproxy_cfg
 EV=$(for s in read write recvfrom sendto recvmsg sendmsg epoll_wait epoll_ctl futex sched_yield writev readv ioctl mprotect madvise clock_gettime getpid gettid openat close; do printf "syscalls:sys_enter_%s," $s; done)raw_syscalls:sys_enter
 for spec in "$@"; do
   label=${spec%%=*}; rest=${spec#*=}; dll=${rest%%:*}; envs=""; [[ "$rest" == *:* ]] && envs=${rest#*:}
   port=$(free_port); aport=$(free_port)
   if [ "$label" = haproxy ]; then
-    printf "global\n  maxconn 4096\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  http-reuse always\nfrontend fe\n  bind 127.0.0.1:$port\n  default_backend be\nbackend be\n  balance roundrobin\n  server b0 127.0.0.1:$P1\n  server b1 127.0.0.1:$P2\n  server b2 127.0.0.1:$P3\n" > $D/h.cfg
+    haproxy_cfg $port > $D/h.cfg
     /usr/sbin/haproxy -db -f $D/h.cfg >/dev/null 2>&1 & GPID=$!
   else
   ( IFS=';'; for e in $envs; do export "$e"; done; export LBPROXY_INLINE_SCHEDULING=${LBPROXY_INLINE_SCHEDULING:-1}; exec dotnet $dll --config $D/gw.json --urls http://127.0.0.1:$port --admin-urls http://127.0.0.1:$aport >$D/$label.log 2>&1 ) & GPID=$!
