@@ -71,24 +71,48 @@ internal sealed class LeanConnection : IDisposable
     /// <summary>Room left in the write buffer before it would grow (a body larger than this is flushed in pieces).</summary>
     public int WriteRoom => _write.Length - WriteLength;
 
-    public async ValueTask FlushAsync(CancellationToken cancellationToken)
-    {
-        var pending = _write.AsMemory(0, WriteLength);
-        WriteLength = 0;
-        await SendAsync(pending, cancellationToken);
-    }
+    /// <summary>Sends what was written; a failed send comes out as SocketsHttpHandler reports it (<see cref="WriteError"/>).</summary>
+    public ValueTask FlushAsync(CancellationToken cancellationToken) => SendAsync(TakeWritten(), cancellationToken);
 
     /// <summary>
-    /// Sends what was written, as <see cref="FlushAsync"/>, but its errors come out as they are (SocketException,
-    /// ObjectDisposedException: map them with <see cref="WriteError"/>). On the epoll transport this is the socket's own
+    /// Sends what was written, as <see cref="FlushAsync"/>, but its errors come out as they are (map them with
+    /// <see cref="IsWriteFault"/> and <see cref="WriteError"/>). On the epoll transport this is the socket's own
     /// operation: a send asked for while a loop handles events completes at the end of its batch, so it always waits, and
-    /// FlushAsync's two async layers boxed their state machines on every request (~260 B).
+    /// an async layer of ours around it would box its state machine on every request.
     /// </summary>
-    public ValueTask<int> SendWrittenAsync(CancellationToken cancellationToken)
+    public ValueTask<int> SendWrittenAsync(CancellationToken cancellationToken) => SendRawAsync(TakeWritten(), cancellationToken);
+
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendRawAsync(data, cancellationToken);
+        }
+        catch (Exception e) when (IsWriteFault(e))
+        {
+            throw WriteError(e);
+        }
+    }
+
+    /// <summary>Whether a send failed in the transport (reported as <see cref="WriteError"/>), not by cancellation.</summary>
+    public static bool IsWriteFault(Exception e) => e is SocketException or ObjectDisposedException;
+
+    /// <summary>A failed send as SocketsHttpHandler reports it.</summary>
+    public static IOException WriteError(Exception e) => e is SocketException
+        ? new IOException($"Unable to write data to the transport connection: {e.Message}.", e)
+        : new IOException("Unable to write data to the transport connection: the connection was closed.", e);
+
+    private ReadOnlyMemory<byte> TakeWritten()
     {
         var pending = _write.AsMemory(0, WriteLength);
         WriteLength = 0;
-        return _epoll?.SendAsync(pending, cancellationToken) ?? SendAllAsync(_socket, pending, cancellationToken);
+        return pending;
+    }
+
+    /// <summary>All of <paramref name="data"/>, on whichever transport the connection has; errors as they are.</summary>
+    private ValueTask<int> SendRawAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        return _epoll?.SendAsync(data, cancellationToken) ?? SendAllAsync(_socket, data, cancellationToken);
 
         static async ValueTask<int> SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
@@ -101,33 +125,6 @@ internal sealed class LeanConnection : IDisposable
             return total;
         }
     }
-
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (_epoll is not null)
-            {
-                await _epoll.SendAsync(data, cancellationToken);
-                return;
-            }
-
-            while (!data.IsEmpty)
-            {
-                var sent = await _socket.SendAsync(data, SocketFlags.None, cancellationToken);
-                data = data[sent..];
-            }
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            throw WriteError(e);
-        }
-    }
-
-    /// <summary>A failed send as SocketsHttpHandler reports it.</summary>
-    public static IOException WriteError(Exception e) => e is SocketException
-        ? new IOException($"Unable to write data to the transport connection: {e.Message}.", e)
-        : new IOException("Unable to write data to the transport connection: the connection was closed.", e);
 
     // ---- read side ----
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 
 namespace Gateway.Upstream;
 
@@ -104,7 +103,7 @@ internal sealed class LeanHttpHandler(LeanConnectionPools pools) : DelegatingHan
                     {
                         await connection.SendWrittenAsync(cancellationToken); // no async layer of ours in between
                     }
-                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                    catch (Exception e) when (LeanConnection.IsWriteFault(e))
                     {
                         throw LeanConnection.WriteError(e);
                     }
