@@ -29,6 +29,7 @@ RPS=$(grep Requests/sec $D/wrk.txt | awk '{print $2}')
 perf report -i $D/perf.data --no-children --sort dso,sym --stdio -g none --percent-limit 0 -F overhead,sample,dso,sym 2> /dev/null > $D/report.txt
 python3 - "$D/report.txt" "$RPS" "$SECS" "$FREQ" "$WHAT" <<'PY'
 import re, sys
+from collections import Counter
 path, rps, secs, freq, what = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
 # JIT-compiled code is named "<return type> [Assembly] Declaring.Type::Method(...)" in the perf map: it goes by the
 # declaring type's assembly and namespace, not by names in generic arguments or parameters.
@@ -67,22 +68,13 @@ native = [
     ("syscall shims (libSystem.Native)", lambda d, s: "libSystem.Native" in d),
     ("haproxy's own code", lambda d, s: "haproxy" in d),
 ]
-areas = [name for name, _ in native[:-1]] + [
-    "Kestrel (HTTP/1.1 server)", "YARP (forwarder, transforms, header copies)",
-    "ASP.NET Core hosting, routing, authorization, HttpContext", "async machinery (tasks, state machines, thread pool, locks)",
-    "LbProxy transport (Gateway.Transport)", "lean upstream client (Gateway.Upstream)",
-    "LbProxy request path (Gateway.*: admission, policy, retries, breaker glue, stats, transforms)",
-    "Polly (circuit breaker)", "metrics (OpenTelemetry, System.Diagnostics.Metrics)",
-    "System.Net.Http messages and headers, Uri", "other BCL (collections, strings, memory, pipelines)",
-    "haproxy's own code", "stubs and unresolved code"]
-
 def area(dso, sym):
     for name, test in native:
         if test(dso, sym):
             return name
     return managed(dso, sym) or "stubs and unresolved code"
 
-totals = {name: 0 for name in areas}
+totals = Counter()
 samples = 0
 for line in open(path):
     m = re.match(r"\s*[\d.]+%\s+(\d+)\s+(.*?)\s+\[.\]\s+(.*)$", line)  # a dso may hold spaces ("[JIT] tid 123")
@@ -95,9 +87,8 @@ requests = rps * secs
 us = lambda n: n * 1e6 / freq / requests
 print(f"{what}: {rps:.0f} requests/s under perf, {us(samples):.1f} us CPU per request ({samples} samples)\n")
 print(f"| where | us/request | share |\n|---|---:|---:|")
-for name in areas:
-    if totals[name]:
-        print(f"| {name} | {us(totals[name]):.1f} | {100 * totals[name] / samples:.1f}% |")
+for name, n in totals.most_common():  # the costliest first
+    print(f"| {name} | {us(n):.1f} | {100 * n / samples:.1f}% |")
 print(f"| **total** | **{us(samples):.1f}** | |")
 PY
 [ -n "${KEEP:-}" ] && echo "kept $D" >&2 || rm -rf $D

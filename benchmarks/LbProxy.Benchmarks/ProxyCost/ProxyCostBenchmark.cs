@@ -194,7 +194,7 @@ internal static class ProxyCostBenchmark
         text.AppendLine(CultureInfo.InvariantCulture, $"# Proxy cost: HAProxy vs nginx vs stock YARP vs the gateway ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
         text.AppendLine();
         // The arguments as given (--targets, --edge, --baseline-gateway change what the table holds), quoted where the shell needs it.
-        var given = string.Join(' ', args.Select(a => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '/' or '_' or '=') ? a : $"\"{a}\""));
+        var given = string.Join(' ', args.Select(a => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '/' or '_' or '=' or ',') ? a : $"\"{a}\""));
         text.AppendLine(CultureInfo.InvariantCulture, $"Command: `dotnet run --project benchmarks/LbProxy.Benchmarks -c Release -- proxy-cost {given}`");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"wrk -t2 -c{connections}, {seconds} s per measurement after {warmup} s of warm-up, {rounds} interleaved rounds, medians; backends: one nginx process on 3 ports answering \"ok\". ");
