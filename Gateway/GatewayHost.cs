@@ -174,6 +174,10 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         var app = builder.Build();
+        // No route carries an authorization policy (ConfigFileParser rejects them: the gateway authenticates no one), so
+        // the AuthorizationMiddleware WebApplication adds by itself would only cost every request an async layer and an
+        // Items dictionary. UseAuthorization's own marker keeps WebApplication from adding it.
+        ((IApplicationBuilder)app).Properties["__AuthorizationMiddlewareSet"] = true;
         if (listeners.Any(l => l.IsHttps))
         {
             app.UseMiddleware<Tls.PlainHttpOnTlsMiddleware>(); // plain HTTP on a TLS port: 400 saying so, as nginx (its 497)

@@ -83,6 +83,15 @@ public static class ConfigFileParser
                     $"define it under ReverseProxy:Clusters or use one of: {string.Join(", ", clusterIds)}.");
             }
 
+            if (route.AuthorizationPolicy is { } policy && !string.Equals(policy, "Anonymous", StringComparison.OrdinalIgnoreCase))
+            {
+                // The gateway authenticates no one, so a policy could never pass; GatewayHost leaves the authorization
+                // middleware out of the request path for that reason.
+                Report(path + ":AuthorizationPolicy", $"route '{route.RouteId}' asks for authorization policy '{policy}', but the gateway has no authentication schemes or policies.",
+                    "remove AuthorizationPolicy (or set it to \"Anonymous\") and authenticate in front of the gateway or in the destinations.");
+                continue;
+            }
+
             if (yarpValidator is not null)
             {
                 AddYarpErrors(await yarpValidator.ValidateRouteAsync(route), path, Report);
