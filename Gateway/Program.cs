@@ -30,6 +30,16 @@ public static class Program
             return error is null ? 0 : 2;
         }
 
+        try
+        {
+            Transport.EpollLoops.CheckSetting(); // LBPROXY_EVENT_LOOPS, in either mode
+        }
+        catch (InvalidOperationException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 2;
+        }
+
         if (commandLine.NginxConfPath is not null)
         {
             return await Config.Nginx.NginxProgram.RunAsync(commandLine);

@@ -15,6 +15,7 @@ public static class TransportHostingExtensions
         builder.UseSockets(o => o.UnsafePreferInlineScheduling = inlineScheduling);
         if (EpollTransport.IsEnabled(inlineScheduling))
         {
+            EpollLoops.CheckSetting();
             builder.ConfigureServices(services => services.AddSingleton<IConnectionListenerFactory, EpollTransportFactory>());
         }
 
