@@ -92,6 +92,63 @@ public sealed class DestinationCircuitBreaker
     public long Opened => Interlocked.Read(ref _opened);
 
     /// <summary>
+    /// Closed, with no trial pending: a try may run outside Polly and be reported afterwards with <see cref="Record"/>.
+    /// Otherwise it runs through <see cref="ExecuteAsync"/>, which decides whether it may be sent at all.
+    /// </summary>
+    public bool IsClosed => State == CircuitState.Closed;
+
+    private static readonly Func<ResilienceContext, ForwardOutcome, ValueTask<Outcome<ForwardOutcome>>> s_recorded =
+        static (_, outcome) => ValueTask.FromResult(Outcome.FromResult(outcome));
+
+    /// <summary>
+    /// The outcome of a try that ran while the circuit was closed (<see cref="IsClosed"/>), counted as if it had run
+    /// inside Polly: Polly's failure ratio through a synchronous execution that only hands it the outcome, and the
+    /// consecutive-failures rule. The try itself then needs none of the breaker's async layers (three per request,
+    /// measured at ~1.3 us of the gateway's ~25 us a request with the breaker). An outcome that arrives after the
+    /// circuit left the closed state is not counted, as Polly refuses a call then; a trial decides a half-open circuit.
+    /// </summary>
+    public ValueTask Record(ForwardOutcome outcome)
+    {
+        if (!IsClosed)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var context = ResilienceContextPool.Shared.Get();
+        var pending = _pipeline.ExecuteOutcomeAsync(s_recorded, context, outcome);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            // Polly awaits its state-change callbacks: this outcome opened the circuit. Awaited by the caller as
+            // ExecuteAsync's would be, so the destination is out of rotation before the request goes on.
+            return new ValueTask(RecordWhenDoneAsync(pending, context));
+        }
+
+        Recorded(pending.Result);
+        ResilienceContextPool.Shared.Return(context);
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task RecordWhenDoneAsync(ValueTask<Outcome<ForwardOutcome>> pending, ResilienceContext context)
+    {
+        try
+        {
+            Recorded(await pending);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private void Recorded(Outcome<ForwardOutcome> recorded)
+    {
+        if (recorded.Exception is null)
+        {
+            Count(recorded.Result, trial: false); // else Polly refused it: the circuit opened meanwhile
+        }
+    }
+
+    /// <summary>
     /// Runs one try through the breaker. Returns false without running it when the circuit is open (or
     /// half-open with its trial already out): the request was not sent and can go elsewhere. The try is in Polly's
     /// own shape, so the request path hands it straight to Polly without an async wrapper of its own.

@@ -87,10 +87,16 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             var ran = true;
             try
             {
-                if (breaker is null)
+                if (breaker is null || breaker.IsClosed)
                 {
+                    // The usual case: the try runs here and a closed circuit is told its outcome afterwards, without the
+                    // try running inside Polly's async layers; an open or half-open circuit decides whether it is sent.
                     await _next(context);
                     outcome = Classify(context, attempt);
+                    if (breaker is not null)
+                    {
+                        await breaker.Record(outcome); // completes at once unless the outcome changed the circuit's state
+                    }
                 }
                 else
                 {
