@@ -261,7 +261,11 @@ public sealed class DestinationCircuitBreaker
 
         if (!outcome.IsFailure(Options))
         {
-            Interlocked.Exchange(ref _consecutiveFailures, 0);
+            if (Volatile.Read(ref _consecutiveFailures) != 0)
+            {
+                Interlocked.Exchange(ref _consecutiveFailures, 0); // a write only when there is a streak: the line stays shared
+            }
+
             return;
         }
 
