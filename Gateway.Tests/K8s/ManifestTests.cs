@@ -1,3 +1,5 @@
+using Gateway.Tests.Infrastructure;
+
 namespace Gateway.Tests.K8s;
 
 /// <summary>

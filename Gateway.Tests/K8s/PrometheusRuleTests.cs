@@ -1,3 +1,5 @@
+using Gateway.Tests.Infrastructure;
+
 namespace Gateway.Tests.K8s;
 
 /// <summary>The PrometheusRule's groups pass Prometheus's own `promtool check rules` and `promtool test rules`.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.K8s;
 

@@ -33,48 +33,34 @@ public class EventLoopCountTests
     public async Task Gateway_OneLoop_RunsOneLoopThreadAndProxies()
     {
         await using var backends = await Backends.StartAsync(1);
-        var folder = Directory.CreateTempSubdirectory("lbproxy-loops-").FullName;
-        try
+        using var folder = new TempFolder();
+        var config = Path.Combine(folder.Path, "gateway.json");
+        await File.WriteAllTextAsync(config, ConfigFiles.Cluster(LoadBalancingPolicyNames.RoundRobin, backends.All));
+        await using var gateway = await LaunchedGateway.StartAsync(config, new Dictionary<string, string> { [EpollLoops.CountVariable] = "1" });
+        Assert.False(gateway.HasExited, gateway.Output);
+        using var client = new HttpClient { BaseAddress = gateway.Proxy };
+        for (var i = 0; i < 4; i++)
         {
-            var config = Path.Combine(folder, "gateway.json");
-            await File.WriteAllTextAsync(config, ConfigFiles.Cluster(LoadBalancingPolicyNames.RoundRobin, backends.All));
-            await using var gateway = await LaunchedGateway.StartAsync(config, new Dictionary<string, string> { [EpollLoops.CountVariable] = "1" });
-            Assert.False(gateway.HasExited, gateway.Output);
-            using var client = new HttpClient { BaseAddress = gateway.Proxy };
-            for (var i = 0; i < 4; i++)
-            {
-                using var response = await client.GetAsync($"/n{i}");
-                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            }
+            using var response = await client.GetAsync($"/n{i}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
 
-            // Thread names as the kernel keeps them (15 characters: "lbproxy-epoll-0").
-            var loops = Directory.GetDirectories($"/proc/{gateway.Pid}/task")
-                .Select(task => File.ReadAllText(Path.Combine(task, "comm")).Trim())
-                .Count(name => name.StartsWith("lbproxy-epoll", StringComparison.Ordinal));
-            Assert.Equal(1, loops);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        // Thread names as the kernel keeps them (15 characters: "lbproxy-epoll-0").
+        var loops = Directory.GetDirectories($"/proc/{gateway.Pid}/task")
+            .Select(task => File.ReadAllText(Path.Combine(task, "comm")).Trim())
+            .Count(name => name.StartsWith("lbproxy-epoll", StringComparison.Ordinal));
+        Assert.Equal(1, loops);
     }
 
     [Fact]
     public async Task Gateway_BadLoopCount_Exits2NamingTheVariable()
     {
-        var folder = Directory.CreateTempSubdirectory("lbproxy-loops-").FullName;
-        try
-        {
-            var config = Path.Combine(folder, "gateway.json");
-            await File.WriteAllTextAsync(config, """{ "ReverseProxy": { "Routes": {}, "Clusters": {} } }""");
-            await using var gateway = await LaunchedGateway.StartAsync(config, new Dictionary<string, string> { [EpollLoops.CountVariable] = "many" });
-            Assert.True(gateway.HasExited, gateway.Output);
-            Assert.Equal(2, gateway.ExitCode);
-            Assert.Contains($"error: {EpollLoops.CountVariable}='many' is not a positive whole number", gateway.Output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        using var folder = new TempFolder();
+        var config = Path.Combine(folder.Path, "gateway.json");
+        await File.WriteAllTextAsync(config, """{ "ReverseProxy": { "Routes": {}, "Clusters": {} } }""");
+        await using var gateway = await LaunchedGateway.StartAsync(config, new Dictionary<string, string> { [EpollLoops.CountVariable] = "many" });
+        Assert.True(gateway.HasExited, gateway.Output);
+        Assert.Equal(2, gateway.ExitCode);
+        Assert.Contains($"error: {EpollLoops.CountVariable}='many' is not a positive whole number", gateway.Output, StringComparison.Ordinal);
     }
 }

@@ -1,9 +1,9 @@
-namespace Gateway.Tests.K8s;
+namespace Gateway.Tests.Infrastructure;
 
 /// <summary>A temp folder removed with everything in it when the test ends.</summary>
 internal sealed class TempFolder : IDisposable
 {
-    public string Path { get; } = Directory.CreateTempSubdirectory("lbproxy-k8s-").FullName;
+    public string Path { get; } = Directory.CreateTempSubdirectory("lbproxy-test-").FullName;
 
     public void Dispose() => Directory.Delete(Path, recursive: true);
 }
