@@ -7,20 +7,9 @@
 set -u
 WINDOWS=$1; SECS=$2; shift 2
 D=$(mktemp -d /tmp/paired-cpu.XXXXXX)
-source "$(dirname "$0")/backends.sh" # P1 P2 P3, NGPID, $D/gw.json, free_port, haproxy_cfg
+source "$(dirname "$0")/backends.sh" # P1 P2 P3, NGPID, $D/gw.json, free_port, haproxy_cfg, start_target
 labels=(); pids=(); ports=()
-for spec in "$@"; do
-  label=${spec%%=*}; rest=${spec#*=}; dll=${rest%%:*}; envs=""; [[ "$rest" == *:* ]] && envs=${rest#*:}
-  port=$(free_port); aport=$(free_port)
-  if [ "$dll" = haproxy ]; then
-    haproxy_cfg $port > $D/h.cfg
-    /usr/sbin/haproxy -db -f $D/h.cfg >/dev/null 2>&1 & pid=$!
-  else
-  ( IFS=';'; for e in $envs; do export "$e"; done; export LBPROXY_INLINE_SCHEDULING=${LBPROXY_INLINE_SCHEDULING:-1}; exec dotnet $dll --config ${GWCONFIG:-$D/gw.json} --urls http://127.0.0.1:$port --admin-urls http://127.0.0.1:$aport >$D/$label.log 2>&1 ) & pid=$!
-  fi
-  labels+=($label); pids+=($pid); ports+=($port)
-done
-for port in "${ports[@]}"; do for i in $(seq 1 150); do curl -sf -o /dev/null http://127.0.0.1:$port/ && break; sleep 0.1; done; done
+for spec in "$@"; do start_target "$spec"; labels+=($TLABEL); pids+=($TPID); ports+=($TPORT); done
 for port in "${ports[@]}"; do wrk -t2 -c64 -d${WARM:-20}s http://127.0.0.1:$port/ >/dev/null & done; wait_w() { for p in $(jobs -p); do [ "$p" != "$NGPID" ] && ! [[ " ${pids[*]} " == *" $p "* ]] && wait $p; done; }; wait_w
 echo "window $(printf '%s ' "${labels[@]}")  (cpu us/request; rps)" | tee $D/rows
 for w in $(seq 1 $WINDOWS); do

@@ -4,18 +4,10 @@
 # usage: [WARM=20] [SECS=4] syscalls-per-request.sh label=Gateway.dll[:ENV=V;ENV2=V] ... [haproxy=x]
 set -u
 D=$(mktemp -d /tmp/syscalls.XXXXXX)
-source "$(dirname "$0")/backends.sh" # P1 P2 P3, NGPID, $D/gw.json, free_port, haproxy_cfg
+source "$(dirname "$0")/backends.sh" # P1 P2 P3, NGPID, $D/gw.json, free_port, haproxy_cfg, start_target
 EV=$(for s in read write recvfrom sendto recvmsg sendmsg epoll_wait epoll_ctl futex sched_yield writev readv ioctl mprotect madvise clock_gettime getpid gettid openat close; do printf "syscalls:sys_enter_%s," $s; done)raw_syscalls:sys_enter
 for spec in "$@"; do
-  label=${spec%%=*}; rest=${spec#*=}; dll=${rest%%:*}; envs=""; [[ "$rest" == *:* ]] && envs=${rest#*:}
-  port=$(free_port); aport=$(free_port)
-  if [ "$label" = haproxy ]; then
-    haproxy_cfg $port > $D/h.cfg
-    /usr/sbin/haproxy -db -f $D/h.cfg >/dev/null 2>&1 & GPID=$!
-  else
-  ( IFS=';'; for e in $envs; do export "$e"; done; export LBPROXY_INLINE_SCHEDULING=${LBPROXY_INLINE_SCHEDULING:-1}; exec dotnet $dll --config $D/gw.json --urls http://127.0.0.1:$port --admin-urls http://127.0.0.1:$aport >$D/$label.log 2>&1 ) & GPID=$!
-  fi
-  for i in $(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:$port/ && break; sleep 0.1; done
+  start_target "$spec"; label=$TLABEL; port=$TPORT; GPID=$TPID
   wrk -t2 -c64 -d${WARM:-20}s http://127.0.0.1:$port/ >/dev/null
   perf stat -x, -e $EV -p $GPID -o $D/perf.txt -- wrk -t2 -c64 -d${SECS:-4}s http://127.0.0.1:$port/ > $D/wrk.txt 2>&1
   reqs=$(grep -oE '^ *[0-9]+ requests' $D/wrk.txt | awk '{print $1}')
