@@ -59,6 +59,7 @@ public class ConfigFileParserTests
     [InlineData("\"Address\": \"http://127.0.0.1:5002\"", "\"Address\": \"127.0.0.1:5002\"", 10, "not an http(s) URL")]
     [InlineData("\"ClusterId\": \"c\"", "\"ClusterId\": \"nope\"", 4, "cluster 'nope', which is not defined")]
     [InlineData("\"ClusterId\": \"c\"", "\"ClusterId\": \"c\", \"AuthorizationPolicy\": \"Default\"", 4, "authorization policy 'Default', but the gateway has no authentication")]
+    [InlineData("\"ClusterId\": \"c\"", "\"ClusterId\": \"c\", \"CorsPolicy\": \"Disable\"", 4, "CORS policy 'Disable', but the gateway runs no CORS middleware")]
     [InlineData("\"LoadBalancingPolicy\"", "\"LoadBalancingPolicyy\"", 7, "could not be mapped")]
     [InlineData("\"DecayTimeSeconds\": 5", "\"DecayTimeSeconds\": -1", 15, "must be a positive number of seconds")]
     public async Task Parse_Problem_ReportsPositionProblemAndFix(string find, string replace, int line, string problem)

@@ -92,6 +92,15 @@ public static class ConfigFileParser
                 continue;
             }
 
+            if (route.CorsPolicy is { } cors)
+            {
+                // YARP would mark the route's endpoint for ASP.NET Core's CORS middleware, which the gateway does not run:
+                // every request to the route would fail with a 500.
+                Report(path + ":CorsPolicy", $"route '{route.RouteId}' asks for CORS policy '{cors}', but the gateway runs no CORS middleware.",
+                    "remove CorsPolicy: the destinations' own Access-Control-* headers pass through (or add them with a ResponseHeader transform).");
+                continue;
+            }
+
             if (yarpValidator is not null)
             {
                 AddYarpErrors(await yarpValidator.ValidateRouteAsync(route), path, Report);
