@@ -2,9 +2,8 @@ namespace Gateway.Transport;
 
 /// <summary>
 /// The process's event loops, one per processor (as many as HAProxy's default nbthread) unless LBPROXY_EVENT_LOOPS says
-/// how many, started on first use and
-/// living as long as the process. A socket opened on a loop thread joins that loop, so a request and its upstream
-/// connection stay on one thread; others are spread round-robin.
+/// how many, started on first use and living as long as the process. A socket opened on a loop thread joins that loop,
+/// so a request and its upstream connection stay on one thread; others are spread round-robin.
 /// </summary>
 internal static class EpollLoops
 {
