@@ -72,6 +72,17 @@ public class ConfigFileParserTests
         Assert.NotEmpty(error.Fix);
     }
 
+    [Fact]
+    public async Task Parse_RouteWithBothPolicies_ReportsEach()
+    {
+        var (config, errors) = await Parse(Valid.Replace("\"ClusterId\": \"c\"",
+            "\"ClusterId\": \"c\", \"AuthorizationPolicy\": \"Default\", \"CorsPolicy\": \"Disable\"", StringComparison.Ordinal));
+        Assert.Null(config);
+        Assert.Collection(errors,
+            e => Assert.Contains("authorization policy 'Default'", e.Problem, StringComparison.Ordinal),
+            e => Assert.Contains("CORS policy 'Disable'", e.Problem, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("body", "not a key source")]
     [InlineData("header:", "not a key source")]

@@ -83,13 +83,15 @@ public static class ConfigFileParser
                     $"define it under ReverseProxy:Clusters or use one of: {string.Join(", ", clusterIds)}.");
             }
 
+            // A refused policy is reported here, once, and not again by YARP's validator; a route with both gets both.
+            var policyRefused = false;
             if (route.AuthorizationPolicy is { } policy && !string.Equals(policy, "Anonymous", StringComparison.OrdinalIgnoreCase))
             {
                 // The gateway authenticates no one, so a policy could never pass; GatewayHost leaves the authorization
                 // middleware out of the request path for that reason.
                 Report(path + ":AuthorizationPolicy", $"route '{route.RouteId}' asks for authorization policy '{policy}', but the gateway has no authentication schemes or policies.",
                     "remove AuthorizationPolicy (or set it to \"Anonymous\") and authenticate in front of the gateway or in the destinations.");
-                continue;
+                policyRefused = true;
             }
 
             if (route.CorsPolicy is { } cors)
@@ -98,10 +100,10 @@ public static class ConfigFileParser
                 // every request to the route would fail with a 500.
                 Report(path + ":CorsPolicy", $"route '{route.RouteId}' asks for CORS policy '{cors}', but the gateway runs no CORS middleware.",
                     "remove CorsPolicy: the destinations' own Access-Control-* headers pass through (or add them with a ResponseHeader transform).");
-                continue;
+                policyRefused = true;
             }
 
-            if (yarpValidator is not null)
+            if (yarpValidator is not null && !policyRefused)
             {
                 AddYarpErrors(await yarpValidator.ValidateRouteAsync(route), path, Report);
             }
