@@ -28,6 +28,7 @@ internal sealed unsafe class EpollLoop
 
     public EpollLoop(int index)
     {
+        Index = index;
         _epollFd = EpollNative.EpollCreate(EpollNative.EpollCloexec);
         if (_epollFd < 0)
         {
@@ -37,6 +38,9 @@ internal sealed unsafe class EpollLoop
         var thread = new Thread(Run) { IsBackground = true, Name = $"lbproxy-epoll-{index}" };
         thread.UnsafeStart();
     }
+
+    /// <summary>This loop's place among <see cref="EpollLoops"/> (0, 1, ...).</summary>
+    public int Index { get; }
 
     /// <summary>
     /// The loop whose thread is handling a batch of events now, if any: a send asked for there waits for the end of the

@@ -33,6 +33,9 @@ internal static class EpollLoops
     /// <summary>Reads <see cref="CountVariable"/> now, so a bad value stops the start-up instead of the first connection.</summary>
     public static void CheckSetting() => _ = LoopCount();
 
+    /// <summary>The loops (starts them), in <see cref="EpollLoop.Index"/> order.</summary>
+    public static IReadOnlyList<EpollLoop> All => s_loops.Value;
+
     private static int s_next;
 
     public static EpollLoop Pick() => EpollLoop.Current ?? Next();

@@ -48,6 +48,9 @@ internal sealed unsafe class EpollSocket : IDisposable
 
     public Socket Socket { get; }
 
+    /// <summary>The loop whose thread handles this socket's events (and so runs what awaits its receives).</summary>
+    public EpollLoop Loop => _loop;
+
     /// <summary>What this socket's events carry in the loop (slot and generation).</summary>
     public ulong Token { get; }
 

@@ -32,6 +32,9 @@ internal sealed class LeanConnection : IDisposable
 
     public LeanConnectionPool Pool { get; }
 
+    /// <summary>The event loop whose thread handles this connection's events, or -1 on .NET's sockets.</summary>
+    public int LoopIndex => _epoll?.Loop.Index ?? -1;
+
     /// <summary>The idle cap of the cluster that used it last (null: none); set while it is rented, never while idle.</summary>
     public LeanIdleBudget? IdleBudget { get; set; }
 

@@ -14,17 +14,20 @@ internal sealed class LeanConnectionPool : IDisposable
     /// <summary>YARP gives SocketsHttpHandler this connect timeout.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
 
-    private readonly Lock _lock = new();
-    private readonly Stack<LeanConnection> _idle = new();
+    // One stack per event loop (one in all on .NET's sockets). A request takes an idle connection of the loop it runs on,
+    // so the response wakes the thread that is already running the request instead of the other loop's, as HAProxy's
+    // per-thread idle lists do; another loop's idle connection is still taken before a new one is opened.
+    private readonly IdleStack[] _idle;
     private readonly EndPoint _endPoint;
     private readonly string _host;
     private readonly int _port;
     private readonly bool _epoll;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     public LeanConnectionPool(Uri uri, bool epoll = false)
     {
         _epoll = epoll;
+        _idle = [.. Enumerable.Range(0, epoll ? Transport.EpollLoops.All.Count : 1).Select(_ => new IdleStack())];
         _host = uri.IdnHost;
         _port = uri.Port;
         _endPoint = IPAddress.TryParse(_host, out var address) ? new IPEndPoint(address, _port) : new DnsEndPoint(_host, _port);
@@ -36,29 +39,26 @@ internal sealed class LeanConnectionPool : IDisposable
     /// <summary>"Host: host[:port]\r\n" for requests without a Host header of their own.</summary>
     public byte[] HostLine { get; }
 
-    /// <summary>An idle connection that still looks usable, or null.</summary>
+    /// <summary>An idle connection that still looks usable, the calling loop's first, or null.</summary>
     public LeanConnection? TryRent()
     {
-        while (true)
+        var first = _idle.Length == 1 ? 0 : (Transport.EpollLoop.Current?.Index ?? 0) % _idle.Length;
+        for (var i = 0; i < _idle.Length; i++)
         {
-            LeanConnection? connection;
-            lock (_lock)
+            var stack = _idle[(first + i) % _idle.Length];
+            while (stack.TryPop(out var connection))
             {
-                if (!_idle.TryPop(out connection))
+                connection.IdleBudget?.Give();
+                if (connection.IsUsable())
                 {
-                    return null;
+                    return connection;
                 }
+
+                connection.Dispose();
             }
-
-            connection.IdleBudget?.Give();
-
-            if (connection.IsUsable())
-            {
-                return connection;
-            }
-
-            connection.Dispose();
         }
+
+        return null;
     }
 
     public void Return(LeanConnection connection)
@@ -72,17 +72,12 @@ internal sealed class LeanConnectionPool : IDisposable
             return;
         }
 
-        lock (_lock)
+        // Dispose sets _disposed before it empties the stacks, so a connection pushed here is either emptied or not pushed.
+        if (!_idle[Math.Max(0, connection.LoopIndex) % _idle.Length].TryPush(connection))
         {
-            if (!_disposed)
-            {
-                _idle.Push(connection);
-                return;
-            }
+            connection.IdleBudget?.Give();
+            connection.Dispose();
         }
-
-        connection.IdleBudget?.Give();
-        connection.Dispose();
     }
 
     public async ValueTask<LeanConnection> ConnectAsync(CancellationToken cancellationToken)
@@ -127,65 +122,95 @@ internal sealed class LeanConnectionPool : IDisposable
     public void Scavenge(TimeSpan idleTimeout)
     {
         var now = Environment.TickCount64;
-        List<LeanConnection>? expired = null;
-        lock (_lock)
+        foreach (var stack in _idle)
         {
-            if (_idle.Count == 0)
+            stack.RemoveWhere(c => now - c.IdleSince > idleTimeout.TotalMilliseconds || c.IsDisposed)?.ForEach(c =>
             {
-                return;
-            }
-
-            var keep = new List<LeanConnection>(_idle.Count);
-            while (_idle.TryPop(out var connection))
-            {
-                if (now - connection.IdleSince > idleTimeout.TotalMilliseconds || connection.IsDisposed)
-                {
-                    (expired ??= []).Add(connection);
-                }
-                else
-                {
-                    keep.Add(connection);
-                }
-            }
-
-            for (var i = keep.Count - 1; i >= 0; i--)
-            {
-                _idle.Push(keep[i]);
-            }
-        }
-
-        expired?.ForEach(c =>
-        {
-            c.IdleBudget?.Give();
-            c.Dispose();
-        });
-    }
-
-    public int IdleCount
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _idle.Count;
-            }
+                c.IdleBudget?.Give();
+                c.Dispose();
+            });
         }
     }
+
+    public int IdleCount => _idle.Sum(s => s.Count);
 
     public void Dispose()
     {
-        LeanConnection[] idle;
-        lock (_lock)
+        _disposed = true;
+        foreach (var stack in _idle)
         {
-            _disposed = true;
-            idle = [.. _idle];
-            _idle.Clear();
+            stack.RemoveWhere(static _ => true)?.ForEach(c =>
+            {
+                c.IdleBudget?.Give();
+                c.Dispose();
+            });
+        }
+    }
+
+    /// <summary>Idle connections, most recently used on top, under a lock of their own.</summary>
+    private sealed class IdleStack
+    {
+        private readonly Lock _lock = new();
+        private readonly Stack<LeanConnection> _items = new();
+
+        public int Count
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _items.Count;
+                }
+            }
         }
 
-        foreach (var connection in idle)
+        public bool TryPop([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LeanConnection? connection)
         {
-            connection.IdleBudget?.Give();
-            connection.Dispose();
+            lock (_lock)
+            {
+                return _items.TryPop(out connection);
+            }
+        }
+
+        /// <summary>Pushes the connection unless its pool is disposed (read under the lock).</summary>
+        public bool TryPush(LeanConnection connection)
+        {
+            lock (_lock)
+            {
+                if (connection.Pool._disposed)
+                {
+                    return false;
+                }
+
+                _items.Push(connection);
+                return true;
+            }
+        }
+
+        /// <summary>Takes out the connections <paramref name="remove"/> picks (null: none), keeping the others' order.</summary>
+        public List<LeanConnection>? RemoveWhere(Func<LeanConnection, bool> remove)
+        {
+            List<LeanConnection>? removed = null;
+            lock (_lock)
+            {
+                if (_items.Count == 0)
+                {
+                    return null;
+                }
+
+                var keep = new List<LeanConnection>(_items.Count);
+                while (_items.TryPop(out var connection))
+                {
+                    (remove(connection) ? removed ??= [] : keep).Add(connection);
+                }
+
+                for (var i = keep.Count - 1; i >= 0; i--)
+                {
+                    _items.Push(keep[i]);
+                }
+            }
+
+            return removed;
         }
     }
 }
