@@ -211,6 +211,9 @@ public sealed class GatewayHost : IAsyncDisposable
         _ = proxyServices.GetService<FleetMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(options.MeterName)
+            // .NET's own (dotnet_gc_collections_total, dotnet_gc_pause_time_seconds_total, heap sizes, thread pool): read
+            // at scrape time only, nothing per request; a collector's pauses are what a managed proxy adds to its tail.
+            .AddMeter("System.Runtime")
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddStatusPage(proxyServices);
         builder.Services.AddCanaryAnalysis(proxyServices);

@@ -45,6 +45,9 @@ public class AdminEndToEndTests
         Assert.Contains("lbproxy_request_duration_seconds_bucket{", text);
         Assert.Contains($"lbproxy_destination_inflight{{otel_scope_name=\"{gateway.MeterName}\",cluster=\"backends\",destination=\"a\"}} 0", text);
         Assert.Contains("lbproxy_destination_latency_estimate_seconds{", text);
+        // .NET's own meter: the collector's pauses, which a managed proxy adds to its latency tail.
+        Assert.Matches("(?m)^dotnet_gc_collections_total\\{otel_scope_name=\"System.Runtime\",gc_heap_generation=\"gen0\"\\} \\d+$", text);
+        Assert.Matches("(?m)^dotnet_gc_pause_time_seconds_total\\{otel_scope_name=\"System.Runtime\"\\} [0-9.e-]+$", text);
     }
 
     [Fact]
