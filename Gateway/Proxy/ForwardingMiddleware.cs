@@ -59,7 +59,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             time.GetTimestamp(), time, context, _next) { PassQueueDepthHeader = options.PassQueueDepthHeader, RetryWhileTriesLeft = answer is not null };
         context.Features.Set(attempt);
         var lifetime = context.Features.Get<IHttpRequestLifetimeFeature>()!;
-        using var deadline = new RequestDeadline(lifetime, time, time.GetTimestamp(), RouteTimeout(proxy.Route.Config, options));
+        using var deadline = RequestDeadline.Start(lifetime, time, time.GetTimestamp(), RouteTimeout(proxy.Route.Config, options));
         context.Features.Set<IHttpRequestLifetimeFeature>(deadline);
         attempt.Deadline = deadline;
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)

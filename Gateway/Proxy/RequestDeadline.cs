@@ -7,32 +7,72 @@ namespace Gateway.Proxy;
 /// timeout, from a try's start to its first response byte, and the route timeout, from the request's arrival to its
 /// last byte, across every try. It stands in for the request's lifetime feature while the request is forwarded, so
 /// the forwarder's own cancellation is what stops a try: the token it sees fires when the client leaves or when
-/// a deadline passes, and <see cref="Fired"/> tells the two apart.
+/// a deadline passes, and <see cref="Fired"/> tells the two apart. An ended deadline is kept, timer and all, for the next
+/// request on its thread; its token source is new per request, and a timer callback is honoured only at or after the
+/// due time armed now, so nothing armed for one request can reach the next.
 /// </summary>
 internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
 {
-    private readonly IHttpRequestLifetimeFeature _client;
-    private readonly TimeProvider _time;
-    private readonly long _arrived;
-    private readonly TimeSpan _route; // zero = none
-    private readonly ITimer _timer;
-    private CancellationTokenSource _source = new();
-    private CancellationTokenRegistration _link;
-    private volatile DeadlineKind _armed;
-    private volatile DeadlineKind _fired;
+    private const int CachedPerThread = 64;
 
-    public RequestDeadline(IHttpRequestLifetimeFeature client, TimeProvider time, long arrived, TimeSpan route)
+    // Deadlines ended on this thread, kept with their timers: a request on an event loop takes one back instead of
+    // allocating the object and a timer (~200 B and a timer queue entry made and removed per request).
+    [ThreadStatic]
+    private static Stack<RequestDeadline>? t_cache;
+
+    private readonly TimeProvider _time;
+    private readonly ITimer _timer;
+    private IHttpRequestLifetimeFeature _client = null!;
+    private long _arrived;
+    private TimeSpan _route; // zero = none
+    private CancellationTokenSource _source = null!; // one per request, never reused: a late timer can only cancel a spent one
+    private CancellationTokenRegistration _link;
+
+    // The armed deadline. Arm writes the due time and kind, then publishes the token source it is for; the timer's
+    // callback reads in the reverse order, so a callback that sees this request's source also sees its due time.
+    private long _dueAt;
+    private DeadlineKind _armedKind;
+    private CancellationTokenSource? _armedSource;
+
+    // Which deadline cancelled which source: a callback left over from an earlier request marks only that one's.
+    private CancellationTokenSource? _firedSource;
+    private DeadlineKind _firedKind;
+
+    private RequestDeadline(TimeProvider time)
     {
-        _client = client;
         _time = time;
-        _arrived = arrived;
-        _route = route;
         _timer = time.CreateTimer(static state => ((RequestDeadline)state!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _link = client.RequestAborted.UnsafeRegister(static state => ((RequestDeadline)state!).Cancel(), this);
+    }
+
+    /// <summary>A deadline for a request that arrived at <paramref name="arrived"/>, reusing one this thread ended if it can.</summary>
+    public static RequestDeadline Start(IHttpRequestLifetimeFeature client, TimeProvider time, long arrived, TimeSpan route)
+    {
+        RequestDeadline? deadline = null;
+        if (t_cache is { } cache)
+        {
+            while (cache.TryPop(out var cached))
+            {
+                if (cached._time == time)
+                {
+                    deadline = cached;
+                    break;
+                }
+
+                cached._timer.Dispose(); // another host's clock (tests run several in one process)
+            }
+        }
+
+        deadline ??= new RequestDeadline(time);
+        deadline._client = client;
+        deadline._arrived = arrived;
+        deadline._route = route;
+        deadline._source = new CancellationTokenSource();
+        deadline._link = client.RequestAborted.UnsafeRegister(static state => ((RequestDeadline)state!).Cancel(), deadline);
+        return deadline;
     }
 
     /// <summary>Which deadline stopped the current try, if one did.</summary>
-    public DeadlineKind Fired => _fired;
+    public DeadlineKind Fired => Volatile.Read(ref _firedSource) == _source ? _firedKind : DeadlineKind.None;
 
     public CancellationToken RequestAborted
     {
@@ -52,7 +92,6 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
             _source = new CancellationTokenSource();
         }
 
-        _fired = DeadlineKind.None;
         var routeLeft = RouteLeft();
         if (_route > TimeSpan.Zero && routeLeft <= tryTimeout)
         {
@@ -73,8 +112,7 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
         }
         else
         {
-            _armed = DeadlineKind.None;
-            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            Disarm();
         }
     }
 
@@ -85,27 +123,64 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
 
     private void Arm(DeadlineKind kind, TimeSpan after)
     {
-        _armed = kind;
-        _timer.Change(after > TimeSpan.Zero ? after : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        after = after > TimeSpan.Zero ? after : TimeSpan.Zero;
+        _dueAt = _time.GetTimestamp() + (long)((Int128)after.Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond);
+        _armedKind = kind;
+        Volatile.Write(ref _armedSource, _source);
+        _timer.Change(after, Timeout.InfiniteTimeSpan);
     }
 
-    private void Fire()
+    private void Disarm()
     {
-        var kind = _armed;
-        if (kind == DeadlineKind.None || _client.RequestAborted.IsCancellationRequested)
+        Volatile.Write(ref _armedSource, null);
+        _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The timer's callback (internal for tests: a late one from an earlier arming).</summary>
+    internal void Fire()
+    {
+        var source = Volatile.Read(ref _armedSource);
+        if (source is null)
         {
             return;
         }
 
-        _fired = kind;
-        Cancel();
+        var kind = _armedKind;
+        var early = _dueAt - _time.GetTimestamp();
+        if (early > 0)
+        {
+            // A callback of an earlier arming (the timer was moved while it was already queued), or the timer's
+            // millisecond clock ran ahead of the timestamp's: wait for the deadline that is armed now (whole
+            // milliseconds, the timer's own unit, so it does not come back at once).
+            try
+            {
+                _timer.Change(TimeSpan.FromMilliseconds(Math.Ceiling(early * 1000.0 / _time.TimestampFrequency)), Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Ended meanwhile and not kept (its thread's cache was full): nothing is armed any more.
+            }
+
+            return;
+        }
+
+        if (source == _source && _client is { } client && client.RequestAborted.IsCancellationRequested)
+        {
+            return; // the client left: that cancelled the request already, and it is not a deadline's doing
+        }
+
+        _firedKind = kind;
+        Volatile.Write(ref _firedSource, source);
+        Cancel(source);
     }
 
-    private void Cancel()
+    private void Cancel() => Cancel(_source);
+
+    private static void Cancel(CancellationTokenSource source)
     {
         try
         {
-            _source.Cancel();
+            source.Cancel();
         }
         catch (ObjectDisposedException)
         {
@@ -113,11 +188,22 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
         }
     }
 
+    /// <summary>The request is done: the timer stops, and the deadline waits on this thread for the next request.</summary>
     public void Dispose()
     {
-        _timer.Dispose();
-        _link.Dispose();
+        Disarm();
+        _link.Dispose(); // waits for a client-abort callback that is running, so none touches the next request
         _source.Dispose();
+        _client = null!;
+        var cache = t_cache ??= new Stack<RequestDeadline>();
+        if (cache.Count < CachedPerThread)
+        {
+            cache.Push(this);
+        }
+        else
+        {
+            _timer.Dispose();
+        }
     }
 }
 

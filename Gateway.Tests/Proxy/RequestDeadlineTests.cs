@@ -1,0 +1,143 @@
+using Gateway.Proxy;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Proxy;
+
+/// <summary>
+/// The per-try and route deadlines, and their reuse: a deadline ended on a thread is taken again by the next request
+/// there, with its timer, so nothing armed for the earlier request may reach the later one.
+/// </summary>
+public sealed class RequestDeadlineTests : IDisposable
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly ClientLifetime _client = new();
+
+    [Fact]
+    public void StartTry_NoAnswerWithinTheTryTimeout_CancelsAndSaysTry()
+    {
+        using var deadline = RequestDeadline.Start(_client, _time, _time.GetTimestamp(), TimeSpan.Zero);
+        deadline.StartTry(TimeSpan.FromSeconds(2));
+
+        _time.Advance(TimeSpan.FromMilliseconds(1999));
+        Assert.False(deadline.RequestAborted.IsCancellationRequested);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(deadline.RequestAborted.IsCancellationRequested);
+        Assert.Equal(DeadlineKind.Try, deadline.Fired);
+    }
+
+    [Fact]
+    public void FirstByte_WithARouteDeadline_OnlyTheRouteDeadlineIsLeft()
+    {
+        using var deadline = RequestDeadline.Start(_client, _time, _time.GetTimestamp(), TimeSpan.FromSeconds(10));
+        deadline.StartTry(TimeSpan.FromSeconds(2));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        deadline.FirstByte();
+
+        _time.Advance(TimeSpan.FromSeconds(8));
+        Assert.False(deadline.RequestAborted.IsCancellationRequested);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(DeadlineKind.Route, deadline.Fired);
+        Assert.True(deadline.RouteExpired);
+    }
+
+    [Fact]
+    public void ClientLeaves_CancelsButNoDeadlineFired()
+    {
+        using var client = new ClientLifetime();
+        using var deadline = RequestDeadline.Start(client, _time, _time.GetTimestamp(), TimeSpan.Zero);
+        deadline.StartTry(TimeSpan.FromSeconds(2));
+
+        client.Leave();
+
+        Assert.True(deadline.RequestAborted.IsCancellationRequested);
+        Assert.Equal(DeadlineKind.None, deadline.Fired);
+    }
+
+    [Fact]
+    public void Start_AfterAnEndedRequestOnThisThread_ReusesItAndNothingOfTheEarlierOneFires()
+    {
+        var first = RequestDeadline.Start(_client, _time, _time.GetTimestamp(), TimeSpan.Zero);
+        first.StartTry(TimeSpan.FromSeconds(1));
+        var firstToken = first.RequestAborted;
+        first.Dispose();
+
+        using var second = RequestDeadline.Start(_client, _time, _time.GetTimestamp(), TimeSpan.Zero);
+        Assert.Same(first, second); // the same object and timer, taken back on this thread
+        second.StartTry(TimeSpan.FromSeconds(5));
+
+        _time.Advance(TimeSpan.FromSeconds(1)); // where the first request's try would have ended
+        Assert.False(second.RequestAborted.IsCancellationRequested);
+        Assert.False(firstToken.IsCancellationRequested);
+        Assert.Equal(DeadlineKind.None, second.Fired);
+
+        _time.Advance(TimeSpan.FromSeconds(4));
+        Assert.True(second.RequestAborted.IsCancellationRequested);
+        Assert.Equal(DeadlineKind.Try, second.Fired);
+    }
+
+    [Fact]
+    public void Fire_BeforeTheArmedDeadline_CancelsNothingAndWaitsForIt()
+    {
+        // A timer callback already queued for an earlier arming runs after the deadline was armed again (a retry, or
+        // the next request that reused the deadline): it must not cancel, and the armed deadline still comes.
+        using var deadline = RequestDeadline.Start(_client, _time, _time.GetTimestamp(), TimeSpan.Zero);
+        deadline.StartTry(TimeSpan.FromSeconds(3));
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        deadline.Fire();
+
+        Assert.False(deadline.RequestAborted.IsCancellationRequested);
+        Assert.Equal(DeadlineKind.None, deadline.Fired);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(deadline.RequestAborted.IsCancellationRequested);
+        Assert.Equal(DeadlineKind.Try, deadline.Fired);
+    }
+
+    [Fact]
+    public void Fire_AfterTheRequestEnded_CancelsNothingAndDoesNotThrow()
+    {
+        var deadline = RequestDeadline.Start(_client, _time, _time.GetTimestamp(), TimeSpan.Zero);
+        deadline.StartTry(TimeSpan.FromSeconds(1));
+        var token = deadline.RequestAborted;
+        deadline.Dispose();
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        deadline.Fire(); // late, on the timer's thread, while the deadline waits for its next request
+
+        Assert.False(token.IsCancellationRequested);
+    }
+
+    [Fact]
+    public void StartTry_AfterADeadlineStoppedTheLastTry_NewTokenAndNotFired()
+    {
+        using var deadline = RequestDeadline.Start(_client, _time, _time.GetTimestamp(), TimeSpan.Zero);
+        deadline.StartTry(TimeSpan.FromSeconds(1));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(DeadlineKind.Try, deadline.Fired);
+
+        deadline.StartTry(TimeSpan.FromSeconds(1));
+
+        Assert.False(deadline.RequestAborted.IsCancellationRequested);
+        Assert.Equal(DeadlineKind.None, deadline.Fired);
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private sealed class ClientLifetime : IHttpRequestLifetimeFeature, IDisposable
+    {
+        private readonly CancellationTokenSource _aborted = new();
+
+        public CancellationToken RequestAborted
+        {
+            get => _aborted.Token;
+            set => throw new NotSupportedException();
+        }
+
+        public void Abort() => _aborted.Cancel();
+
+        public void Leave() => _aborted.Cancel();
+
+        public void Dispose() => _aborted.Dispose();
+    }
+}
