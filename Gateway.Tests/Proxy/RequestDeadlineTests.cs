@@ -13,24 +13,32 @@ public sealed class RequestDeadlineTests : IDisposable
     private readonly FakeTimeProvider _time = new();
     private readonly ClientLifetime _client = new();
 
+    /// <summary>A deadline for a request arriving now, its first try started.</summary>
+    private RequestDeadline Started(double trySeconds, double routeSeconds = 0, IHttpRequestLifetimeFeature? client = null)
+    {
+        var deadline = RequestDeadline.Start(client ?? _client, _time, _time.GetTimestamp(), TimeSpan.FromSeconds(routeSeconds));
+        deadline.StartTry(TimeSpan.FromSeconds(trySeconds));
+        return deadline;
+    }
+
+    private static void AssertState(RequestDeadline deadline, bool cancelled, DeadlineKind fired) =>
+        Assert.Equal((cancelled, fired), (deadline.RequestAborted.IsCancellationRequested, deadline.Fired));
+
     [Fact]
     public void StartTry_NoAnswerWithinTheTryTimeout_CancelsAndSaysTry()
     {
-        using var deadline = RequestDeadline.Start(_client, _time, _time.GetTimestamp(), TimeSpan.Zero);
-        deadline.StartTry(TimeSpan.FromSeconds(2));
+        using var deadline = Started(trySeconds: 2);
 
         _time.Advance(TimeSpan.FromMilliseconds(1999));
         Assert.False(deadline.RequestAborted.IsCancellationRequested);
         _time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.True(deadline.RequestAborted.IsCancellationRequested);
-        Assert.Equal(DeadlineKind.Try, deadline.Fired);
+        AssertState(deadline, cancelled: true, DeadlineKind.Try);
     }
 
     [Fact]
     public void FirstByte_WithARouteDeadline_OnlyTheRouteDeadlineIsLeft()
     {
-        using var deadline = RequestDeadline.Start(_client, _time, _time.GetTimestamp(), TimeSpan.FromSeconds(10));
-        deadline.StartTry(TimeSpan.FromSeconds(2));
+        using var deadline = Started(trySeconds: 2, routeSeconds: 10);
         _time.Advance(TimeSpan.FromSeconds(1));
         deadline.FirstByte();
 
@@ -45,26 +53,22 @@ public sealed class RequestDeadlineTests : IDisposable
     public void ClientLeaves_CancelsButNoDeadlineFired()
     {
         using var client = new ClientLifetime();
-        using var deadline = RequestDeadline.Start(client, _time, _time.GetTimestamp(), TimeSpan.Zero);
-        deadline.StartTry(TimeSpan.FromSeconds(2));
+        using var deadline = Started(trySeconds: 2, client: client);
 
         client.Leave();
 
-        Assert.True(deadline.RequestAborted.IsCancellationRequested);
-        Assert.Equal(DeadlineKind.None, deadline.Fired);
+        AssertState(deadline, cancelled: true, DeadlineKind.None);
     }
 
     [Fact]
     public void Start_AfterAnEndedRequestOnThisThread_ReusesItAndNothingOfTheEarlierOneFires()
     {
-        var first = RequestDeadline.Start(_client, _time, _time.GetTimestamp(), TimeSpan.Zero);
-        first.StartTry(TimeSpan.FromSeconds(1));
+        var first = Started(trySeconds: 1);
         var firstToken = first.RequestAborted;
         first.Dispose();
 
-        using var second = RequestDeadline.Start(_client, _time, _time.GetTimestamp(), TimeSpan.Zero);
+        using var second = Started(trySeconds: 5);
         Assert.Same(first, second); // the same object and timer, taken back on this thread
-        second.StartTry(TimeSpan.FromSeconds(5));
 
         _time.Advance(TimeSpan.FromSeconds(1)); // where the first request's try would have ended
         Assert.False(second.RequestAborted.IsCancellationRequested);
@@ -72,8 +76,7 @@ public sealed class RequestDeadlineTests : IDisposable
         Assert.Equal(DeadlineKind.None, second.Fired);
 
         _time.Advance(TimeSpan.FromSeconds(4));
-        Assert.True(second.RequestAborted.IsCancellationRequested);
-        Assert.Equal(DeadlineKind.Try, second.Fired);
+        AssertState(second, cancelled: true, DeadlineKind.Try);
     }
 
     [Fact]
@@ -81,24 +84,20 @@ public sealed class RequestDeadlineTests : IDisposable
     {
         // A timer callback already queued for an earlier arming runs after the deadline was armed again (a retry, or
         // the next request that reused the deadline): it must not cancel, and the armed deadline still comes.
-        using var deadline = RequestDeadline.Start(_client, _time, _time.GetTimestamp(), TimeSpan.Zero);
-        deadline.StartTry(TimeSpan.FromSeconds(3));
+        using var deadline = Started(trySeconds: 3);
         _time.Advance(TimeSpan.FromSeconds(1));
 
         deadline.Fire();
 
-        Assert.False(deadline.RequestAborted.IsCancellationRequested);
-        Assert.Equal(DeadlineKind.None, deadline.Fired);
+        AssertState(deadline, cancelled: false, DeadlineKind.None);
         _time.Advance(TimeSpan.FromSeconds(2));
-        Assert.True(deadline.RequestAborted.IsCancellationRequested);
-        Assert.Equal(DeadlineKind.Try, deadline.Fired);
+        AssertState(deadline, cancelled: true, DeadlineKind.Try);
     }
 
     [Fact]
     public void Fire_AfterTheRequestEnded_CancelsNothingAndDoesNotThrow()
     {
-        var deadline = RequestDeadline.Start(_client, _time, _time.GetTimestamp(), TimeSpan.Zero);
-        deadline.StartTry(TimeSpan.FromSeconds(1));
+        var deadline = Started(trySeconds: 1);
         var token = deadline.RequestAborted;
         deadline.Dispose();
         _time.Advance(TimeSpan.FromSeconds(2));
@@ -111,15 +110,13 @@ public sealed class RequestDeadlineTests : IDisposable
     [Fact]
     public void StartTry_AfterADeadlineStoppedTheLastTry_NewTokenAndNotFired()
     {
-        using var deadline = RequestDeadline.Start(_client, _time, _time.GetTimestamp(), TimeSpan.Zero);
-        deadline.StartTry(TimeSpan.FromSeconds(1));
+        using var deadline = Started(trySeconds: 1);
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(DeadlineKind.Try, deadline.Fired);
 
         deadline.StartTry(TimeSpan.FromSeconds(1));
 
-        Assert.False(deadline.RequestAborted.IsCancellationRequested);
-        Assert.Equal(DeadlineKind.None, deadline.Fired);
+        AssertState(deadline, cancelled: false, DeadlineKind.None);
     }
 
     public void Dispose() => _client.Dispose();

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Gateway.Upstream;
 
 namespace Gateway.Tests.Upstream;
@@ -10,23 +8,15 @@ namespace Gateway.Tests.Upstream;
 /// </summary>
 public sealed class LeanIdleBudgetTests : IDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly List<Socket> _accepted = [];
+    private readonly HeldDestination _destination = new();
 
-    public LeanIdleBudgetTests() => _listener.Start();
+    public void Dispose() => _destination.Dispose();
 
-    public void Dispose()
-    {
-        _accepted.ForEach(s => s.Dispose());
-        _listener.Stop();
-    }
-
-    private LeanConnectionPool Pool() => new(new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/"));
+    private LeanConnectionPool Pool() => new(_destination.Uri);
 
     private async Task<LeanConnection> ConnectAsync(LeanConnectionPool pool, LeanIdleBudget? budget)
     {
-        var connection = await pool.ConnectAsync(CancellationToken.None);
-        _accepted.Add(await _listener.AcceptSocketAsync());
+        var connection = await _destination.ConnectAsync(pool);
         connection.IdleBudget = budget;
         return connection;
     }

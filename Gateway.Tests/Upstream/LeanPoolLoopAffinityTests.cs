@@ -12,23 +12,19 @@ namespace Gateway.Tests.Upstream;
 /// </summary>
 public sealed class LeanPoolLoopAffinityTests : IDisposable
 {
-    private readonly TcpListener _destination = new(IPAddress.Loopback, 0);
-    private readonly List<Socket> _accepted = [];
-
-    public LeanPoolLoopAffinityTests() => _destination.Start();
+    private readonly HeldDestination _destination = new();
 
     [Fact]
     public async Task TryRent_OnALoop_TakesThatLoopsConnectionFirstThenAnothers()
     {
         var loops = EpollLoops.All;
         Assert.True(loops.Count >= 2, $"the gateway runs one loop per processor; this machine has {loops.Count}, the test needs two");
-        using var pool = new LeanConnectionPool(new Uri($"http://127.0.0.1:{((IPEndPoint)_destination.LocalEndpoint).Port}"), epoll: true);
+        using var pool = new LeanConnectionPool(_destination.Uri, epoll: true);
 
         // A connection opened on each loop joins that loop, and goes back to the pool idle.
         foreach (var loop in loops)
         {
-            var connection = await OnLoopAsync(loop, async () => await pool.ConnectAsync(CancellationToken.None));
-            _accepted.Add(await _destination.AcceptSocketAsync());
+            var connection = await OnLoopAsync(loop, () => _destination.ConnectAsync(pool));
             Assert.Equal(loop.Index, connection.LoopIndex);
             pool.Return(connection);
         }
@@ -79,10 +75,5 @@ public sealed class LeanPoolLoopAffinityTests : IDisposable
         return await action().ConfigureAwait(false);
     }
 
-    public void Dispose()
-    {
-        _accepted.ForEach(s => s.Dispose());
-        _destination.Stop();
-        _destination.Dispose();
-    }
+    public void Dispose() => _destination.Dispose();
 }

@@ -75,9 +75,15 @@ internal sealed class LeanConnectionPool : IDisposable
         // Dispose sets _disposed before it empties the stacks, so a connection pushed here is either emptied or not pushed.
         if (!_idle[Math.Max(0, connection.LoopIndex) % _idle.Length].TryPush(connection))
         {
-            connection.IdleBudget?.Give();
-            connection.Dispose();
+            CloseIdle(connection);
         }
+    }
+
+    /// <summary>Closes a connection that held a place in its cluster's idle budget, and gives the place back.</summary>
+    private static void CloseIdle(LeanConnection connection)
+    {
+        connection.IdleBudget?.Give();
+        connection.Dispose();
     }
 
     public async ValueTask<LeanConnection> ConnectAsync(CancellationToken cancellationToken)
@@ -124,11 +130,7 @@ internal sealed class LeanConnectionPool : IDisposable
         var now = Environment.TickCount64;
         foreach (var stack in _idle)
         {
-            stack.RemoveWhere(c => now - c.IdleSince > idleTimeout.TotalMilliseconds || c.IsDisposed)?.ForEach(c =>
-            {
-                c.IdleBudget?.Give();
-                c.Dispose();
-            });
+            stack.RemoveWhere(c => now - c.IdleSince > idleTimeout.TotalMilliseconds || c.IsDisposed)?.ForEach(CloseIdle);
         }
     }
 
@@ -139,11 +141,7 @@ internal sealed class LeanConnectionPool : IDisposable
         _disposed = true;
         foreach (var stack in _idle)
         {
-            stack.RemoveWhere(static _ => true)?.ForEach(c =>
-            {
-                c.IdleBudget?.Give();
-                c.Dispose();
-            });
+            stack.RemoveWhere(static _ => true)?.ForEach(CloseIdle);
         }
     }
 
