@@ -55,11 +55,12 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         var routeAllows = proxy.Route.Config.Metadata?.TryGetValue(RetryNonIdempotentMetadataKey, out var allow) == true
             && bool.TryParse(allow, out var allowed) && allowed;
         var answer = context.Features.Get<IUpstreamFailureAnswer>(); // nginx.conf routes answer failures as nginx
+        var arrived = time.GetTimestamp(); // the retry window's start and the route deadline's: one reading of the clock
         var attempt = new AttemptState(options.Retry, cluster, routeAllows || AttemptState.IsIdempotent(context.Request.Method),
-            time.GetTimestamp(), time, context, _next) { PassQueueDepthHeader = options.PassQueueDepthHeader, RetryWhileTriesLeft = answer is not null };
+            arrived, time, context, _next) { PassQueueDepthHeader = options.PassQueueDepthHeader, RetryWhileTriesLeft = answer is not null };
         context.Features.Set(attempt);
         var lifetime = context.Features.Get<IHttpRequestLifetimeFeature>()!;
-        using var deadline = RequestDeadline.Start(lifetime, time, time.GetTimestamp(), RouteTimeout(proxy.Route.Config, options));
+        using var deadline = RequestDeadline.Start(lifetime, time, arrived, RouteTimeout(proxy.Route.Config, options));
         context.Features.Set<IHttpRequestLifetimeFeature>(deadline);
         attempt.Deadline = deadline;
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
