@@ -12,7 +12,8 @@ namespace Benchmarks.ProxyCost;
 /// its check is measured) and "+tracing" (every request traced, exported to an OTLP sink in this process, as a collector
 /// on the same host would take it); <c>--baseline-gateway PATH/Gateway.dll</c> adds "baseline", another build of the
 /// gateway (e.g. before the edge features) with the same config, to show what the features cost when off; several
-/// builds, comma-separated, optionally <c>LABEL=PATH</c>, run side by side.
+/// builds, comma-separated, optionally <c>LABEL=PATH</c>, run side by side. <c>LABEL=PATH:NAME=VALUE;NAME2=VALUE</c> runs that
+/// build with those environment variables too (runtime knobs such as <c>DOTNET_GCgen0size</c>, which only the environment sets).
 /// </summary>
 internal sealed class EdgeTargets : IAsyncDisposable
 {
@@ -32,7 +33,7 @@ internal sealed class EdgeTargets : IAsyncDisposable
         var sinkUrl = args.Contains("--edge") ? await edge.StartSinkAsync() : null;
         foreach (var policy in policies)
         {
-            var variants = new List<(string Label, string Dll, JsonObject? LbProxy)>();
+            var variants = new List<(string Label, string Dll, JsonObject? LbProxy, Dictionary<string, string> Environment)>();
             if (baseline is not null)
             {
                 // One build or several, comma-separated, each "LABEL=PATH" or a bare path ("baseline", "baseline2", ...):
@@ -40,10 +41,24 @@ internal sealed class EdgeTargets : IAsyncDisposable
                 var builds = baseline.Split(',', StringSplitOptions.RemoveEmptyEntries);
                 for (var i = 0; i < builds.Length; i++)
                 {
-                    var (label, path) = builds[i].IndexOf('=') is var eq and > 0
+                    var (label, path) = builds[i].IndexOf('=') is var eq and > 0 && builds[i].IndexOf('/') is var slash && (slash < 0 || eq < slash)
                         ? (builds[i][..eq], builds[i][(eq + 1)..])
                         : (i == 0 ? "baseline" : $"baseline{i + 1}", builds[i]);
-                    variants.Add((label, Path.GetFullPath(path), null));
+                    var withEnvironment = new Dictionary<string, string>(environment);
+                    if (path.IndexOf(':') is var colon and > 0)
+                    {
+                        foreach (var setting in path[(colon + 1)..].Split(';', StringSplitOptions.RemoveEmptyEntries))
+                        {
+                            var (name, value) = setting.IndexOf('=') is var at and > 0
+                                ? (setting[..at], setting[(at + 1)..])
+                                : throw new ArgumentException($"--baseline-gateway: '{setting}' is not NAME=VALUE");
+                            withEnvironment[name] = value;
+                        }
+
+                        path = path[..colon];
+                    }
+
+                    variants.Add((label, Path.GetFullPath(path), null, withEnvironment));
                 }
             }
 
@@ -55,18 +70,18 @@ internal sealed class EdgeTargets : IAsyncDisposable
                     {
                         ["per-client"] = new JsonObject { ["Key"] = "ip", ["RequestsPerSecond"] = 1_000_000, ["ConcurrentRequests"] = 100_000 },
                     },
-                }));
+                }, environment));
                 variants.Add(("epoll +tracing", gatewayDll, new JsonObject
                 {
                     ["Tracing"] = new JsonObject { ["OtlpEndpoint"] = sinkUrl, ["ExportDelayMilliseconds"] = 1000 },
-                }));
+                }, environment));
             }
 
-            foreach (var (label, dll, lbProxy) in variants)
+            foreach (var (label, dll, lbProxy, variantEnvironment) in variants)
             {
                 var config = Path.Combine(dir, $"gateway-{policy}-{label.Replace(' ', '-').Replace('+', '_')}.json");
                 await File.WriteAllTextAsync(config, ProxyConfigs.Gateway(policy, backendPorts, lbProxy: lbProxy));
-                targets.Add(ProxyCostBenchmark.Gateway($"gateway {policy} {label}", dll, config, environment));
+                targets.Add(ProxyCostBenchmark.Gateway($"gateway {policy} {label}", dll, config, variantEnvironment));
             }
         }
 
