@@ -50,6 +50,20 @@ public sealed class RequestDeadlineTests : IDisposable
     }
 
     [Fact]
+    public void FirstByte_WithoutARouteDeadline_TheTryTimeoutNoLongerCancels()
+    {
+        // The timer is left to run out rather than stopped: when it comes, nothing is armed.
+        using var deadline = Started(trySeconds: 2);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        deadline.FirstByte();
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        AssertState(deadline, cancelled: false, DeadlineKind.None);
+        Assert.False(deadline.RouteExpired);
+    }
+
+    [Fact]
     public void ClientLeaves_CancelsButNoDeadlineFired()
     {
         using var client = new ClientLifetime();
@@ -108,6 +122,56 @@ public sealed class RequestDeadlineTests : IDisposable
     }
 
     [Fact]
+    public void Start_AfterACompletedRequest_ReusesItsTokenSource()
+    {
+        var first = Started(trySeconds: 1);
+        var firstToken = first.RequestAborted;
+        first.Dispose();
+
+        using var second = Started(trySeconds: 1);
+
+        Assert.Equal(firstToken, second.RequestAborted); // reset, not made again (tokens are equal when their sources are)
+        AssertState(second, cancelled: false, DeadlineKind.None);
+    }
+
+    [Fact]
+    public void Start_AfterARequestTheClientLeft_NewTokenSource()
+    {
+        using var client = new ClientLifetime();
+        var first = Started(trySeconds: 1, client: client);
+        client.Leave();
+        var firstToken = first.RequestAborted;
+        first.Dispose();
+
+        using var second = Started(trySeconds: 1);
+
+        Assert.NotEqual(firstToken, second.RequestAborted);
+        AssertState(second, cancelled: false, DeadlineKind.None);
+    }
+
+    [Fact]
+    public void Dispose_WhileATimerCallbackIsAboutToCancel_TheNextRequestIsNotCancelled()
+    {
+        // The callback has passed its checks (the try's deadline is due) when the request ends on its own thread and the
+        // next one starts there. The source it is about to cancel must not be the one the next request got.
+        using var client = new ClientLifetime();
+        var first = Started(trySeconds: 1, client: client);
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        RequestDeadline? second = null;
+        client.OnRead = () => // Fire reads the client's token last before it cancels: the request ends there, the next starts
+        {
+            first.Dispose();
+            second = Started(trySeconds: 5);
+        };
+
+        _time.Advance(TimeSpan.FromMilliseconds(1)); // the timer's callback, on this thread
+
+        Assert.Same(first, second);
+        AssertState(second!, cancelled: false, DeadlineKind.None);
+        second!.Dispose();
+    }
+
+    [Fact]
     public void StartTry_AfterADeadlineStoppedTheLastTry_NewTokenAndNotFired()
     {
         using var deadline = Started(trySeconds: 1);
@@ -125,9 +189,19 @@ public sealed class RequestDeadlineTests : IDisposable
     {
         private readonly CancellationTokenSource _aborted = new();
 
+        /// <summary>Run once, at the next read of <see cref="RequestAborted"/>.</summary>
+        public Action? OnRead { get; set; }
+
         public CancellationToken RequestAborted
         {
-            get => _aborted.Token;
+            get
+            {
+                var onRead = OnRead;
+                OnRead = null;
+                onRead?.Invoke();
+                return _aborted.Token;
+            }
+
             set => throw new NotSupportedException();
         }
 

@@ -7,9 +7,10 @@ namespace Gateway.Proxy;
 /// timeout, from a try's start to its first response byte, and the route timeout, from the request's arrival to its
 /// last byte, across every try. It stands in for the request's lifetime feature while the request is forwarded, so
 /// the forwarder's own cancellation is what stops a try: the token it sees fires when the client leaves or when
-/// a deadline passes, and <see cref="Fired"/> tells the two apart. An ended deadline is kept, timer and all, for the next
-/// request on its thread; its token source is new per request, and a timer callback is honoured only at or after the
-/// due time armed now, so nothing armed for one request can reach the next.
+/// a deadline passes, and <see cref="Fired"/> tells the two apart. An ended deadline is kept, timer and token source and all,
+/// for the next request on its thread (as Kestrel keeps a connection's RequestAborted source): a timer callback is honoured
+/// only at or after the due time armed now, and a source is reset for the next request only when it was never cancelled
+/// and no callback was running as the request ended, so nothing armed for one request can reach the next.
 /// </summary>
 internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
 {
@@ -25,7 +26,7 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
     private IHttpRequestLifetimeFeature _client = null!;
     private long _arrived;
     private TimeSpan _route; // zero = none
-    private CancellationTokenSource _source = null!; // one per request, never reused: a late timer can only cancel a spent one
+    private CancellationTokenSource? _source; // reset for the next request when it can be, else a new one (Start)
     private CancellationTokenRegistration _link;
 
     // The armed deadline. Arm writes the due time and kind, then publishes the token source it is for; the timer's
@@ -37,6 +38,10 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
     // Which deadline cancelled which source: a callback left over from an earlier request marks only that one's.
     private CancellationTokenSource? _firedSource;
     private DeadlineKind _firedKind;
+
+    // Timer callbacks running now. The end of a request reads it after it disarmed (both full fences): a callback that
+    // could still cancel the request's source keeps that source from being reset for the next request.
+    private int _firing;
 
     private RequestDeadline(TimeProvider time)
     {
@@ -66,17 +71,18 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
         deadline._client = client;
         deadline._arrived = arrived;
         deadline._route = route;
-        deadline._source = new CancellationTokenSource();
+        deadline._source ??= new CancellationTokenSource();
+        deadline._firedSource = null;
         deadline._link = client.RequestAborted.UnsafeRegister(static state => ((RequestDeadline)state!).Cancel(), deadline);
         return deadline;
     }
 
     /// <summary>Which deadline stopped the current try, if one did.</summary>
-    public DeadlineKind Fired => Volatile.Read(ref _firedSource) == _source ? _firedKind : DeadlineKind.None;
+    public DeadlineKind Fired => _source is { } source && Volatile.Read(ref _firedSource) == source ? _firedKind : DeadlineKind.None;
 
     public CancellationToken RequestAborted
     {
-        get => _source.Token;
+        get => _source!.Token;
         set => throw new NotSupportedException("the gateway sets the forwarding deadline");
     }
 
@@ -85,7 +91,7 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
     /// <summary>A try begins: it has <paramref name="tryTimeout"/> to its first response byte, within the route's deadline.</summary>
     public void StartTry(TimeSpan tryTimeout)
     {
-        if (_source.IsCancellationRequested && !_client.RequestAborted.IsCancellationRequested)
+        if (_source!.IsCancellationRequested && !_client.RequestAborted.IsCancellationRequested)
         {
             // The last try was stopped by a deadline: a fresh token for this one.
             _source.Dispose();
@@ -130,14 +136,28 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
         _timer.Change(after, Timeout.InfiniteTimeSpan);
     }
 
-    private void Disarm()
-    {
-        Volatile.Write(ref _armedSource, null);
-        _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-    }
+    /// <summary>
+    /// Nothing is armed any more. The timer itself is left to run out: its callback then finds nothing armed and does
+    /// nothing, and the next arming moves it anyway. That saves a timer-queue update (a lock) at the first byte and
+    /// another at the end of every request; a deadline rarely passes, so the callback rarely comes.
+    /// </summary>
+    private void Disarm() => Volatile.Write(ref _armedSource, null);
 
     /// <summary>The timer's callback (internal for tests: a late one from an earlier arming).</summary>
     internal void Fire()
+    {
+        Interlocked.Increment(ref _firing);
+        try
+        {
+            FireArmed();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _firing);
+        }
+    }
+
+    private void FireArmed()
     {
         var source = Volatile.Read(ref _armedSource);
         if (source is null)
@@ -176,8 +196,13 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
 
     private void Cancel() => Cancel(_source);
 
-    private static void Cancel(CancellationTokenSource source)
+    private static void Cancel(CancellationTokenSource? source)
     {
+        if (source is null)
+        {
+            return;
+        }
+
         try
         {
             source.Cancel();
@@ -188,12 +213,19 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
         }
     }
 
-    /// <summary>The request is done: the timer stops, and the deadline waits on this thread for the next request.</summary>
+    /// <summary>The request is done: nothing is armed, and the deadline waits on this thread for the next request.</summary>
     public void Dispose()
     {
-        Disarm();
+        Interlocked.Exchange(ref _armedSource, null); // a full fence before _firing is read (Fire: the other way round)
         _link.Dispose(); // waits for a client-abort callback that is running, so none touches the next request
-        _source.Dispose();
+        if (Volatile.Read(ref _firing) != 0 || !_source!.TryReset())
+        {
+            // Cancelled (the client left, or a deadline passed), or a timer callback may be about to cancel it: the next
+            // request gets a new source, and whatever comes late cancels only this spent one.
+            _source!.Dispose();
+            _source = null;
+        }
+
         _client = null!;
         var cache = t_cache ??= new Stack<RequestDeadline>();
         if (cache.Count < CachedPerThread)
