@@ -33,7 +33,36 @@ internal sealed class AllocationSampler : EventListener
         var index = eventData.PayloadNames.IndexOf("TypeName");
         if (index >= 0 && eventData.Payload?[index] is string type)
         {
-            Ticks.AddOrUpdate(type, 1, static (_, n) => n + 1);
+            Ticks.AddOrUpdate(type.StartsWith('<') ? WithDeclaringType(type, eventData) : type, 1, static (_, n) => n + 1);
+        }
+    }
+
+    /// <summary>
+    /// A compiler-made type (a closure "&lt;&gt;c__DisplayClass8_0") is named by the event without the type it belongs to; its
+    /// handle (this process's own) says which.
+    /// </summary>
+    private static string WithDeclaringType(string type, EventWrittenEventArgs eventData)
+    {
+        var id = eventData.PayloadNames!.IndexOf("TypeID");
+        var handle = id < 0 ? IntPtr.Zero : eventData.Payload?[id] switch
+        {
+            IntPtr p => p,
+            ulong u => (nint)u,
+            long l => (nint)l,
+            _ => IntPtr.Zero,
+        };
+        if (handle == IntPtr.Zero)
+        {
+            return type;
+        }
+
+        try
+        {
+            return Type.GetTypeFromHandle(RuntimeTypeHandle.FromIntPtr(handle))?.FullName ?? type;
+        }
+        catch (ArgumentException)
+        {
+            return type;
         }
     }
 }
