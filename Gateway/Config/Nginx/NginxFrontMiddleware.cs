@@ -16,13 +16,15 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
 {
     private volatile RouteIndex? _index;
 
-    public Task InvokeAsync(HttpContext context)
-    {
-        if (config.Current?.Options.Nginx is not { } site)
-        {
-            return next(context);
-        }
+    public Task InvokeAsync(HttpContext context) =>
+        config.Current?.Options.Nginx is { } site ? FrontAsync(context, site) : next(context);
 
+    /// <summary>
+    /// A request under nginx.conf. A method of its own: the access-log callback's closure is made at the start of the
+    /// method that declares what it captures, and in InvokeAsync that cost every request without nginx.conf ~30 bytes.
+    /// </summary>
+    private Task FrontAsync(HttpContext context, NginxSite site)
+    {
         var request = context.Request;
         var host = request.Host.Host.TrimEnd('.').ToLowerInvariant();
         var state = new NginxRequestState(context, host, MergeSlashes((request.PathBase + request.Path).Value ?? "/"),
