@@ -219,14 +219,15 @@ internal static class ProxyCostBenchmark
         }
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Latency at half of each one's capacity (open-loop GETs from benchmarks' RawHttpClient, up to {connections} in flight, {latencySeconds} s, then the backend alone at the same rate; added = proxied - direct, medians over rounds):");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Latency at half of each one's capacity (open-loop GETs from benchmarks' RawHttpClient, up to {connections} in flight, {latencySeconds} s, then the backend alone at the same rate; added = proxied - direct, medians over rounds; the added p99 also lowest-highest, since one slow moment of the machine moves a round's p99 by milliseconds):");
         text.AppendLine();
         text.AppendLine("| target | rate/s | p50 ms | p99 ms | direct p50 ms | direct p99 ms | added p50 ms | added p99 ms | failed |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (name, runs) in latency.Where(l => l.Value.Count > 0))
         {
+            var addedP99 = runs.Select(r => r.Proxy.P99Ms - r.Direct.P99Ms).ToArray();
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {name} | {runs[0].Proxy.OfferedRate:0} | {Median(runs.Select(r => r.Proxy.P50Ms)):0.000} | {Median(runs.Select(r => r.Proxy.P99Ms)):0.000} | {Median(runs.Select(r => r.Direct.P50Ms)):0.000} | {Median(runs.Select(r => r.Direct.P99Ms)):0.000} | {Median(runs.Select(r => r.Proxy.P50Ms - r.Direct.P50Ms)):0.000} | {Median(runs.Select(r => r.Proxy.P99Ms - r.Direct.P99Ms)):0.000} | {runs.Sum(r => r.Proxy.Failed)} |");
+                $"| {name} | {runs[0].Proxy.OfferedRate:0} | {Median(runs.Select(r => r.Proxy.P50Ms)):0.000} | {Median(runs.Select(r => r.Proxy.P99Ms)):0.000} | {Median(runs.Select(r => r.Direct.P50Ms)):0.000} | {Median(runs.Select(r => r.Direct.P99Ms)):0.000} | {Median(runs.Select(r => r.Proxy.P50Ms - r.Direct.P50Ms)):0.000} | {Median(addedP99):0.000} ({addedP99.Min():0.000}-{addedP99.Max():0.000}) | {runs.Sum(r => r.Proxy.Failed)} |");
         }
 
         return text.ToString();
