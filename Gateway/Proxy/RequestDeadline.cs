@@ -139,7 +139,8 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
     /// <summary>
     /// Nothing is armed any more. The timer itself is left to run out: its callback then finds nothing armed and does
     /// nothing, and the next arming moves it anyway. That saves a timer-queue update (a lock) at the first byte and
-    /// another at the end of every request; a deadline rarely passes, so the callback rarely comes.
+    /// another at the end of every request. A callback comes only for a deadline that is not armed again within its
+    /// timeout (one left in its thread's cache when traffic drops), once.
     /// </summary>
     private void Disarm() => Volatile.Write(ref _armedSource, null);
 
