@@ -31,37 +31,12 @@ internal sealed class EdgeTargets : IAsyncDisposable
 
         var environment = new Dictionary<string, string> { ["LBPROXY_INLINE_SCHEDULING"] = "1" };
         var sinkUrl = args.Contains("--edge") ? await edge.StartSinkAsync() : null;
+        // One build or several, comma-separated: several commits side by side in one run (bisecting a regression).
+        var builds = baseline?.Split(',', StringSplitOptions.RemoveEmptyEntries).Select((spec, i) => Build(spec, i, environment)).ToList() ?? [];
         foreach (var policy in policies)
         {
             var variants = new List<(string Label, string Dll, JsonObject? LbProxy, Dictionary<string, string> Environment)>();
-            if (baseline is not null)
-            {
-                // One build or several, comma-separated, each "LABEL=PATH" or a bare path ("baseline", "baseline2", ...):
-                // several commits side by side in one run (bisecting a regression).
-                var builds = baseline.Split(',', StringSplitOptions.RemoveEmptyEntries);
-                for (var i = 0; i < builds.Length; i++)
-                {
-                    var (label, path) = builds[i].IndexOf('=') is var eq and > 0 && builds[i].IndexOf('/') is var slash && (slash < 0 || eq < slash)
-                        ? (builds[i][..eq], builds[i][(eq + 1)..])
-                        : (i == 0 ? "baseline" : $"baseline{i + 1}", builds[i]);
-                    var withEnvironment = new Dictionary<string, string>(environment);
-                    if (path.IndexOf(':') is var colon and > 0)
-                    {
-                        foreach (var setting in path[(colon + 1)..].Split(';', StringSplitOptions.RemoveEmptyEntries))
-                        {
-                            var (name, value) = setting.IndexOf('=') is var at and > 0
-                                ? (setting[..at], setting[(at + 1)..])
-                                : throw new ArgumentException($"--baseline-gateway: '{setting}' is not NAME=VALUE");
-                            withEnvironment[name] = value;
-                        }
-
-                        path = path[..colon];
-                    }
-
-                    variants.Add((label, Path.GetFullPath(path), null, withEnvironment));
-                }
-            }
-
+            variants.AddRange(builds.Select(b => (b.Label, b.Dll, (JsonObject?)null, b.Environment)));
             if (sinkUrl is not null)
             {
                 variants.Add(("epoll +ratelimit", gatewayDll, new JsonObject
@@ -86,6 +61,33 @@ internal sealed class EdgeTargets : IAsyncDisposable
         }
 
         return edge;
+    }
+
+    /// <summary>
+    /// One <c>--baseline-gateway</c> build: "LABEL=PATH" or a bare path ("baseline", "baseline2", ...), either with
+    /// ":NAME=VALUE;NAME2=VALUE" after it for environment variables of its own (on top of <paramref name="environment"/>).
+    /// </summary>
+    private static (string Label, string Dll, Dictionary<string, string> Environment) Build(string spec, int index,
+        IReadOnlyDictionary<string, string> environment)
+    {
+        var (label, path) = spec.IndexOf('=') is var eq and > 0 && spec.IndexOf('/') is var slash && (slash < 0 || eq < slash)
+            ? (spec[..eq], spec[(eq + 1)..])
+            : (index == 0 ? "baseline" : $"baseline{index + 1}", spec);
+        var withEnvironment = new Dictionary<string, string>(environment);
+        if (path.IndexOf(':') is var colon and > 0)
+        {
+            foreach (var setting in path[(colon + 1)..].Split(';', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var (name, value) = setting.IndexOf('=') is var at and > 0
+                    ? (setting[..at], setting[(at + 1)..])
+                    : throw new ArgumentException($"--baseline-gateway: '{setting}' is not NAME=VALUE");
+                withEnvironment[name] = value;
+            }
+
+            path = path[..colon];
+        }
+
+        return (label, Path.GetFullPath(path), withEnvironment);
     }
 
     public async ValueTask DisposeAsync()
