@@ -21,6 +21,15 @@ public sealed class RequestDeadlineTests : IDisposable
         return deadline;
     }
 
+    /// <summary>A request that started and ended on this thread: its deadline, now waiting in the cache, and its token.</summary>
+    private (RequestDeadline Deadline, CancellationToken Token) Ended(double trySeconds)
+    {
+        var deadline = Started(trySeconds);
+        var token = deadline.RequestAborted;
+        deadline.Dispose();
+        return (deadline, token);
+    }
+
     private static void AssertState(RequestDeadline deadline, bool cancelled, DeadlineKind fired) =>
         Assert.Equal((cancelled, fired), (deadline.RequestAborted.IsCancellationRequested, deadline.Fired));
 
@@ -77,9 +86,7 @@ public sealed class RequestDeadlineTests : IDisposable
     [Fact]
     public void Start_AfterAnEndedRequestOnThisThread_ReusesItAndNothingOfTheEarlierOneFires()
     {
-        var first = Started(trySeconds: 1);
-        var firstToken = first.RequestAborted;
-        first.Dispose();
+        var (first, firstToken) = Ended(trySeconds: 1);
 
         using var second = Started(trySeconds: 5);
         Assert.Same(first, second); // the same object and timer, taken back on this thread
@@ -111,9 +118,7 @@ public sealed class RequestDeadlineTests : IDisposable
     [Fact]
     public void Fire_AfterTheRequestEnded_CancelsNothingAndDoesNotThrow()
     {
-        var deadline = Started(trySeconds: 1);
-        var token = deadline.RequestAborted;
-        deadline.Dispose();
+        var (deadline, token) = Ended(trySeconds: 1);
         _time.Advance(TimeSpan.FromSeconds(2));
 
         deadline.Fire(); // late, on the timer's thread, while the deadline waits for its next request
@@ -124,9 +129,7 @@ public sealed class RequestDeadlineTests : IDisposable
     [Fact]
     public void Start_AfterACompletedRequest_ReusesItsTokenSource()
     {
-        var first = Started(trySeconds: 1);
-        var firstToken = first.RequestAborted;
-        first.Dispose();
+        var (_, firstToken) = Ended(trySeconds: 1);
 
         using var second = Started(trySeconds: 1);
 

@@ -195,15 +195,11 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
         Cancel(source);
     }
 
-    private void Cancel() => Cancel(_source);
+    // The client-abort callback: unregistered (waiting for a running one) before the source is let go in Dispose.
+    private void Cancel() => Cancel(_source!);
 
-    private static void Cancel(CancellationTokenSource? source)
+    private static void Cancel(CancellationTokenSource source)
     {
-        if (source is null)
-        {
-            return;
-        }
-
         try
         {
             source.Cancel();
