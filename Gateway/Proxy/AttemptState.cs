@@ -1,5 +1,6 @@
 using Gateway.Config;
 using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Proxy;
@@ -7,10 +8,10 @@ namespace Gateway.Proxy;
 /// <summary>
 /// One proxied request's tries, shared (as an HttpContext feature) between the forwarding loop and the
 /// response transform that holds back a retryable answer before it reaches the client. It also carries the
-/// request and the rest of YARP's pipeline, so a try through the circuit breaker needs no other state.
+/// request and the way a try is sent, so a try through the circuit breaker needs no other state.
 /// </summary>
 internal sealed class AttemptState(RetryOptions options, ClusterState cluster, bool methodRetryable, long startTimestamp, TimeProvider time,
-    HttpContext context, RequestDelegate next)
+    HttpContext context, RequestDelegate next, IReverseProxyFeature proxy, IHttpForwarder? forwarder)
 {
     private DestinationState? _first; // most requests take one try: no list for them
     private List<DestinationState>? _more;
@@ -22,8 +23,32 @@ internal sealed class AttemptState(RetryOptions options, ClusterState cluster, b
 
     public HttpContext Context { get; } = context;
 
-    /// <summary>The rest of YARP's proxy pipeline (the forwarder): one try.</summary>
-    public RequestDelegate Next { get; } = next;
+    /// <summary>
+    /// One try at <paramref name="destination"/>. With a forwarder, YARP's <see cref="IHttpForwarder"/> is called here, as
+    /// YARP's own ForwarderMiddleware would call it (the chosen destination's address, the cluster's client, request
+    /// config and the route's transforms): one async layer and its feature lookups less a try. Without one (the cluster's
+    /// policy reads YARP's in-flight count, which only that middleware keeps) the try runs the rest of YARP's pipeline.
+    /// Either way the outcome is read from the forwarder's error feature and the response, not from the result.
+    /// </summary>
+    public ValueTask<ForwarderError> SendAsync(DestinationState destination)
+    {
+        proxy.AvailableDestinations = destination;
+        if (forwarder is null)
+        {
+            return ThroughPipelineAsync();
+        }
+
+        proxy.ProxiedDestination = destination; // read by YARP's session affinity transform, as after its middleware
+        var model = proxy.Cluster;
+        return forwarder.SendAsync(Context, destination.Model.Config.Address, model.HttpClient,
+            model.Config.HttpRequest ?? ForwarderRequestConfig.Empty, proxy.Route.Transformer);
+    }
+
+    private async ValueTask<ForwarderError> ThroughPipelineAsync()
+    {
+        await next(Context);
+        return ForwarderError.None;
+    }
 
     /// <summary>How many destinations have been tried.</summary>
     public int TriedCount => _first is null ? 0 : 1 + (_more?.Count ?? 0);
@@ -39,6 +64,9 @@ internal sealed class AttemptState(RetryOptions options, ClusterState cluster, b
             (_more ??= new List<DestinationState>(2)).Add(destination);
         }
     }
+
+    /// <summary>The destination of the try under way (the last one added).</summary>
+    public DestinationState Current => _more is { Count: > 0 } more ? more[^1] : _first!;
 
     public bool WasTried(DestinationState destination) =>
         ReferenceEquals(_first, destination) || (_more is not null && _more.Contains(destination));

@@ -26,7 +26,7 @@ namespace Gateway.Proxy;
 /// </summary>
 internal sealed partial class ForwardingMiddleware(RequestDelegate next, DestinationStatsRegistry registry, CircuitBreakers breakers,
     ResilienceSettings settings, PolicyLookup policies, RetryBudgets budgets, GatewayMetrics metrics, TimeProvider time,
-    ILogger<ForwardingMiddleware> logger, Tracing.GatewayTracing tracing)
+    ILogger<ForwardingMiddleware> logger, Tracing.GatewayTracing tracing, IHttpForwarder forwarder)
 {
     public const string RetryNonIdempotentMetadataKey = "RetryNonIdempotent";
 
@@ -57,7 +57,8 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         var answer = context.Features.Get<IUpstreamFailureAnswer>(); // nginx.conf routes answer failures as nginx
         var arrived = time.GetTimestamp(); // the retry window's start and the route deadline's: one reading of the clock
         var attempt = new AttemptState(options.Retry, cluster, routeAllows || AttemptState.IsIdempotent(context.Request.Method),
-            arrived, time, context, _next) { PassQueueDepthHeader = options.PassQueueDepthHeader, RetryWhileTriesLeft = answer is not null };
+            arrived, time, context, _next, proxy, policies.ReadsYarpInFlight(cluster.Model.Config.LoadBalancingPolicy) ? null : forwarder)
+        { PassQueueDepthHeader = options.PassQueueDepthHeader, RetryWhileTriesLeft = answer is not null };
         context.Features.Set(attempt);
         var lifetime = context.Features.Get<IHttpRequestLifetimeFeature>()!;
         using var deadline = RequestDeadline.Start(lifetime, time, arrived, RouteTimeout(proxy.Route.Config, options));
@@ -92,7 +93,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
                 {
                     // The usual case: the try runs here and a closed circuit is told its outcome afterwards, without the
                     // try running inside Polly's async layers; an open or half-open circuit decides whether it is sent.
-                    await _next(context);
+                    await attempt.SendAsync(destination);
                     outcome = Classify(context, attempt);
                     if (breaker is not null)
                     {
@@ -170,7 +171,6 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             LogFailedTry(context, outcome, clusterId, destination, attempt, nextDestination);
             ResetForRetry(context, attempt);
             destination = nextDestination;
-            proxy.AvailableDestinations = destination;
         }
 
         LogFailedTry(context, outcome, clusterId, destination, attempt, retriedOn: null); // the last try
@@ -197,7 +197,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
 
     private static async ValueTask<Outcome<ForwardOutcome>> TryThroughBreakerAsync(ResilienceContext _, AttemptState attempt)
     {
-        await attempt.Next(attempt.Context);
+        await attempt.SendAsync(attempt.Current);
         return Outcome.FromResult(Classify(attempt.Context, attempt));
     }
 
