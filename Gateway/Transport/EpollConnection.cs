@@ -28,7 +28,7 @@ internal sealed class EpollConnection : ConnectionContext,
     private readonly CancellationTokenSource _closed = new();
     private readonly TaskCompletionSource _closedFired = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _shutdownLock = new();
-    private readonly FeatureCollection _features = new();
+    private readonly ConnectionFeatures _features = new();
     private Task _processing = Task.CompletedTask;
     private volatile Exception? _shutdownReason;
     private bool _shutDown;
