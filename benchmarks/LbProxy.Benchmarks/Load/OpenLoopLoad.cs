@@ -34,7 +34,7 @@ public static class OpenLoopLoad
                 using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead, ct);
                 return response.IsSuccessStatusCode;
             },
-            rate, duration, maxInFlight, null, cancellationToken);
+            rate, duration, maxInFlight, null, null, cancellationToken);
     }
 
     /// <summary>A latency histogram in microseconds, up to two minutes, 3 significant digits.</summary>
@@ -57,6 +57,7 @@ public static class OpenLoopLoad
         TimeSpan duration,
         int maxInFlight,
         LongHistogram? histogram = null,
+        LatencyTrace? trace = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(send);
@@ -66,6 +67,7 @@ public static class OpenLoopLoad
         long succeeded = 0, failed = 0, next = -1, started = 0, maxLag = 0;
         var total = (long)(rate * duration.TotalSeconds);
         var start = Stopwatch.GetTimestamp();
+        trace?.Start(start);
         while (Stopwatch.GetElapsedTime(start) < duration) // above capacity the schedule falls behind: bounded by time
         {
             await slots.WaitAsync(cancellationToken);
@@ -173,6 +175,7 @@ public static class OpenLoopLoad
             finally
             {
                 var micros = (long)Stopwatch.GetElapsedTime(from).TotalMicroseconds;
+                trace?.Record(from, micros);
                 lock (histogram)
                 {
                     histogram.RecordValue(Math.Max(1, micros));

@@ -10,13 +10,17 @@ namespace Benchmarks.ProxyCost;
 /// </summary>
 internal static class LatencyAtHalf
 {
-    public static async Task<LoadResult> MeasureAsync(string url, double rate, TimeSpan duration, int maxInFlight)
+    /// <param name="tracePath">Where to write every request's send time and latency (<see cref="LatencyTrace"/>), if anywhere.</param>
+    public static async Task<LoadResult> MeasureAsync(string url, double rate, TimeSpan duration, int maxInFlight, string? tracePath = null)
     {
         var uri = new Uri(url);
         using var client = new RawHttpClient(uri);
         var request = Encoding.ASCII.GetBytes($"GET {uri.PathAndQuery} HTTP/1.1\r\nHost: {client.Host}\r\n\r\n");
         // A short warm-up at the same rate opens the connections and lets the proxy's JIT settle.
         await OpenLoopLoad.RunAsync((_, ct) => client.SendAsync(request, ct), rate, TimeSpan.FromSeconds(1), maxInFlight);
-        return await OpenLoopLoad.RunAsync((_, ct) => client.SendAsync(request, ct), rate, duration, maxInFlight);
+        var trace = tracePath is null ? null : new LatencyTrace((long)(rate * duration.TotalSeconds) + 1);
+        var result = await OpenLoopLoad.RunAsync((_, ct) => client.SendAsync(request, ct), rate, duration, maxInFlight, trace: trace);
+        trace?.Write(tracePath!);
+        return result;
     }
 }

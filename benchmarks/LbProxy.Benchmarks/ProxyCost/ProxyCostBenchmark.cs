@@ -41,6 +41,8 @@ internal static class ProxyCostBenchmark
         var policyArg = args.SkipWhile(a => a != "--policies").Skip(1).FirstOrDefault() ?? "Weighted";
         var policies = policyArg == "all" ? s_allPolicies : policyArg.Split(',');
         var outDir = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("benchmarks", "results");
+        // --latency-trace DIR: every latency run's requests (send time, latency) as ROUND-TARGET-proxied|direct.csv there.
+        var traceDir = args.SkipWhile(a => a != "--latency-trace").Skip(1).FirstOrDefault();
         foreach (var tool in new[] { "/usr/sbin/nginx", "/usr/sbin/haproxy", "/usr/bin/wrk" })
         {
             if (!File.Exists(tool))
@@ -137,8 +139,11 @@ internal static class ProxyCostBenchmark
                         {
                             await target.StartAsync();
                             await Wrk(target.Url, 2, connections, WarmupFor(target, warmup));
-                            var proxied = await LatencyAtHalf.MeasureAsync(target.Url, rate, TimeSpan.FromSeconds(latencySeconds), connections);
-                            var straight = await LatencyAtHalf.MeasureAsync(direct.Url, rate, TimeSpan.FromSeconds(latencySeconds), connections);
+                            var trace = traceDir is null ? null : Path.Combine(traceDir, $"{round + 1}-{target.Name.Replace(' ', '-')}");
+                            var proxied = await LatencyAtHalf.MeasureAsync(target.Url, rate, TimeSpan.FromSeconds(latencySeconds), connections,
+                                trace is null ? null : trace + "-proxied.csv");
+                            var straight = await LatencyAtHalf.MeasureAsync(direct.Url, rate, TimeSpan.FromSeconds(latencySeconds), connections,
+                                trace is null ? null : trace + "-direct.csv");
                             latency[target.Name].Add((proxied, straight));
                         }
 
