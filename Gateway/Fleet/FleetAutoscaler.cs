@@ -32,6 +32,10 @@ internal sealed partial class FleetAutoscaler(FleetSupervisor supervisor, TimePr
             LogHistoryUnreadable(logger, error);
         }
 
+        // The sync period runs from the start, not from the moment the fleet is first ready: a timer made after that
+        // wait would start from whenever this method got to it, so a clock moved meanwhile (a test's fake one) would
+        // leave its first tick a whole period away. A tick due while the fleet was still starting comes at once after.
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.SyncPeriodSeconds), time);
         try
         {
             await supervisor.InitialReady.WaitAsync(stoppingToken);
@@ -41,7 +45,6 @@ internal sealed partial class FleetAutoscaler(FleetSupervisor supervisor, TimePr
             return; // the supervisor reported why
         }
 
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.SyncPeriodSeconds), time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             var (metrics, requests) = await SampleAsync(options, stoppingToken);
