@@ -55,13 +55,21 @@ internal sealed partial class WorkerService(
 
         var info = new LoadedModelInfo(Path.GetFileName(options.ModelPath), options.ModelPath, _model.Device,
             _model.FeatureCount, _model.ClassCount, _model.OutputIsLogits);
+        if (options.GrpcUrls.Count > 0)
+        {
+            // The gRPC ports (port 0 resolved) are known once Kestrel has bound them, and a small model loads before it
+            // may have: logged as "http://127.0.0.1:0" then (seen in a CI run). Logged before the worker says it is ready.
+            if (!await StartedAsync(stoppingToken))
+            {
+                return;
+            }
+
+            GrpcListening(_logger, string.Join(", ", grpc.Urls));
+        }
+
         lifetime.ApplicationStopping.Register(models.StopAccepting);
         state.Publish(batcher, info);
         models.AddPinned(new ServedModel(models.Repository.Default, _model, batcher, pinned: true));
-        if (options.GrpcUrls.Count > 0)
-        {
-            GrpcListening(_logger, string.Join(", ", grpc.Urls));
-        }
 
         ModelLoaded(_logger, info.Path, info.Device, info.FeatureCount, info.ClassCount, info.OutputIsLogits ? "logits, softmax applied" : "probabilities",
             Describe(options.Batching), options.IntraOpThreads);
@@ -78,6 +86,19 @@ internal sealed partial class WorkerService(
         {
             _model?.Dispose(); // only once the loop has finished: never free a session a Run still uses
         }
+    }
+
+    /// <summary>Whether the host has started (its server listening); false when it is stopping first.</summary>
+    private async Task<bool> StartedAsync(CancellationToken stoppingToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => done.TrySetResult()))
+        using (stoppingToken.Register(() => done.TrySetResult()))
+        {
+            await done.Task;
+        }
+
+        return lifetime.ApplicationStarted.IsCancellationRequested && !stoppingToken.IsCancellationRequested;
     }
 
     // "batching 32 / 50 ms" as before (the k8s tests read it from the overlays' MAX_BATCH_SIZE / MAX_WAIT_MS), then
