@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using Gateway.Fleet;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.EndToEnd.Grpc;
@@ -10,7 +10,7 @@ namespace Gateway.Tests.EndToEnd.Grpc;
 /// whose fixed 6 s window (room for a loaded machine: the second call must arrive inside it) and one-place queue make a third call answer UNAVAILABLE (chosen with the x-pool header),
 /// and an "http" cluster of the two workers' HTTP ports for everything else (KServe v2 over HTTP).
 /// </summary>
-public sealed partial class GrpcGatewayFixture : IAsyncLifetime
+public sealed class GrpcGatewayFixture : IAsyncLifetime
 {
     private readonly List<ModelWorkerProcess> _workers = [];
     private string _folder = "";
@@ -33,7 +33,7 @@ public sealed partial class GrpcGatewayFixture : IAsyncLifetime
         _workers.Add(ModelWorkerProcess.Start(0, "--grpc-urls", "http://127.0.0.1:0", "--batching", "fixed-window", "--max-wait-ms", "6000",
             "--max-batch-size", "8", "--queue-capacity", "1", "--request-timeout-ms", "15000"));
         var http = await Task.WhenAll(_workers.Select(w => w.WaitUntilReadyAsync()));
-        var grpc = _workers.Select(GrpcUrl).ToArray();
+        var grpc = await Task.WhenAll(_workers.Select(GrpcUrlAsync));
         SlowWorkerHttp = http[2];
         _folder = Directory.CreateTempSubdirectory("lbproxy-grpc-").FullName;
         var path = Path.Combine(_folder, "gateway.json");
@@ -66,10 +66,31 @@ public sealed partial class GrpcGatewayFixture : IAsyncLifetime
         }
     }
 
-    private static string GrpcUrl(ModelWorkerProcess worker) =>
-        GrpcListening().Match(worker.Output) is { Success: true } match
-            ? match.Groups[1].Value
-            : throw new InvalidOperationException("the worker did not log its gRPC address:\n" + worker.Output);
+    /// <summary>
+    /// The worker's bound gRPC address from its listening line (ModelWorker/ListeningLine, written once Kestrel has bound
+    /// the port-0 endpoints), parsed as the gateway's own fleet parses it; bounded by a deadline.
+    /// </summary>
+    private static async Task<string> GrpcUrlAsync(ModelWorkerProcess worker)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            foreach (var line in worker.Output.Split('\n'))
+            {
+                if (WorkerListening.TryParse(line.TrimEnd('\r'), out var listening) && listening.Grpc is { } grpc)
+                {
+                    return grpc;
+                }
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException("the worker wrote no listening line with a gRPC address:\n" + worker.Output);
+            }
+
+            await Task.Delay(20);
+        }
+    }
 
     private static string Config(Uri[] http, string[] grpc)
     {
@@ -121,7 +142,4 @@ public sealed partial class GrpcGatewayFixture : IAsyncLifetime
         };
         return root.ToJsonString();
     }
-
-    [GeneratedRegex(@"KServe v2 gRPC \(HTTP/2 cleartext\) listening on: (http://\S+)")]
-    private static partial Regex GrpcListening();
 }
