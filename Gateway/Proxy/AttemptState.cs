@@ -28,7 +28,8 @@ internal sealed class AttemptState(RetryOptions options, ClusterState cluster, b
     /// YARP's own ForwarderMiddleware would call it (the chosen destination's address, the cluster's client, request
     /// config and the route's transforms): one async layer and its feature lookups less a try. Without one (the cluster's
     /// policy reads YARP's in-flight count, which only that middleware keeps) the try runs the rest of YARP's pipeline.
-    /// Either way the outcome is read from the forwarder's error feature and the response, not from the result.
+    /// Either way the result is the forwarder's error (None when it set no error feature); the forwarding loop reads the
+    /// outcome from that feature and the response.
     /// </summary>
     public ValueTask<ForwarderError> SendAsync(DestinationState destination)
     {
@@ -47,7 +48,7 @@ internal sealed class AttemptState(RetryOptions options, ClusterState cluster, b
     private async ValueTask<ForwarderError> ThroughPipelineAsync()
     {
         await next(Context);
-        return ForwarderError.None;
+        return Context.GetForwarderErrorFeature()?.Error ?? ForwarderError.None;
     }
 
     /// <summary>How many destinations have been tried.</summary>
