@@ -5,8 +5,9 @@ namespace Benchmarks.Load;
 
 /// <summary>
 /// Every request of one open-loop run: when its latency started (its intended send time, or its actual send when that
-/// was earlier; from the run's start) and how long it took, both in microseconds. For finding out whether a tail is a few stalls (slow requests bunched in time: a pause, a preempted
-/// thread) or spread out (queueing), and when a stall happened, to set it beside <c>perf sched</c> or GC events.
+/// was earlier; from the run's start) and how long it took, both in microseconds. For finding out whether a tail is a
+/// few stalls (slow requests bunched in time: a pause, a preempted thread) or spread out (queueing), and when a stall
+/// happened, to set it beside <c>perf sched</c> or GC events.
 /// </summary>
 public sealed class LatencyTrace(long capacity)
 {
