@@ -39,7 +39,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RateLimits.ClientLimits>(sp, options.MeterName));
         services.AddSingleton(_ => new Tracing.GatewayTracing(new Tracing.TracingOptions(), options.MeterName)); // off; GatewayHost sets the config's
         services.AddReverseProxy().LoadFromMemory([], []).AddLbProxyLoadBalancing()
-            .AddTransforms(transforms => transforms.AddResponseTransform(RetryResponseTransform.Apply))
+            .AddTransforms<RetryResponseTransformProvider>()
             .AddTransforms<Config.Nginx.NginxTransformProvider>()
             .AddTransforms<Hardening.ForwardedForTransformProvider>() // after nginx's: its locations keep their own headers
             .AddTransforms<Hardening.HopByHopTransformProvider>();

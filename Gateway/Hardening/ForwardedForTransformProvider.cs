@@ -38,14 +38,17 @@ internal sealed class ForwardedForTransformProvider : ITransformProvider
     private static ValueTask Apply(RequestTransformContext context)
     {
         _ = RequestTransform.TakeHeader(context, HeaderName); // what the client sent is not passed on as is
-        var value = context.HttpContext.Features.Get<ForwardedChain>() is { } chain
-            ? $"{chain.ForwardedFor}, {chain.Peer}"
-            : context.HttpContext.Connection.RemoteIpAddress?.ToString();
-        if (value is not null)
+        if (Value(context.HttpContext) is { } value)
         {
             RequestTransform.AddHeader(context, HeaderName, value);
         }
 
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>The X-Forwarded-For this hop sends: a trusted proxy's chain with its address appended, else the peer's address.</summary>
+    internal static string? Value(Microsoft.AspNetCore.Http.HttpContext context) =>
+        context.Features.Get<ForwardedChain>() is { } chain
+            ? $"{chain.ForwardedFor}, {chain.Peer}"
+            : context.Connection.RemoteIpAddress?.ToString();
 }

@@ -68,21 +68,22 @@ internal sealed class HopByHopTransformProvider : ITransformProvider
             return ValueTask.CompletedTask;
         }
 
-        var nominates = false;
-        foreach (var value in raw)
-        {
-            nominates |= NominatesAny(value);
-        }
-
-        if (nominates)
-        {
-            foreach (var name in Nominated(new StringValues([.. raw])))
-            {
-                context.HttpContext.Response.Headers.Remove(name);
-            }
-        }
-
+        RemoveNominated(context.HttpContext.Response.Headers, new StringValues([.. raw]));
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Removes from a client's response the headers the destination's Connection values nominate.</summary>
+    internal static void RemoveNominated(IHeaderDictionary response, StringValues connection)
+    {
+        if (!NominatesAny(connection))
+        {
+            return;
+        }
+
+        foreach (var name in Nominated(connection))
+        {
+            response.Remove(name);
+        }
     }
 
     /// <summary>Whether a Connection value names any header (any token besides close, keep-alive, upgrade); allocates nothing.</summary>

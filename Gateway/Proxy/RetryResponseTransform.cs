@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Gateway.Proxy;
 
@@ -15,35 +16,67 @@ internal static class RetryResponseTransform
 
     public static ValueTask Apply(ResponseTransformContext context)
     {
-        var attempt = context.HttpContext.Features.Get<AttemptState>();
-        var response = context.ProxyResponse;
-        if (attempt is null || response is null)
+        if (context.ProxyResponse is not { } response)
         {
             return ValueTask.CompletedTask;
         }
 
-        attempt.Deadline?.FirstByte(); // the per-try timeout is met
-
         // NonValidated: no parsing and no allocation for a header read on every response.
-        attempt.ReportedQueueDepth = response.Headers.NonValidated.TryGetValues(QueueDepthHeader, out var values)
+        var depth = response.Headers.NonValidated.TryGetValues(QueueDepthHeader, out var values)
             && values.Count > 0
-            && int.TryParse(values.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var depth)
-            ? depth
+            && int.TryParse(values.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
+            ? parsed
             : -1;
-        if (attempt.ReportedQueueDepth >= 0 && !attempt.PassQueueDepthHeader)
+        if (Received(context.HttpContext, (int)response.StatusCode, depth))
         {
-            context.HttpContext.Response.Headers.Remove(QueueDepthHeader); // the gateway's signal, not the client's
-        }
-
-        var status = (int)response.StatusCode;
-        var condition = AttemptState.StatusCondition(status);
-        if (condition.Length > 0 && !context.HttpContext.Response.HasStarted && attempt.MayRetry(condition, sent: true))
-        {
-            attempt.HeldBackStatus = status;
             context.SuppressResponseBody = true;
-            context.HttpContext.Response.Clear();
         }
 
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>
+    /// A try's answer arrived with <paramref name="status"/> (its headers already on the client's response): the per-try
+    /// deadline is met, the queue depth noted, and true when the answer is held back for a retry (the response cleared).
+    /// The lean forwarder calls this itself; through YARP's forwarder <see cref="Apply"/> does.
+    /// </summary>
+    public static bool Received(HttpContext context, int status, int queueDepth)
+    {
+        var attempt = context.Features.Get<AttemptState>();
+        if (attempt is null)
+        {
+            return false;
+        }
+
+        attempt.Deadline?.FirstByte(); // the per-try timeout is met
+        attempt.ReportedQueueDepth = queueDepth;
+        if (queueDepth >= 0 && !attempt.PassQueueDepthHeader)
+        {
+            context.Response.Headers.Remove(QueueDepthHeader); // the gateway's signal, not the client's
+        }
+
+        var condition = AttemptState.StatusCondition(status);
+        if (condition.Length > 0 && !context.Response.HasStarted && attempt.MayRetry(condition, sent: true))
+        {
+            attempt.HeldBackStatus = status;
+            context.Response.Clear();
+            return true;
+        }
+
+        return false;
+    }
+}
+
+/// <summary>Adds <see cref="RetryResponseTransform"/> to every route (a provider of its own, so the lean forwarder knows it).</summary>
+internal sealed class RetryResponseTransformProvider : ITransformProvider
+{
+    public void ValidateRoute(TransformRouteValidationContext context)
+    {
+    }
+
+    public void ValidateCluster(TransformClusterValidationContext context)
+    {
+    }
+
+    public void Apply(TransformBuilderContext context) => context.AddResponseTransform(RetryResponseTransform.Apply);
 }

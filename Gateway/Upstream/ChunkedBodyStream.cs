@@ -7,7 +7,7 @@ namespace Gateway.Upstream;
 /// A chunked body (RFC 9112 section 7.1): size lines (hex, extensions ignored), data, and trailer fields at the end,
 /// which go to the response's TrailingHeaders as SocketsHttpHandler puts them.
 /// </summary>
-internal sealed class ChunkedBodyStream(LeanConnection connection, bool keepAlive, HttpResponseMessage response) : ResponseBodyStream(connection, keepAlive)
+internal sealed class ChunkedBodyStream(LeanConnection connection, bool keepAlive, HttpResponseMessage? response) : ResponseBodyStream(connection, keepAlive)
 {
     /// <summary>A size line or trailer line longer than this is not a chunked body.</summary>
     private const int MaxLineLength = 16 * 1024;
@@ -167,7 +167,7 @@ internal sealed class ChunkedBodyStream(LeanConnection connection, bool keepAliv
             throw new HttpIOException(HttpRequestError.InvalidResponse, $"Received an invalid header line: '{Encoding.Latin1.GetString(line)}'.");
         }
 
-        response.TrailingHeaders.TryAddWithoutValidation(Encoding.Latin1.GetString(line[..colon]), Encoding.Latin1.GetString(line[(colon + 1)..].Trim(" \t"u8)));
+        response?.TrailingHeaders.TryAddWithoutValidation(Encoding.Latin1.GetString(line[..colon]), Encoding.Latin1.GetString(line[(colon + 1)..].Trim(" \t"u8)));
     }
 
     protected override bool TryConsumeBufferedRest()

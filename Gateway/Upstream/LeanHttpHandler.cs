@@ -111,31 +111,16 @@ internal sealed class LeanHttpHandler(LeanConnectionPools pools) : DelegatingHan
 
                 while (true)
                 {
-                    var headEnd = ResponseHeadParser.FindEnd(connection.Buffered);
+                    var space = HeadOrSpace(connection, out var headEnd);
                     if (headEnd >= 0)
                     {
-                        var status = ResponseHeadParser.StatusCode(connection.Buffered[..headEnd], out _);
-                        if (status is >= 100 and < 200 && status != 101)
-                        {
-                            connection.Consume(headEnd); // an interim answer (100, 103): the final one follows
-                            continue;
-                        }
-
                         return BuildResponse(connection, request, headEnd, framing.CloseAfter);
-                    }
-
-                    var space = connection.BufferedCount >= MaxResponseHeadBytes ? Memory<byte>.Empty : connection.ReadSpace(MaxResponseHeadBytes);
-                    if (space.IsEmpty)
-                    {
-                        throw new HttpRequestException(HttpRequestError.ConfigurationLimitExceeded,
-                            $"The HTTP response headers length exceeded the set limit of {MaxResponseHeadBytes} bytes.");
                     }
 
                     var received = await connection.ReceiveAsync(space, cancellationToken);
                     if (received == 0)
                     {
-                        throw new HttpRequestException(HttpRequestError.ResponseEnded, "An error occurred while sending the request.",
-                            new HttpIOException(HttpRequestError.ResponseEnded, "The response ended prematurely."));
+                        throw HeadEnded();
                     }
 
                     connection.Commit(received);
@@ -143,28 +128,78 @@ internal sealed class LeanHttpHandler(LeanConnectionPools pools) : DelegatingHan
             }
             catch (Exception e)
             {
-                connection.Dispose();
-                var error = LeanConnection.TransportError(e);
-                var closedUnanswered = !connection.ReceivedAny
-                    && (error is IOException || (error is HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }));
-                if (closedUnanswered && request.Content is null && retry < MaxConnectionFailureRetries && !cancellationToken.IsCancellationRequested)
+                if (Failure(e, connection, request.Content is null, retry, cancellationToken) is { } error)
                 {
-                    continue; // SocketsHttpHandler sends a bodiless request again when the connection closed before answering
-                }
+                    if (error == e)
+                    {
+                        throw;
+                    }
 
-                if (error == e && e is OperationCanceledException or HttpRequestException)
-                {
-                    throw;
+                    throw error;
                 }
-
-                throw error switch
-                {
-                    OperationCanceledException or HttpRequestException => error,
-                    HttpIOException io => new HttpRequestException(io.HttpRequestError, "An error occurred while sending the request.", io),
-                    _ => new HttpRequestException(HttpRequestError.Unknown, "An error occurred while sending the request.", error),
-                };
             }
         }
+    }
+
+    /// <summary>
+    /// Where the final response head ends in the connection's buffer (<paramref name="headEnd"/>; interim 1xx answers
+    /// are skipped), or -1 and the space to receive more of it into.
+    /// </summary>
+    internal static Memory<byte> HeadOrSpace(LeanConnection connection, out int headEnd)
+    {
+        while ((headEnd = ResponseHeadParser.FindEnd(connection.Buffered)) >= 0)
+        {
+            var status = ResponseHeadParser.StatusCode(connection.Buffered[..headEnd], out _);
+            if (status is >= 100 and < 200 && status != 101)
+            {
+                connection.Consume(headEnd); // an interim answer (100, 103): the final one follows
+                continue;
+            }
+
+            return Memory<byte>.Empty;
+        }
+
+        var space = connection.BufferedCount >= MaxResponseHeadBytes ? Memory<byte>.Empty : connection.ReadSpace(MaxResponseHeadBytes);
+        if (space.IsEmpty)
+        {
+            throw new HttpRequestException(HttpRequestError.ConfigurationLimitExceeded,
+                $"The HTTP response headers length exceeded the set limit of {MaxResponseHeadBytes} bytes.");
+        }
+
+        return space;
+    }
+
+    /// <summary>The connection closed before the response head was whole.</summary>
+    internal static HttpRequestException HeadEnded() => new(HttpRequestError.ResponseEnded, "An error occurred while sending the request.",
+        new HttpIOException(HttpRequestError.ResponseEnded, "The response ended prematurely."));
+
+    /// <summary>
+    /// A try that failed before its response head, as SocketsHttpHandler reports it: null when the request should be sent
+    /// again on a new connection (a bodiless one whose connection closed before answering, up to 3 times), else the
+    /// exception to throw (<paramref name="e"/> itself when it is already what SocketsHttpHandler throws). Closes the connection.
+    /// </summary>
+    internal static Exception? Failure(Exception e, LeanConnection connection, bool bodiless, int retry, CancellationToken cancellationToken)
+    {
+        connection.Dispose();
+        var error = LeanConnection.TransportError(e);
+        var closedUnanswered = !connection.ReceivedAny
+            && (error is IOException || (error is HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }));
+        if (closedUnanswered && bodiless && retry < MaxConnectionFailureRetries && !cancellationToken.IsCancellationRequested)
+        {
+            return null; // SocketsHttpHandler sends a bodiless request again when the connection closed before answering
+        }
+
+        if (error == e && e is OperationCanceledException or HttpRequestException)
+        {
+            return e;
+        }
+
+        return error switch
+        {
+            OperationCanceledException or HttpRequestException => error,
+            HttpIOException io => new HttpRequestException(io.HttpRequestError, "An error occurred while sending the request.", io),
+            _ => new HttpRequestException(HttpRequestError.Unknown, "An error occurred while sending the request.", error),
+        };
     }
 
     /// <summary>
@@ -194,33 +229,47 @@ internal sealed class LeanHttpHandler(LeanConnectionPools pools) : DelegatingHan
         var response = new HttpResponseMessage { RequestMessage = request, Content = content };
         var framing = ResponseHeadParser.Parse(connection.Buffered[..headEnd], response, content, connection.Cache);
         connection.Consume(headEnd);
+        if (Body(connection, request.Method == HttpMethod.Head, framing, closeAfter, response) is { } body)
+        {
+            content.SetBody(body);
+        }
+
+        return response;
+    }
+
+    /// <summary>
+    /// The body stream a response's framing calls for (its head consumed from the connection), or null when it has none;
+    /// the connection is then back in its pool, or closed when the response said so. A chunked body's trailers go to
+    /// <paramref name="trailers"/> (null: read and dropped, as for a client that cannot take them).
+    /// </summary>
+    internal static ResponseBodyStream? Body(LeanConnection connection, bool headRequest, in ResponseHeadParser.Framing framing, bool closeAfter,
+        HttpResponseMessage? trailers)
+    {
         var status = framing.StatusCode;
         var keepAlive = !closeAfter && !framing.Close && (!framing.Http10 || framing.KeepAlive) && status != 101;
-        if (request.Method == HttpMethod.Head || status is 204 or 304)
+        if (headRequest || status is 204 or 304)
         {
             Release(connection, keepAlive);
+            return null;
         }
-        else if (framing.Chunked)
+
+        if (framing.Chunked)
         {
-            content.SetBody(new ChunkedBodyStream(connection, keepAlive, response));
+            return new ChunkedBodyStream(connection, keepAlive, trailers);
         }
-        else if (framing.ContentLength >= 0 && !framing.TransferEncoding)
+
+        if (framing.ContentLength >= 0 && !framing.TransferEncoding)
         {
             if (framing.ContentLength == 0)
             {
                 Release(connection, keepAlive);
+                return null;
             }
-            else
-            {
-                content.SetBody(new ContentLengthBodyStream(connection, keepAlive, framing.ContentLength));
-            }
-        }
-        else
-        {
-            content.SetBody(new UntilCloseBodyStream(connection));
+
+            return new ContentLengthBodyStream(connection, keepAlive, framing.ContentLength);
         }
 
-        return response;
+        return new UntilCloseBodyStream(connection);
     }
 
     private static void Release(LeanConnection connection, bool keepAlive)

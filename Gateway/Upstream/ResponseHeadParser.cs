@@ -75,12 +75,54 @@ internal static class ResponseHeadParser
         return ((code[0] - '0') * 100) + ((code[1] - '0') * 10) + (code[2] - '0');
     }
 
+    /// <summary>Where a parsed head goes: an HttpResponseMessage (the lean client) or Kestrel's response (the lean forwarder).</summary>
+    internal interface ISink
+    {
+        void Status(int code, bool http10, string reason);
+
+        /// <summary>A header whose name is one of <see cref="KnownHeaders"/>.</summary>
+        void Known(int known, string value);
+
+        /// <summary>Any other header, its name as received.</summary>
+        void Other(string name, string value);
+    }
+
+    /// <summary>The lean client's sink: headers where SocketsHttpHandler puts them (the response's or its content's).</summary>
+    private readonly struct MessageSink(HttpResponseMessage response, HttpContent content) : ISink
+    {
+        public void Status(int code, bool http10, string reason)
+        {
+            response.StatusCode = (HttpStatusCode)code;
+            response.Version = http10 ? HttpVersion.Version10 : HttpVersion.Version11;
+            response.ReasonPhrase = reason;
+        }
+
+        public void Known(int known, string value)
+        {
+            var headers = KnownHeaders.IsContent(known) ? (System.Net.Http.Headers.HttpHeaders)content.Headers : response.Headers;
+            headers.TryAddWithoutValidation(KnownHeaders.Name(known), value);
+        }
+
+        public void Other(string name, string value)
+        {
+            if (!response.Headers.TryAddWithoutValidation(name, value))
+            {
+                content.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+    }
+
     public static Framing Parse(ReadOnlySpan<byte> head, HttpResponseMessage response, HttpContent content, HeaderValueCache cache)
+    {
+        var sink = new MessageSink(response, content);
+        return Parse(head, ref sink, cache);
+    }
+
+    public static Framing Parse<TSink>(ReadOnlySpan<byte> head, ref TSink sink, HeaderValueCache cache)
+        where TSink : struct, ISink
     {
         var framing = new Framing { StatusCode = StatusCode(head, out var http10), Http10 = http10, ContentLength = -1 };
         var statusLine = Line(head, out var next);
-        response.StatusCode = (HttpStatusCode)framing.StatusCode;
-        response.Version = http10 ? HttpVersion.Version10 : HttpVersion.Version11;
         var reason = statusLine.Length > 13 ? statusLine[13..] : [];
         if (reason.IndexOfAny((byte)'\r', (byte)0) >= 0)
         {
@@ -88,7 +130,7 @@ internal static class ResponseHeadParser
             throw Invalid($"Received an invalid status line: '{Encoding.Latin1.GetString(statusLine)}'.");
         }
 
-        response.ReasonPhrase = reason.IsEmpty ? "" : cache.Reason(reason);
+        sink.Status(framing.StatusCode, http10, reason.IsEmpty ? "" : cache.Reason(reason));
 
         var rest = head[next..];
         while (true)
@@ -109,13 +151,13 @@ internal static class ResponseHeadParser
 
             var folded = end != next;
             var full = folded ? TrimLineEnd(rest[..end]) : line;
-            AddHeader(full, folded, response, content, cache, ref framing);
+            AddHeader(full, folded, ref sink, cache, ref framing);
             rest = rest[end..];
         }
     }
 
-    private static void AddHeader(ReadOnlySpan<byte> line, bool folded, HttpResponseMessage response, HttpContent content, HeaderValueCache cache,
-        ref Framing framing)
+    private static void AddHeader<TSink>(ReadOnlySpan<byte> line, bool folded, ref TSink sink, HeaderValueCache cache, ref Framing framing)
+        where TSink : struct, ISink
     {
         var colon = line.IndexOf((byte)':');
         if (colon < 0)
@@ -159,16 +201,11 @@ internal static class ResponseHeadParser
         if (known >= 0)
         {
             Frame(known, value, ref framing);
-            var headers = KnownHeaders.IsContent(known) ? (System.Net.Http.Headers.HttpHeaders)content.Headers : response.Headers;
-            headers.TryAddWithoutValidation(KnownHeaders.Name(known), valueText);
+            sink.Known(known, valueText);
             return;
         }
 
-        var nameText = slot >= 0 ? cache.OtherName(slot) : Encoding.Latin1.GetString(name);
-        if (!response.Headers.TryAddWithoutValidation(nameText, valueText))
-        {
-            content.Headers.TryAddWithoutValidation(nameText, valueText);
-        }
+        sink.Other(slot >= 0 ? cache.OtherName(slot) : Encoding.Latin1.GetString(name), valueText);
     }
 
     private static void Frame(int known, ReadOnlySpan<byte> value, ref Framing framing)
