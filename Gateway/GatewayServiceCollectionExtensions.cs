@@ -46,6 +46,11 @@ public static class GatewayServiceCollectionExtensions
         // The lean HTTP/1.1 client per cluster (Metadata "UpstreamClient"), in place of YARP's factory (Gateway/Upstream).
         services.AddSingleton(_ => new LeanConnectionPools(Transport.EpollTransport.IsEnabled(options.InlineScheduling)));
         services.AddSingleton<IForwarderHttpClientFactory, LeanForwarderHttpClientFactory>();
+        // The lean forwarder in front of YARP's (it takes plain bodiless requests of lean clusters, YARP's the rest).
+        var yarpForwarder = services.Last(d => d.ServiceType == typeof(IHttpForwarder));
+        services.Remove(yarpForwarder);
+        services.AddSingleton<IHttpForwarder>(sp => ActivatorUtilities.CreateInstance<LeanForwarder>(sp,
+            (IHttpForwarder)ActivatorUtilities.CreateInstance(sp, yarpForwarder.ImplementationType!)));
         // Last: it wraps every available-destinations policy registered above so drain and disable hold for all of them.
         services.AddRuntimeApi();
         return services;

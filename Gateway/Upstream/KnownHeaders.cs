@@ -12,6 +12,7 @@ internal static class KnownHeaders
     public const int TransferEncoding = 1;
     public const int Connection = 2;
     public const int KeepAlive = 3;
+    public const int QueueDepth = 7; // X-Queue-Depth
 
     private static readonly (string Name, bool IsContent)[] s_headers =
     [

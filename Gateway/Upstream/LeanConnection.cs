@@ -50,6 +50,64 @@ internal sealed class LeanConnection : IDisposable
 
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
+    // ---- activity timeout (the lean forwarder's; YARP keeps its own for requests it forwards) ----
+
+    private long _activityDeadline; // Environment.TickCount64 ms; 0: not watched
+    private long _activityTimeoutMs;
+
+    /// <summary>Whether the watchdog ended the try using this connection for want of activity (it shut the socket down).</summary>
+    public bool ActivityTimedOut { get; private set; }
+
+    /// <summary>A try starts on this connection: from now on, no progress for <paramref name="timeoutMs"/> ends it (YARP's ActivityTimeout).</summary>
+    public void WatchActivity(long timeoutMs)
+    {
+        ActivityTimedOut = false;
+        _activityTimeoutMs = timeoutMs;
+        Volatile.Write(ref _activityDeadline, Environment.TickCount64 + timeoutMs);
+    }
+
+    /// <summary>The try made progress (bytes came): its activity deadline moves on.</summary>
+    public void Active()
+    {
+        if (_activityTimeoutMs > 0)
+        {
+            Volatile.Write(ref _activityDeadline, Environment.TickCount64 + _activityTimeoutMs);
+        }
+    }
+
+    /// <summary>Idle again: nothing to watch.</summary>
+    public void Unwatch()
+    {
+        _activityTimeoutMs = 0;
+        Volatile.Write(ref _activityDeadline, 0);
+    }
+
+    /// <summary>
+    /// The watchdog's check: a try past its activity deadline is ended by shutting the socket down, which completes its
+    /// pending receive or send (a disposed descriptor could be reused under it; a shut one cannot). It then reads
+    /// <see cref="ActivityTimedOut"/> to tell a timeout from the destination closing.
+    /// </summary>
+    public void CheckActivity(long now)
+    {
+        var deadline = Volatile.Read(ref _activityDeadline);
+        if (deadline == 0 || now <= deadline || IsDisposed)
+        {
+            return;
+        }
+
+        ActivityTimedOut = true;
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
     // ---- write side ----
 
     public int WriteLength { get; private set; }
@@ -245,6 +303,8 @@ internal sealed class LeanConnection : IDisposable
         {
             return;
         }
+
+        Pool.Forget(this);
 
         if (_epoll is not null)
         {

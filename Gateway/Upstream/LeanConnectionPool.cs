@@ -22,6 +22,7 @@ internal sealed class LeanConnectionPool : IDisposable
     private readonly string _host;
     private readonly int _port;
     private readonly bool _epoll;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<LeanConnection, byte> _open = new(); // every connection not closed yet
     private volatile bool _disposed;
 
     public LeanConnectionPool(Uri uri, bool epoll = false)
@@ -63,6 +64,7 @@ internal sealed class LeanConnectionPool : IDisposable
 
     public void Return(LeanConnection connection)
     {
+        connection.Unwatch();
         connection.IdleSince = Environment.TickCount64;
         connection.Reused = true;
         connection.ReceivedAny = false;
@@ -92,9 +94,11 @@ internal sealed class LeanConnectionPool : IDisposable
         timeout.CancelAfter(ConnectTimeout);
         try
         {
-            return _epoll
+            var connection = _epoll
                 ? new LeanConnection(await Transport.EpollConnector.ConnectAsync(_endPoint, timeout.Token), this)
                 : await ConnectSocketAsync(timeout.Token);
+            _open.TryAdd(connection, 0);
+            return connection;
         }
         catch (SocketException e)
         {
@@ -121,6 +125,18 @@ internal sealed class LeanConnectionPool : IDisposable
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>A connection closed: no longer watched (<see cref="CheckActivity"/>).</summary>
+    public void Forget(LeanConnection connection) => _open.TryRemove(connection, out _);
+
+    /// <summary>Ends the tries whose connection saw no activity within their timeout (see <see cref="LeanConnection.CheckActivity"/>).</summary>
+    public void CheckActivity(long now)
+    {
+        foreach (var (connection, _) in _open)
+        {
+            connection.CheckActivity(now);
         }
     }
 

@@ -15,6 +15,7 @@ internal sealed class LeanConnectionPools : IDisposable
     private readonly ConcurrentDictionary<string, LeanConnectionPool> _pools = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, LeanConnectionPool>.AlternateLookup<ReadOnlySpan<char>> _byPrefix;
     private readonly Timer _scavenger;
+    private readonly Timer _watchdog;
     private readonly bool _epoll;
 
     /// <param name="epoll">Whether new connections join the epoll event loops (Gateway/Transport) instead of .NET's sockets.</param>
@@ -23,7 +24,16 @@ internal sealed class LeanConnectionPools : IDisposable
         _epoll = epoll;
         _byPrefix = _pools.GetAlternateLookup<ReadOnlySpan<char>>();
         _scavenger = new Timer(static s => ((LeanConnectionPools)s!).Scavenge(), this, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15));
+        // The lean forwarder's activity timeouts, to within a second: one check a second instead of a timer set per request.
+        _watchdog = new Timer(static s => ((LeanConnectionPools)s!).CheckActivity(), this, WatchdogPeriod, WatchdogPeriod);
     }
+
+    /// <summary>How often tries are checked for activity (<see cref="LeanConnection.CheckActivity"/>).</summary>
+    public static readonly TimeSpan WatchdogPeriod = TimeSpan.FromSeconds(1);
+
+    /// <summary>The pool for "http://host:port" (a Uri is made only the first time).</summary>
+    public LeanConnectionPool Get(ReadOnlySpan<char> prefix) =>
+        _byPrefix.TryGetValue(prefix, out var pool) ? pool : Add(prefix.ToString(), new Uri(prefix.ToString()));
 
     public LeanConnectionPool Get(ReadOnlySpan<char> prefix, Uri uri) =>
         _byPrefix.TryGetValue(prefix, out var pool) ? pool : Add(prefix.ToString(), uri);
@@ -32,6 +42,15 @@ internal sealed class LeanConnectionPools : IDisposable
     private LeanConnectionPool Add(string prefix, Uri uri) => _pools.GetOrAdd(prefix, static (_, state) => new LeanConnectionPool(state.uri, state.epoll), (uri, epoll: _epoll));
 
     public IEnumerable<LeanConnectionPool> All => _pools.Values;
+
+    private void CheckActivity()
+    {
+        var now = Environment.TickCount64;
+        foreach (var pool in _pools.Values)
+        {
+            pool.CheckActivity(now);
+        }
+    }
 
     private void Scavenge()
     {
@@ -44,6 +63,7 @@ internal sealed class LeanConnectionPools : IDisposable
     public void Dispose()
     {
         _scavenger.Dispose();
+        _watchdog.Dispose();
         foreach (var pool in _pools.Values)
         {
             pool.Dispose();

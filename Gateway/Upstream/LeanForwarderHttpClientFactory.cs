@@ -9,8 +9,31 @@ namespace Gateway.Upstream;
 /// </summary>
 internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, ILogger<ForwarderHttpClientFactory> logger,
     Tracing.GatewayTracing tracing)
-    : ForwarderHttpClientFactory(logger)
+    : ForwarderHttpClientFactory(logger), IForwarderHttpClientFactory
 {
+    // The clients on the lean handler, for the lean forwarder (it sends their plain requests itself).
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<HttpMessageInvoker, LeanHttpHandler> _lean = new();
+
+    [ThreadStatic]
+    private static LeanHttpHandler? t_built;
+
+    /// <summary>YARP's client, remembered when it is on the lean handler.</summary>
+    HttpMessageInvoker IForwarderHttpClientFactory.CreateClient(ForwarderHttpClientContext context)
+    {
+        t_built = null;
+        var client = CreateClient(context);
+        if (t_built is { } handler)
+        {
+            _lean.AddOrUpdate(client, handler);
+        }
+
+        t_built = null;
+        return client;
+    }
+
+    /// <summary>The lean handler behind a cluster's client, when it has one.</summary>
+    public bool TryGetLean(HttpMessageInvoker client, out LeanHttpHandler handler) => _lean.TryGetValue(client, out handler!);
+
     /// <summary>
     /// Cluster metadata "off": every upstream connection is closed after its response, none kept for the next request
     /// (nginx without <c>keepalive</c> in the upstream). Set with UpstreamClient "Sockets", whose pool does this.
@@ -77,7 +100,7 @@ internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, 
     {
         var inner = base.WrapHandler(context, handler);
         return UpstreamClientChoice.For(context.NewMetadata, context.NewConfig) == UpstreamClientKind.Lean
-            ? new LeanHttpHandler(pools)
+            ? t_built = new LeanHttpHandler(pools)
             {
                 InnerHandler = inner,
                 TraceContextInHeaders = tracing.Enabled,

@@ -184,7 +184,8 @@ internal sealed class LeanHttpHandler(LeanConnectionPools pools) : DelegatingHan
         var error = LeanConnection.TransportError(e);
         var closedUnanswered = !connection.ReceivedAny
             && (error is IOException || (error is HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }));
-        if (closedUnanswered && bodiless && retry < MaxConnectionFailureRetries && !cancellationToken.IsCancellationRequested)
+        if (closedUnanswered && bodiless && retry < MaxConnectionFailureRetries && !cancellationToken.IsCancellationRequested
+            && !connection.ActivityTimedOut)
         {
             return null; // SocketsHttpHandler sends a bodiless request again when the connection closed before answering
         }

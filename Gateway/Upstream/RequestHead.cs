@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Upstream;
 
@@ -117,6 +118,40 @@ internal static class RequestHead
     /// <summary>SocketsHttpHandler's rule: every method but these says Content-Length: 0 when it has no content.</summary>
     private static bool MustHaveBody(HttpMethod method) =>
         method != HttpMethod.Get && method != HttpMethod.Head && method != HttpMethod.Connect && method != HttpMethod.Options && method != HttpMethod.Delete;
+
+    /// <summary><see cref="MustHaveBody(HttpMethod)"/> for a method as Kestrel has it.</summary>
+    public static bool MustHaveBody(string method) =>
+        !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsConnect(method) && !HttpMethods.IsOptions(method)
+        && !HttpMethods.IsDelete(method);
+
+    /// <summary>
+    /// One header of Kestrel's request, its values joined as this writer joins HttpHeaders' (the lean forwarder, which
+    /// has no HttpRequestMessage); false when a value is not plain ASCII.
+    /// </summary>
+    public static bool TryWriteHeader(LeanConnection connection, string name, Microsoft.Extensions.Primitives.StringValues values)
+    {
+        if (!WriteAscii(connection, name) || !WriteAscii(connection, ": "))
+        {
+            return false;
+        }
+
+        var separator = Separator(name);
+        for (var i = 0; i < values.Count; i++)
+        {
+            if ((i > 0 && !WriteAscii(connection, separator)) || !WriteAscii(connection, values[i]))
+            {
+                return false;
+            }
+        }
+
+        Write(connection, "\r\n"u8);
+        return true;
+    }
+
+    /// <summary>Plain ASCII text (false, nothing counted, for anything else or a line break).</summary>
+    public static bool TryWriteAscii(LeanConnection connection, ReadOnlySpan<char> text) => WriteAscii(connection, text);
+
+    public static void WriteBytes(LeanConnection connection, ReadOnlySpan<byte> bytes) => Write(connection, bytes);
 
     private static string Separator(string name) =>
         string.Equals(name, "User-Agent", StringComparison.OrdinalIgnoreCase) ? " "

@@ -42,7 +42,9 @@ internal abstract class ResponseBodyStream(LeanConnection connection, bool keepA
 
         try
         {
-            return await ReadBodyAsync(buffer, cancellationToken);
+            var read = await ReadBodyAsync(buffer, cancellationToken);
+            _connection?.Active(); // still ours: Finish lets go of it before the pool can hand it to another try
+            return read;
         }
         catch (Exception e)
         {
@@ -61,6 +63,9 @@ internal abstract class ResponseBodyStream(LeanConnection connection, bool keepA
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>The try made progress: its connection's activity deadline moves on (while the body still holds it).</summary>
+    public void Active() => _connection?.Active();
 
     /// <summary>The body is complete: the connection is free for the next request, or closed when the response said so.</summary>
     protected void Finish()
