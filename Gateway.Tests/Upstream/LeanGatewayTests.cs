@@ -108,6 +108,7 @@ public class LeanGatewayTests
 
     [Theory]
     [InlineData("\"UpstreamClient\": \"Fast\"", "Metadata.UpstreamClient", "'Fast', which is not an upstream client")]
+    [InlineData("\"LeanForwarder\": \"no\"", "Metadata.LeanForwarder", "'no', which is neither on nor off")]
     [InlineData("\"UpstreamClient\": \"Lean\" }, \"HttpClient\": { \"MaxConnectionsPerServer\": 10", "HttpClient.MaxConnectionsPerServer", "does not implement")]
     public async Task Parse_BadUpstreamClient_ReportsLineAndFix(string metadata, string path, string problem)
     {

@@ -43,6 +43,14 @@ internal static class ClusterRules
         }
 
         Upstream.UpstreamClientChoice.Validate(cluster, path, report);
+        if (metadata.TryGetValue(Upstream.LeanForwarder.MetadataKey, out var leanForwarder)
+            && !leanForwarder.Equals("on", StringComparison.OrdinalIgnoreCase) && !leanForwarder.Equals("off", StringComparison.OrdinalIgnoreCase))
+        {
+            report(path + ":Metadata:" + Upstream.LeanForwarder.MetadataKey,
+                $"cluster '{cluster.ClusterId}' has Metadata.{Upstream.LeanForwarder.MetadataKey} '{leanForwarder}', which is neither on nor off.",
+                "use \"off\" (YARP's forwarder for every request) or \"on\" (the default: the gateway's own for plain bodiless requests).");
+        }
+
         Tls.UpstreamTls.Validate(cluster, path, report);
 
         if (cluster.Destinations is null || cluster.Destinations.Count == 0)

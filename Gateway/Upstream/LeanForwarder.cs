@@ -1,13 +1,7 @@
-using System.Collections.Concurrent;
-using System.Collections.Frozen;
 using System.Diagnostics;
 using Gateway.Hardening;
 using Gateway.Proxy;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Primitives;
-using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 using Yarp.ReverseProxy.Transforms.Builder;
@@ -40,40 +34,6 @@ internal sealed class LeanForwarder : IHttpForwarder
 
     /// <summary>YARP's ActivityTimeout when the cluster sets none.</summary>
     private static readonly TimeSpan DefaultActivityTimeout = TimeSpan.FromSeconds(100);
-
-    // YARP's hop-by-hop list (RequestUtilities): never copied either way.
-    private static readonly FrozenSet<string> s_hopByHop = new[]
-    {
-        HeaderNames.Connection, HeaderNames.TransferEncoding, HeaderNames.KeepAlive, HeaderNames.Upgrade, HeaderNames.ProxyConnection,
-        HeaderNames.ProxyAuthenticate, "Proxy-Authentication-Info", HeaderNames.ProxyAuthorization, "Proxy-Features", "Proxy-Instruction",
-        "Security-Scheme", "ALPN", "Close", "HTTP2-Settings", HeaderNames.UpgradeInsecureRequests, HeaderNames.TE, HeaderNames.AltSvc,
-    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
-
-    // The request headers the default transforms set or remove (X-Forwarded-*, Forwarded, Host): the client's are not sent.
-    private static readonly FrozenSet<string> s_replaced = new[]
-    {
-        "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "Forwarded", HeaderNames.Host,
-    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
-
-    // Content headers (HttpContent's): on a bodiless request YARP gives the message an empty content for them. Left to YARP.
-    private static readonly FrozenSet<string> s_contentHeaders = new[]
-    {
-        HeaderNames.Allow, HeaderNames.ContentDisposition, HeaderNames.ContentEncoding, HeaderNames.ContentLanguage, HeaderNames.ContentLength,
-        HeaderNames.ContentLocation, HeaderNames.ContentMD5, HeaderNames.ContentRange, HeaderNames.ContentType, HeaderNames.Expires,
-        HeaderNames.LastModified,
-    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
-
-    // Each request header the head writer does not just copy, looked up once: dropped (hop-by-hop, or replaced by the
-    // default transforms), or a content header (the request is left to YARP).
-    private static readonly FrozenDictionary<string, bool> s_notCopied = s_hopByHop.Concat(s_replaced).Select(n => KeyValuePair.Create(n, false))
-        .Concat(s_contentHeaders.Select(n => KeyValuePair.Create(n, true))).ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
-
-    // Which of the parser's known response headers are hop-by-hop, by index.
-    private static readonly bool[] s_knownHopByHop = [.. Enumerable.Range(0, KnownHeaders.Count).Select(i => s_hopByHop.Contains(KnownHeaders.Name(i)))];
-
-    // The path characters YARP sends unescaped; a path with any other is YARP's to escape.
-    private static readonly System.Buffers.SearchValues<char> s_plainPath =
-        System.Buffers.SearchValues.Create("!$&'()*+,-./0123456789:;=@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz~");
 
     private readonly IHttpForwarder _yarp;
     private readonly LeanConnectionPools _pools;
@@ -176,7 +136,7 @@ internal sealed class LeanForwarder : IHttpForwarder
             basePath = basePath[..^1];
         }
 
-        if (path is not { Length: > 0 } || path[0] != '/' || path.AsSpan().ContainsAnyExcept(s_plainPath)
+        if (path is not { Length: > 0 } || path[0] != '/' || path.AsSpan().ContainsAnyExcept(YarpHeaderRules.PlainPath)
             || !Plain(basePath.Span) || !Plain(path) || !Plain(request.QueryString.Value))
         {
             return false;
@@ -212,7 +172,7 @@ internal sealed class LeanForwarder : IHttpForwarder
             }
 
             connection.IdleBudget = handler.IdleBudget;
-            if (!TryWriteHead(connection, context, pool, basePath.Span, out closeAfter))
+            if (!LeanRequestHead.TryWrite(connection, context, pool, basePath.Span, out closeAfter))
             {
                 connection.ResetWrite();
                 pool.Return(connection);
@@ -267,7 +227,7 @@ internal sealed class LeanForwarder : IHttpForwarder
 
         // The response head: status, reason and headers into Kestrel's response, as YARP copies them.
         var response = context.Response;
-        var sink = new KestrelSink(response);
+        var sink = new LeanResponseSink(response);
         ResponseHeadParser.Framing framing;
         try
         {
@@ -360,81 +320,6 @@ internal sealed class LeanForwarder : IHttpForwarder
         }
     }
 
-    /// <summary>
-    /// The request head YARP's forwarder and default transforms would have the lean client send; false (nothing counted)
-    /// when a header is one YARP gives the message a content for, or a value is not plain ASCII.
-    /// </summary>
-    private static bool TryWriteHead(LeanConnection connection, HttpContext context, LeanConnectionPool pool, ReadOnlySpan<char> basePath, out bool closeAfter)
-    {
-        closeAfter = false;
-        var request = context.Request;
-        connection.ResetWrite();
-        if (!RequestHead.TryWriteAscii(connection, Method(request.Method)) || !RequestHead.TryWriteAscii(connection, " ")
-            || !RequestHead.TryWriteAscii(connection, basePath) || !RequestHead.TryWriteAscii(connection, request.Path.Value)
-            || !RequestHead.TryWriteAscii(connection, request.QueryString.Value))
-        {
-            return false;
-        }
-
-        RequestHead.WriteBytes(connection, " HTTP/1.1\r\n"u8);
-        RequestHead.WriteBytes(connection, pool.HostLine);
-        foreach (var (name, values) in request.Headers)
-        {
-            if (values.Count == 0)
-            {
-                continue;
-            }
-
-            if (s_notCopied.TryGetValue(name, out var content))
-            {
-                if (content)
-                {
-                    return false;
-                }
-
-                continue;
-            }
-
-            if (!RequestHead.TryWriteHeader(connection, name, values))
-            {
-                return false;
-            }
-        }
-
-        // ForwardedForTransformProvider's X-Forwarded-* (Set): the prefix, host and scheme this hop saw, then the client chain.
-        if (request.PathBase.HasValue && !WriteHeader(connection, "X-Forwarded-Prefix", request.PathBase.ToUriComponent()))
-        {
-            return false;
-        }
-
-        if (request.Host.HasValue && !WriteHeader(connection, "X-Forwarded-Host", request.Host.ToUriComponent()))
-        {
-            return false;
-        }
-
-        if (!WriteHeader(connection, "X-Forwarded-Proto", request.Scheme)
-            || (ForwardedForTransformProvider.Value(context) is { } forwardedFor && !WriteHeader(connection, ForwardedForTransformProvider.HeaderName, forwardedFor)))
-        {
-            return false;
-        }
-
-        if (RequestHead.MustHaveBody(request.Method))
-        {
-            RequestHead.WriteBytes(connection, "Content-Length: 0\r\n"u8);
-        }
-
-        RequestHead.WriteBytes(connection, "\r\n"u8);
-        return true;
-
-        static bool WriteHeader(LeanConnection connection, string name, string value) => RequestHead.TryWriteHeader(connection, name, value);
-    }
-
-    /// <summary>The method as YARP's HttpMethod for it says it: the known ones in capitals, any other as the client sent it.</summary>
-    private static string Method(string method) =>
-        HttpMethods.IsGet(method) ? "GET" : HttpMethods.IsHead(method) ? "HEAD" : HttpMethods.IsPost(method) ? "POST"
-        : HttpMethods.IsPut(method) ? "PUT" : HttpMethods.IsDelete(method) ? "DELETE" : HttpMethods.IsOptions(method) ? "OPTIONS"
-        : HttpMethods.IsPatch(method) ? "PATCH" : HttpMethods.IsTrace(method) ? "TRACE" : method;
-
     /// <summary>A try that got no response head, reported as YARP's forwarder reports it (HandleRequestFailureAsync).</summary>
     private static ForwarderError RequestFailed(HttpContext context, Exception e, bool timedOut)
     {
@@ -465,137 +350,4 @@ internal sealed class LeanForwarder : IHttpForwarder
 
     private static void Report(HttpContext context, ForwarderError error, Exception e) =>
         context.Features.Set<IForwarderErrorFeature>(new LeanForwarderError(error, e));
-
-    private sealed class LeanForwarderError(ForwarderError error, Exception exception) : IForwarderErrorFeature
-    {
-        public ForwarderError Error { get; } = error;
-
-        public Exception? Exception { get; } = exception;
-    }
-
-    /// <summary>
-    /// Kestrel's response as YARP's HttpTransformer fills it from an HttpResponseMessage: status, a reason that is not
-    /// the status's usual one, every header but the hop-by-hop ones (repeated ones joined as repeated values), and the
-    /// Content-Length rules for a Transfer-Encoding answer and a bodiless status.
-    /// </summary>
-    private struct KestrelSink(HttpResponse response) : ResponseHeadParser.ISink
-    {
-        // Names HttpHeaders accepts on a response or its content (TryAddWithoutValidation); the lean client drops others.
-        private static readonly ConcurrentDictionary<string, bool> s_accepted = new(StringComparer.OrdinalIgnoreCase);
-
-        private int _status;
-        private string _reason = "";
-        private bool _transferEncoding;
-        private StringValues _contentLength;
-        private StringValues _queueDepth;
-        private Exception? _copyError; // Kestrel refused a header (YARP's copy throws there: ResponseHeaders)
-
-        /// <summary>The destination's Connection header values (their nominated headers are removed afterwards).</summary>
-        public StringValues Connection;
-
-        public void Status(int code, bool http10, string reason)
-        {
-            _status = code;
-            _reason = reason;
-        }
-
-        public void Known(int known, string value)
-        {
-            switch (known)
-            {
-                case KnownHeaders.ContentLength:
-                    _contentLength = StringValues.Concat(_contentLength, value);
-                    break;
-                case KnownHeaders.TransferEncoding:
-                    _transferEncoding = true;
-                    break;
-                case KnownHeaders.Connection:
-                    Connection = StringValues.Concat(Connection, value);
-                    break;
-                case KnownHeaders.QueueDepth:
-                    _queueDepth = StringValues.Concat(_queueDepth, value);
-                    break;
-            }
-
-            if (!s_knownHopByHop[known])
-            {
-                Copy(KnownHeaders.Name(known), value);
-            }
-        }
-
-        public void Other(string name, string value)
-        {
-            if (Accepted(name) && !s_hopByHop.Contains(name))
-            {
-                Copy(name, value);
-            }
-        }
-
-        private void Copy(string name, string value)
-        {
-            if (_copyError is not null)
-            {
-                return;
-            }
-
-            try
-            {
-                var headers = response.Headers;
-                if (!headers.TryGetValue(name, out var current) || current.Count == 0)
-                {
-                    headers[name] = value;
-                }
-                else if (!name.Equals(HeaderNames.StrictTransportSecurity, StringComparison.OrdinalIgnoreCase))
-                {
-                    headers[name] = StringValues.Concat(current, value); // YARP keeps a Strict-Transport-Security the gateway set
-                }
-            }
-            catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
-            {
-                _copyError = e;
-            }
-        }
-
-        /// <summary>The status line's part and the Content-Length rules, once all headers are in.</summary>
-        public readonly void Finish(HttpContext context)
-        {
-            if (_copyError is not null)
-            {
-                throw _copyError;
-            }
-
-            response.StatusCode = _status;
-            if (!string.Equals(_reason, ReasonPhrases.GetReasonPhrase(_status), StringComparison.Ordinal))
-            {
-                context.Features.Get<IHttpResponseFeature>()!.ReasonPhrase = _reason;
-            }
-
-            if ((_transferEncoding && _contentLength.Count > 0) || (_status is (>= 100 and < 200) or 204 or 205 && _contentLength.ToString() == "0"))
-            {
-                response.Headers.Remove(HeaderNames.ContentLength);
-            }
-        }
-
-        /// <summary>The X-Queue-Depth the destination reported, as the retry transform reads it (-1: none, or not one number).</summary>
-        public readonly int QueueDepth() =>
-            _queueDepth.Count > 0 && int.TryParse(_queueDepth.ToString(), System.Globalization.NumberStyles.None,
-                System.Globalization.CultureInfo.InvariantCulture, out var depth) ? depth : -1;
-
-        private static bool Accepted(string name)
-        {
-            if (s_accepted.TryGetValue(name, out var accepted))
-            {
-                return accepted;
-            }
-
-            using var probe = new HttpResponseMessage { Content = new ByteArrayContent([]) };
-            accepted = probe.Headers.TryAddWithoutValidation(name, "") || probe.Content.Headers.TryAddWithoutValidation(name, "");
-            if (s_accepted.Count < 1024)
-            {
-                s_accepted[name] = accepted;
-            }
-
-            return accepted;
-        }
-    }
 }
