@@ -75,6 +75,24 @@ public class LeanForwarderTimeoutTests
         Assert.Equal(lean ? 1 : 0, Forwarded(gateway));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Proxy_InfiniteActivityTimeout_SilentDestinationEndedByTheTryTimeoutInstead(bool lean)
+    {
+        await using var silent = RawBackend.Start(_ => new RawReply(""));
+        var root = JsonNode.Parse(Config(silent.Url, lean, new JsonObject { ["Retry"] = new JsonObject { ["MaxTries"] = 1, ["TryTimeoutSeconds"] = 2 } }))!;
+        root["ReverseProxy"]!["Clusters"]!["backends"]!["HttpRequest"] = new JsonObject { ["ActivityTimeout"] = "-00:00:00.0010000" }; // Timeout.InfiniteTimeSpan
+        await using var gateway = await GatewayUnderTest.StartAsync(root.ToJsonString());
+
+        var clock = Stopwatch.StartNew();
+        using var response = await gateway.Proxy.GetAsync("/slow");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(6)); // the try's 2 s, not the watchdog's next second
+        Assert.Equal(lean ? 1 : 0, Forwarded(gateway));
+    }
+
     [Fact]
     public async Task Proxy_SlowButSteadyBody_NotCutByTheActivityTimeout()
     {

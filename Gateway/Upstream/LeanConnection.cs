@@ -58,12 +58,15 @@ internal sealed class LeanConnection : IDisposable
     /// <summary>Whether the watchdog ended the try using this connection for want of activity (it shut the socket down).</summary>
     public bool ActivityTimedOut { get; private set; }
 
-    /// <summary>A try starts on this connection: from now on, no progress for <paramref name="timeoutMs"/> ends it (YARP's ActivityTimeout).</summary>
+    /// <summary>
+    /// A try starts on this connection: from now on, no progress for <paramref name="timeoutMs"/> ends it (YARP's
+    /// ActivityTimeout); 0 watches nothing (an infinite timeout).
+    /// </summary>
     public void WatchActivity(long timeoutMs)
     {
         ActivityTimedOut = false;
         _activityTimeoutMs = timeoutMs;
-        Volatile.Write(ref _activityDeadline, Environment.TickCount64 + timeoutMs);
+        Volatile.Write(ref _activityDeadline, timeoutMs > 0 ? Environment.TickCount64 + timeoutMs : 0);
     }
 
     /// <summary>The try made progress (bytes came): its activity deadline moves on.</summary>

@@ -156,7 +156,8 @@ internal sealed class LeanForwarder : IHttpForwarder
         ReadOnlyMemory<char> basePath, HttpMessageInvoker httpClient, ForwarderRequestConfig requestConfig, HttpTransformer transformer)
     {
         var aborted = context.RequestAborted;
-        var activityTimeoutMs = (long)(requestConfig.ActivityTimeout ?? DefaultActivityTimeout).TotalMilliseconds;
+        // Infinite (-1 ms) is never, as YARP's CancelAfter takes it; any other value is watched (0: at the next check).
+        var activityTimeoutMs = (long)(requestConfig.ActivityTimeout ?? DefaultActivityTimeout).TotalMilliseconds is var ms && ms < 0 ? 0 : Math.Max(ms, 1);
         LeanConnection connection;
         int headEnd;
         bool closeAfter;
