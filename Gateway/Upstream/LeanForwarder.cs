@@ -160,7 +160,6 @@ internal sealed class LeanForwarder : IHttpForwarder
         var activityTimeoutMs = (long)(requestConfig.ActivityTimeout ?? DefaultActivityTimeout).TotalMilliseconds is var ms && ms < 0 ? 0 : Math.Max(ms, 1);
         LeanConnection connection;
         int headEnd;
-        bool closeAfter;
         for (var retry = 0; ; retry++)
         {
             try
@@ -173,7 +172,7 @@ internal sealed class LeanForwarder : IHttpForwarder
             }
 
             connection.IdleBudget = handler.IdleBudget;
-            if (!LeanRequestHead.TryWrite(connection, context, pool, basePath.Span, out closeAfter))
+            if (!LeanRequestHead.TryWrite(connection, context, pool, basePath.Span))
             {
                 connection.ResetWrite();
                 pool.Return(connection);
@@ -242,7 +241,8 @@ internal sealed class LeanForwarder : IHttpForwarder
         }
 
         connection.Consume(headEnd);
-        var body = LeanHttpHandler.Body(connection, HttpMethods.IsHead(context.Request.Method), framing, closeAfter, trailers: null);
+        // Not closed after for the client's sake: its Connection header is never sent on.
+        var body = LeanHttpHandler.Body(connection, HttpMethods.IsHead(context.Request.Method), framing, closeAfter: false, trailers: null);
         try
         {
             if (framing.StatusCode == 101)

@@ -10,9 +10,8 @@ internal static class LeanRequestHead
     /// The request head YARP's forwarder and default transforms would have the lean client send; false (nothing counted)
     /// when a header is one YARP gives the message a content for, or a value is not plain ASCII.
     /// </summary>
-    public static bool TryWrite(LeanConnection connection, HttpContext context, LeanConnectionPool pool, ReadOnlySpan<char> basePath, out bool closeAfter)
+    public static bool TryWrite(LeanConnection connection, HttpContext context, LeanConnectionPool pool, ReadOnlySpan<char> basePath)
     {
-        closeAfter = false;
         var request = context.Request;
         connection.ResetWrite();
         if (!RequestHead.TryWriteAscii(connection, Method(request.Method)) || !RequestHead.TryWriteAscii(connection, " ")
