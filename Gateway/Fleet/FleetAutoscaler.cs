@@ -51,7 +51,6 @@ internal sealed partial class FleetAutoscaler(FleetSupervisor supervisor, TimePr
             preScaler?.RecordRequests(requests, TimeSpan.FromSeconds(options.SyncPeriodSeconds));
             var current = supervisor.Target;
             var decision = controller.Decide(current, metrics, preScaler?.Floor());
-            LastDecision = decision;
             if (decision.Desired != current)
             {
                 LogScale(logger, decision.Desired > current ? "up" : "down", decision.ToString());
@@ -61,6 +60,8 @@ internal sealed partial class FleetAutoscaler(FleetSupervisor supervisor, TimePr
             {
                 LogHold(logger, decision.ToString());
             }
+
+            LastDecision = decision; // published once applied: whoever sees the decision sees the fleet's target it set
         }
     }
 
