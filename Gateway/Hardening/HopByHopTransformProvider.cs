@@ -68,7 +68,8 @@ internal sealed class HopByHopTransformProvider : ITransformProvider
             return ValueTask.CompletedTask;
         }
 
-        RemoveNominated(context.HttpContext.Response.Headers, new StringValues([.. raw]));
+        // One value (the usual case) is its own string; several are joined with ", ", which names the same tokens.
+        RemoveNominated(context.HttpContext.Response.Headers, raw.ToString());
         return ValueTask.CompletedTask;
     }
 
