@@ -32,14 +32,10 @@ internal sealed class LeanConnectionPools : IDisposable
     public static readonly TimeSpan WatchdogPeriod = TimeSpan.FromSeconds(1);
 
     /// <summary>The pool for "http://host:port" (a Uri is made only the first time).</summary>
-    public LeanConnectionPool Get(ReadOnlySpan<char> prefix) =>
-        _byPrefix.TryGetValue(prefix, out var pool) ? pool : Add(prefix.ToString(), new Uri(prefix.ToString()));
+    public LeanConnectionPool Get(ReadOnlySpan<char> prefix) => _byPrefix.TryGetValue(prefix, out var pool) ? pool : Add(prefix.ToString());
 
-    public LeanConnectionPool Get(ReadOnlySpan<char> prefix, Uri uri) =>
-        _byPrefix.TryGetValue(prefix, out var pool) ? pool : Add(prefix.ToString(), uri);
-
-    // Apart from Get: a lambda capturing uri there would allocate its closure on every call, hit or miss.
-    private LeanConnectionPool Add(string prefix, Uri uri) => _pools.GetOrAdd(prefix, static (_, state) => new LeanConnectionPool(state.uri, state.epoll), (uri, epoll: _epoll));
+    // Apart from Get: a lambda capturing state there would allocate its closure on every call, hit or miss.
+    private LeanConnectionPool Add(string prefix) => _pools.GetOrAdd(prefix, static (p, epoll) => new LeanConnectionPool(new Uri(p), epoll), _epoll);
 
     public IEnumerable<LeanConnectionPool> All => _pools.Values;
 

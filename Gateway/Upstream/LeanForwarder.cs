@@ -86,10 +86,9 @@ internal sealed class LeanForwarder : IHttpForwarder
             return false;
         }
 
-        // The version YARP would ask for: HTTP/1.1 must be allowed (the lean client's rule).
-        var version = requestConfig.Version ?? System.Net.HttpVersion.Version20;
-        if ((version.Major != 1 && (requestConfig.VersionPolicy ?? HttpVersionPolicy.RequestVersionOrLower) != HttpVersionPolicy.RequestVersionOrLower)
-            || version == System.Net.HttpVersion.Version10)
+        // The version YARP would ask for (its defaults: 2.0, or lower): HTTP/1.1 must be allowed (the lean client's rule).
+        if (!LeanHttpHandler.AllowsHttp11(requestConfig.Version ?? System.Net.HttpVersion.Version20,
+            requestConfig.VersionPolicy ?? HttpVersionPolicy.RequestVersionOrLower))
         {
             return false;
         }
@@ -115,22 +114,14 @@ internal sealed class LeanForwarder : IHttpForwarder
             return false;
         }
 
-        var prefix = destinationPrefix.AsSpan();
-        if (!prefix.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        var authorityEnd = prefix[7..].IndexOfAny('/', '?', '#');
-        var authority = authorityEnd < 0 ? prefix : prefix[..(7 + authorityEnd)];
-        if (authority.Length == 7 || authority.Contains('@') || authority.ContainsAny('%', '\\'))
+        if (!LeanHttpHandler.TryPrefix(destinationPrefix, out var authorityLength))
         {
             return false;
         }
 
         // The destination's own path (YARP joins it to the request's path without doubling the slash).
         var path = request.Path.Value;
-        basePath = destinationPrefix.AsMemory(authority.Length);
+        basePath = destinationPrefix.AsMemory(authorityLength);
         if (basePath.Span.EndsWith("/"))
         {
             basePath = basePath[..^1];
@@ -142,13 +133,12 @@ internal sealed class LeanForwarder : IHttpForwarder
             return false;
         }
 
-        pool = _pools.Get(authority);
+        pool = _pools.Get(destinationPrefix.AsSpan(0, authorityLength));
         return true;
     }
 
-    // What the lean client sends as the URI's text (not re-escaped by Uri): visible ASCII, no dot segment, backslash or fragment.
-    private static bool Plain(ReadOnlySpan<char> text) =>
-        !text.ContainsAnyExceptInRange((char)0x21, (char)0x7E) && !text.Contains("/.", StringComparison.Ordinal) && !text.ContainsAny('\\', '#');
+    // What the lean client sends as the URI's text, and no fragment (the Uri YARP builds would cut it off).
+    private static bool Plain(ReadOnlySpan<char> text) => LeanHttpHandler.IsPlain(text) && !text.Contains('#');
 
     // One async method for the whole exchange, as the lean client's: no async layer of ours to box per request.
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
@@ -256,10 +246,11 @@ internal sealed class LeanForwarder : IHttpForwarder
         catch (Exception e)
         {
             body?.Dispose();
-            Report(context, framing.StatusCode == 101 ? ForwarderError.UpgradeResponseClient : ForwarderError.ResponseHeaders, e);
+            var error = framing.StatusCode == 101 ? ForwarderError.UpgradeResponseClient : ForwarderError.ResponseHeaders;
+            Report(context, error, e);
             response.Clear();
             response.StatusCode = StatusCodes.Status502BadGateway;
-            return framing.StatusCode == 101 ? ForwarderError.UpgradeResponseClient : ForwarderError.ResponseHeaders;
+            return error;
         }
 
         // The gateway's response transforms, in their order: the retry rule (which may hold the answer back), then
@@ -304,9 +295,8 @@ internal sealed class LeanForwarder : IHttpForwarder
 
                 try
                 {
-                    body.Active();
                     await writer.WriteAsync(buffer.AsMemory(0, read), aborted);
-                    body.Active();
+                    body.Active(); // the read moved the activity deadline on, and so does a write a slow client held up
                 }
                 catch (Exception e)
                 {

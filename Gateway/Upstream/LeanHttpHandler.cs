@@ -42,8 +42,7 @@ internal sealed class LeanHttpHandler(LeanConnectionPools pools) : DelegatingHan
         pathStart = 0;
         var uri = request.RequestUri;
         if (uri is null || !uri.IsAbsoluteUri
-            || (request.Version.Major != 1 && request.VersionPolicy != HttpVersionPolicy.RequestVersionOrLower)
-            || request.Version == System.Net.HttpVersion.Version10
+            || !AllowsHttp11(request.Version, request.VersionPolicy)
             || request.Method == HttpMethod.Connect
             // Traced by someone else: SocketsHttpHandler propagates the context (traceparent) as YARP configured it. The gateway's
             // own tracing (Gateway/Tracing) writes traceparent into the request's headers, which this client sends as they are.
@@ -56,22 +55,46 @@ internal sealed class LeanHttpHandler(LeanConnectionPools pools) : DelegatingHan
         }
 
         var text = uri.OriginalString.AsSpan();
-        if (!text.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+        if (!TryPrefix(text, out var prefixLength))
         {
             return false;
         }
 
-        var authorityEnd = text[7..].IndexOfAny('/', '?', '#');
-        var prefix = authorityEnd < 0 ? text : text[..(7 + authorityEnd)];
-        if (prefix.Length == 7 || prefix.Contains('@') || prefix.ContainsAny('%', '\\'))
-        {
-            return false; // no host, user info or escapes in the authority: SocketsHttpHandler's to interpret
-        }
-
-        pool = pools.Get(prefix, uri);
-        pathStart = prefix.Length;
+        pool = pools.Get(text[..prefixLength]);
+        pathStart = prefixLength;
         return true;
     }
+
+    /// <summary>Whether a request of this version and policy may be sent as HTTP/1.1 (not 1.0, and 2 or 3 only "or lower").</summary>
+    internal static bool AllowsHttp11(Version version, HttpVersionPolicy policy) =>
+        (version.Major == 1 || policy == HttpVersionPolicy.RequestVersionOrLower) && version != System.Net.HttpVersion.Version10;
+
+    /// <summary>
+    /// The length of "http://host:port" at the start of a URI string, when this client can take it: plain http, a host,
+    /// no user info or escapes in the authority (SocketsHttpHandler's to interpret).
+    /// </summary>
+    internal static bool TryPrefix(ReadOnlySpan<char> uri, out int length)
+    {
+        length = 0;
+        if (!uri.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var authorityEnd = uri[7..].IndexOfAny('/', '?', '#');
+        var prefix = authorityEnd < 0 ? uri : uri[..(7 + authorityEnd)];
+        if (prefix.Length == 7 || prefix.Contains('@') || prefix.ContainsAny('%', '\\'))
+        {
+            return false;
+        }
+
+        length = prefix.Length;
+        return true;
+    }
+
+    /// <summary>Target text this client sends as it is (Uri would re-escape it otherwise): visible ASCII, no dot segment, no backslash.</summary>
+    internal static bool IsPlain(ReadOnlySpan<char> text) =>
+        !text.ContainsAnyExceptInRange((char)0x21, (char)0x7E) && !text.Contains("/.", StringComparison.Ordinal) && !text.Contains('\\');
 
     // One async method for the whole exchange: each awaited async method of our own would allocate its state machine
     // whenever the backend makes it wait, which it does on every request (measured: ~600 B/request for four layers).
@@ -218,9 +241,7 @@ internal sealed class LeanHttpHandler(LeanConnectionPools pools) : DelegatingHan
             span = original.Span;
         }
 
-        var plain = span.Length > 0 && span[0] == '/' && !span.ContainsAnyExceptInRange((char)0x21, (char)0x7E)
-            && !span.Contains("/.", StringComparison.Ordinal) && !span.Contains('\\');
-        return plain ? original : uri.PathAndQuery.AsMemory();
+        return span.Length > 0 && span[0] == '/' && IsPlain(span) ? original : uri.PathAndQuery.AsMemory();
     }
 
     /// <summary>The final response from its head (buffered whole), with the body stream its framing calls for.</summary>

@@ -116,10 +116,9 @@ internal static class RequestHead
     }
 
     /// <summary>SocketsHttpHandler's rule: every method but these says Content-Length: 0 when it has no content.</summary>
-    private static bool MustHaveBody(HttpMethod method) =>
-        method != HttpMethod.Get && method != HttpMethod.Head && method != HttpMethod.Connect && method != HttpMethod.Options && method != HttpMethod.Delete;
+    private static bool MustHaveBody(HttpMethod method) => MustHaveBody(method.Method);
 
-    /// <summary><see cref="MustHaveBody(HttpMethod)"/> for a method as Kestrel has it.</summary>
+    /// <summary><see cref="MustHaveBody(HttpMethod)"/> for a method as Kestrel has it (any case, as HttpMethod compares).</summary>
     public static bool MustHaveBody(string method) =>
         !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsConnect(method) && !HttpMethods.IsOptions(method)
         && !HttpMethods.IsDelete(method);

@@ -23,13 +23,10 @@ internal static class YarpHeaderRules
         "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "Forwarded", HeaderNames.Host,
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
-    // Content headers (HttpContent's): on a bodiless request YARP gives the message an empty content for them. Left to YARP.
-    public static readonly FrozenSet<string> ContentHeaders = new[]
-    {
-        HeaderNames.Allow, HeaderNames.ContentDisposition, HeaderNames.ContentEncoding, HeaderNames.ContentLanguage, HeaderNames.ContentLength,
-        HeaderNames.ContentLocation, HeaderNames.ContentMD5, HeaderNames.ContentRange, HeaderNames.ContentType, HeaderNames.Expires,
-        HeaderNames.LastModified,
-    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+    // Content headers (HttpContent's, the ones KnownHeaders marks): on a bodiless request YARP gives the message an empty
+    // content for them. Left to YARP.
+    public static readonly FrozenSet<string> ContentHeaders = Enumerable.Range(0, KnownHeaders.Count).Where(KnownHeaders.IsContent)
+        .Select(KnownHeaders.Name).ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     // Each request header the head writer does not just copy, looked up once: dropped (hop-by-hop, or replaced by the
     // default transforms), or a content header (the request is left to YARP).
