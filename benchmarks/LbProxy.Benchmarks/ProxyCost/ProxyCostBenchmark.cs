@@ -16,7 +16,7 @@ namespace Benchmarks.ProxyCost;
 /// </summary>
 internal static class ProxyCostBenchmark
 {
-    public const string Usage = "proxy-cost [--seconds 8] [--rounds 3] [--connections 64] [--latency-seconds 5] [--warmup-seconds 15] [--policies Weighted|all] [--targets nginx,YARP,lean,...] [--edge] [--baseline-gateway [LABEL=]DLL,...] (--latency-seconds 0: throughput only) [--out benchmarks/results]  proxy cost vs direct, nginx, HAProxy, stock YARP (needs nginx, haproxy, wrk)";
+    public const string Usage = "proxy-cost [--seconds 8] [--rounds 3] [--connections 64] [--latency-seconds 5] [--latency-rounds 9] [--warmup-seconds 15] [--policies Weighted|all] [--targets nginx,YARP,lean,...] [--edge] [--baseline-gateway [LABEL=]DLL,...] (--latency-seconds 0: throughput only) [--out benchmarks/results]  proxy cost vs direct, nginx, HAProxy, stock YARP (needs nginx, haproxy, wrk)";
 
     private static readonly string[] s_allPolicies = ["RoundRobin", "Weighted", "LeastConnections", "ConsistentHash", "Adaptive", "PowerOfTwoChoices"];
 
@@ -35,6 +35,7 @@ internal static class ProxyCostBenchmark
         var rounds = Option(args, "--rounds", 3);
         var connections = Option(args, "--connections", 64);
         var latencySeconds = Option(args, "--latency-seconds", 5);
+        var latencyRounds = latencySeconds > 0 ? Option(args, "--latency-rounds", 9) : 0; // --latency-seconds 0: throughput only
         // The gateway's hot path reaches tier-1 code only after ~15-20 s of load on this machine (tiered JIT with PGO; measured
         // with DOTNET_PerfMapEnabled: 4.6k requests/s in the first 5 s, 13-15k from 20 s on); a 2 s warm-up measured start-up.
         var warmup = Option(args, "--warmup-seconds", 15);
@@ -107,7 +108,7 @@ internal static class ProxyCostBenchmark
         {
             await AnsiConsole.Progress().StartAsync(async progress =>
             {
-                var task = progress.AddTask("proxy cost", maxValue: rounds * (latencySeconds > 0 ? (2 * targets.Count) - 1 : targets.Count));
+                var task = progress.AddTask("proxy cost", maxValue: (rounds * targets.Count) + (latencyRounds * (targets.Count - 1)));
                 for (var round = 0; round < rounds; round++)
                 {
                     foreach (var target in targets)
@@ -127,27 +128,42 @@ internal static class ProxyCostBenchmark
                     }
                 }
 
-                // Latency at half of each proxy's own capacity (its median requests/s above), the backend alone at
-                // the same rate right after. Interleaved rounds again.
-                for (var round = 0; round < (latencySeconds > 0 ? rounds : 0); round++) // --latency-seconds 0: throughput only
+                // Latency at half of each proxy's own capacity (its median requests/s above), the backend alone at the
+                // same rate right after. A round's p99 moves by a millisecond with one slow moment of the shared machine,
+                // so there are many short rounds: every target is started and warmed once, then the rounds take turns,
+                // the order rotated each round, and each round's added p99 is set beside HAProxy's of the same round.
+                var measured = targets.Where(t => t != direct).ToList();
+                try
                 {
-                    foreach (var target in targets.Where(t => t != direct))
+                    foreach (var target in latencyRounds > 0 ? measured : [])
                     {
-                        task.Description = $"latency round {round + 1}/{rounds}: {target.Name}";
-                        var rate = Median(results[target.Name].Select(r => r.Wrk.RequestsPerSecond)) / 2;
-                        await using (target)
+                        task.Description = $"latency: starting and warming {target.Name}";
+                        await target.StartAsync();
+                        await Wrk(target.Url, 2, connections, WarmupFor(target, warmup)); // tiered JIT, connection pools
+                    }
+
+                    for (var round = 0; round < latencyRounds; round++)
+                    {
+                        for (var turn = 0; turn < measured.Count; turn++)
                         {
-                            await target.StartAsync();
-                            await Wrk(target.Url, 2, connections, WarmupFor(target, warmup));
+                            var target = measured[(turn + round) % measured.Count];
+                            task.Description = $"latency round {round + 1}/{latencyRounds}: {target.Name}";
+                            var rate = Median(results[target.Name].Select(r => r.Wrk.RequestsPerSecond)) / 2;
                             var trace = traceDir is null ? null : Path.Combine(traceDir, $"{round + 1}-{target.Name.Replace(' ', '-')}");
                             var proxied = await LatencyAtHalf.MeasureAsync(target.Url, rate, TimeSpan.FromSeconds(latencySeconds), connections,
                                 trace is null ? null : trace + "-proxied.csv");
                             var straight = await LatencyAtHalf.MeasureAsync(direct.Url, rate, TimeSpan.FromSeconds(latencySeconds), connections,
                                 trace is null ? null : trace + "-direct.csv");
                             latency[target.Name].Add((proxied, straight));
+                            task.Increment(1);
                         }
-
-                        task.Increment(1);
+                    }
+                }
+                finally
+                {
+                    foreach (var target in measured)
+                    {
+                        await target.DisposeAsync();
                     }
                 }
             });
@@ -158,7 +174,7 @@ internal static class ProxyCostBenchmark
         }
 
         var load = await File.ReadAllTextAsync("/proc/loadavg");
-        var table = Table(results, latency, seconds, rounds, connections, latencySeconds, warmup, load.Split(' ')[..3], args);
+        var table = Table(results, latency, seconds, rounds, connections, (latencySeconds, latencyRounds), warmup, load.Split(' ')[..3], args);
         AnsiConsole.WriteLine(table);
         Directory.CreateDirectory(outDir);
         var file = Path.Combine(outDir, "proxy-cost.md");
@@ -190,8 +206,8 @@ internal static class ProxyCostBenchmark
     }
 
     private static string Table(Dictionary<string, List<(WrkResult Wrk, double CpuUsPerRequest)>> results,
-        Dictionary<string, List<(LoadResult Proxy, LoadResult Direct)>> latency, int seconds, int rounds, int connections, int latencySeconds,
-        int warmup, string[] load, string[] args)
+        Dictionary<string, List<(LoadResult Proxy, LoadResult Direct)>> latency, int seconds, int rounds, int connections,
+        (int Seconds, int Rounds) latencyRuns, int warmup, string[] load, string[] args)
     {
         var direct = Median(results["direct"].Select(r => r.Wrk.RequestsPerSecond));
         var haproxy = Median(results["haproxy"].Select(r => r.Wrk.RequestsPerSecond));
@@ -224,15 +240,17 @@ internal static class ProxyCostBenchmark
         }
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Latency at half of each one's capacity (open-loop GETs from benchmarks' RawHttpClient, up to {connections} in flight, {latencySeconds} s, then the backend alone at the same rate; added = proxied - direct, medians over rounds; the added p99 also lowest-highest, since one slow moment of the machine moves a round's p99 by milliseconds):");
+        var haproxyAdded = latency["haproxy"].Select(r => r.Proxy.P99Ms - r.Direct.P99Ms).ToArray();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Latency at half of each one's capacity: open-loop GETs from benchmarks' RawHttpClient, up to {connections} in flight, {latencyRuns.Seconds} s, then the backend alone at the same rate; added = proxied - direct. Every target was started and warmed once, then measured in {latencyRuns.Rounds} interleaved rounds (the order rotated each round); medians over rounds, and the added p99 also lowest-highest, since one slow moment of the machine moves a round's p99 by milliseconds. `added p99 - HAProxy's` is each round's added p99 minus HAProxy's in the same round: median (lowest-highest), and in how many rounds it was at most HAProxy's.");
         text.AppendLine();
-        text.AppendLine("| target | rate/s | p50 ms | p99 ms | direct p50 ms | direct p99 ms | added p50 ms | added p99 ms | failed |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| target | rate/s | p50 ms | p99 ms | direct p50 ms | direct p99 ms | added p50 ms | added p99 ms | added p99 - HAProxy's ms | rounds <= HAProxy | failed |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (name, runs) in latency.Where(l => l.Value.Count > 0))
         {
             var addedP99 = runs.Select(r => r.Proxy.P99Ms - r.Direct.P99Ms).ToArray();
+            var overHaproxy = addedP99.Zip(haproxyAdded, (a, h) => a - h).ToArray();
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {name} | {runs[0].Proxy.OfferedRate:0} | {Median(runs.Select(r => r.Proxy.P50Ms)):0.000} | {Median(runs.Select(r => r.Proxy.P99Ms)):0.000} | {Median(runs.Select(r => r.Direct.P50Ms)):0.000} | {Median(runs.Select(r => r.Direct.P99Ms)):0.000} | {Median(runs.Select(r => r.Proxy.P50Ms - r.Direct.P50Ms)):0.000} | {Median(addedP99):0.000} ({addedP99.Min():0.000}-{addedP99.Max():0.000}) | {runs.Sum(r => r.Proxy.Failed)} |");
+                $"| {name} | {runs[0].Proxy.OfferedRate:0} | {Median(runs.Select(r => r.Proxy.P50Ms)):0.000} | {Median(runs.Select(r => r.Proxy.P99Ms)):0.000} | {Median(runs.Select(r => r.Direct.P50Ms)):0.000} | {Median(runs.Select(r => r.Direct.P99Ms)):0.000} | {Median(runs.Select(r => r.Proxy.P50Ms - r.Direct.P50Ms)):0.000} | {Median(addedP99):0.000} ({addedP99.Min():0.000}-{addedP99.Max():0.000}) | {Median(overHaproxy):+0.000;-0.000;0.000} ({overHaproxy.Min():+0.000;-0.000;0.000} to {overHaproxy.Max():+0.000;-0.000;0.000}) | {overHaproxy.Count(d => d <= 0)}/{overHaproxy.Length} | {runs.Sum(r => r.Proxy.Failed)} |");
         }
 
         return text.ToString();
