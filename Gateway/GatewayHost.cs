@@ -135,6 +135,10 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
         builder.WebHost.UseLbProxyTransport(options.InlineScheduling); // the epoll loops (Gateway/Transport), else Kestrel's sockets
         builder.WebHost.ConfigureKestrel(k => Hardening.KestrelLimits.Apply(k, lbProxy.ServerLimits)); // read at start-up
+        // Both upstream clients read response header values as Latin-1 (one char a byte, as SocketsHttpHandler does), and
+        // Kestrel writes them back the same way, so a destination's bytes reach the client as they came (nginx, HAProxy).
+        // Kestrel's own default, ASCII only, failed such a response with a 502.
+        builder.WebHost.ConfigureKestrel(k => k.ResponseHeaderEncodingSelector = static _ => System.Text.Encoding.Latin1);
         builder.Services.AddLbProxyGateway(options);
         builder.WebHost.ConfigureKestrel(RateLimits.ConnectionLimitMiddleware.Register); // before the listeners: it runs on every endpoint
         IReadOnlyList<Tls.ListenerOptions> listeners = [];

@@ -217,6 +217,9 @@ public sealed class DifferentialRun : IAsyncDisposable
     {
         AllowAutoRedirect = false,
         UseCookies = false,
+        // Header values beyond ASCII go out as UTF-8 and come back one char a byte, where .NET's default refuses them.
+        RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.UTF8,
+        ResponseHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
         PooledConnectionLifetime = fresh ? TimeSpan.Zero : Timeout.InfiniteTimeSpan,
         ConnectCallback = async (context, token) =>
         {

@@ -22,6 +22,17 @@ public sealed class ProxyExampleTests
             new ProbeRequest("/literal/v"));
     }
 
+    /// <summary>nginx passes a header value's bytes beyond ASCII on as they came; the gateway answered such a request 502.</summary>
+    [Fact]
+    public async Task NonAsciiHeaderValue_PassedOnAsNginx()
+    {
+        await using var run = await DifferentialRun.StartAsync("proxy-headers.conf", backendHeaders: ["X-Name", "X-Forwarded-For"]);
+
+        await run.AssertSameAsync(
+            new ProbeRequest("/default/n", Headers: [("X-Name", "caf\u00e9 \u65e5\u672c")]),
+            new ProbeRequest("/own/n", Headers: [("X-Name", "Jos\u00e9"), ("X-Forwarded-For", "198.51.100.7")]));
+    }
+
     [Fact]
     public async Task UriReplacement_WithAndWithoutUriPart_SameAsNginx()
     {

@@ -66,6 +66,13 @@ internal sealed class LeanForwarderHttpClientFactory(LeanConnectionPools pools, 
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
         base.ConfigureHandler(context, handler);
+        if (context.NewConfig?.RequestHeaderEncoding is null)
+        {
+            // Kestrel decodes request header values as UTF-8; encoding them back the same way sends on the bytes the client
+            // sent, as nginx and HAProxy do. SocketsHttpHandler's own default (ASCII only) failed such a request with a 502.
+            handler.RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.UTF8;
+        }
+
         Tls.UpstreamTls.Configure(context.NewMetadata, handler); // CA bundle and client certificate for https:// destinations
         if (tracing.Enabled)
         {
