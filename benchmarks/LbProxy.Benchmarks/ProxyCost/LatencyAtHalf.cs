@@ -1,5 +1,6 @@
 using System.Text;
 using Benchmarks.Load;
+using HdrHistogram;
 
 namespace Benchmarks.ProxyCost;
 
@@ -11,7 +12,9 @@ namespace Benchmarks.ProxyCost;
 internal static class LatencyAtHalf
 {
     /// <param name="tracePath">Where to write every request's send time and latency (<see cref="LatencyTrace"/>), if anywhere.</param>
-    public static async Task<LoadResult> MeasureAsync(string url, double rate, TimeSpan duration, int maxInFlight, string? tracePath = null)
+    /// <param name="pooled">Where this run's latencies are added too (one histogram for all rounds of a target), if anywhere.</param>
+    public static async Task<LoadResult> MeasureAsync(string url, double rate, TimeSpan duration, int maxInFlight, string? tracePath = null,
+        LongHistogram? pooled = null)
     {
         var uri = new Uri(url);
         using var client = new RawHttpClient(uri);
@@ -19,8 +22,10 @@ internal static class LatencyAtHalf
         // A short warm-up at the same rate opens the connections and lets the proxy's JIT settle.
         await OpenLoopLoad.RunAsync((_, ct) => client.SendAsync(request, ct), rate, TimeSpan.FromSeconds(1), maxInFlight);
         var trace = tracePath is null ? null : new LatencyTrace((long)(rate * duration.TotalSeconds) + 1);
-        var result = await OpenLoopLoad.RunAsync((_, ct) => client.SendAsync(request, ct), rate, duration, maxInFlight, trace: trace);
+        var histogram = OpenLoopLoad.NewHistogram();
+        var result = await OpenLoopLoad.RunAsync((_, ct) => client.SendAsync(request, ct), rate, duration, maxInFlight, histogram, trace);
         trace?.Write(tracePath!);
+        pooled?.Add(histogram);
         return result;
     }
 }

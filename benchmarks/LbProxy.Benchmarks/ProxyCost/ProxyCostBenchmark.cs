@@ -104,6 +104,8 @@ internal static class ProxyCostBenchmark
 
         var results = targets.ToDictionary(t => t.Name, _ => new List<(WrkResult Wrk, double CpuUsPerRequest)>());
         var latency = targets.ToDictionary(t => t.Name, _ => new List<(LoadResult Proxy, LoadResult Direct)>());
+        // Every round's latencies of a target together (proxied, and the backend alone at its rate): percentiles over all rounds.
+        var pooled = targets.ToDictionary(t => t.Name, _ => (Proxy: OpenLoopLoad.NewHistogram(), Direct: OpenLoopLoad.NewHistogram()));
         try
         {
             await AnsiConsole.Progress().StartAsync(async progress =>
@@ -151,9 +153,9 @@ internal static class ProxyCostBenchmark
                             var rate = Median(results[target.Name].Select(r => r.Wrk.RequestsPerSecond)) / 2;
                             var trace = traceDir is null ? null : Path.Combine(traceDir, $"{round + 1}-{target.Name.Replace(' ', '-')}");
                             var proxied = await LatencyAtHalf.MeasureAsync(target.Url, rate, TimeSpan.FromSeconds(latencySeconds), connections,
-                                trace is null ? null : trace + "-proxied.csv");
+                                trace is null ? null : trace + "-proxied.csv", pooled[target.Name].Proxy);
                             var straight = await LatencyAtHalf.MeasureAsync(direct.Url, rate, TimeSpan.FromSeconds(latencySeconds), connections,
-                                trace is null ? null : trace + "-direct.csv");
+                                trace is null ? null : trace + "-direct.csv", pooled[target.Name].Direct);
                             latency[target.Name].Add((proxied, straight));
                             task.Increment(1);
                         }
@@ -174,7 +176,7 @@ internal static class ProxyCostBenchmark
         }
 
         var load = await File.ReadAllTextAsync("/proc/loadavg");
-        var table = Table(results, latency, seconds, rounds, connections, (latencySeconds, latencyRounds), warmup, load.Split(' ')[..3], args);
+        var table = Table(results, latency, pooled, seconds, rounds, connections, (latencySeconds, latencyRounds), warmup, load.Split(' ')[..3], args);
         AnsiConsole.WriteLine(table);
         Directory.CreateDirectory(outDir);
         var file = Path.Combine(outDir, "proxy-cost.md");
@@ -206,7 +208,8 @@ internal static class ProxyCostBenchmark
     }
 
     private static string Table(Dictionary<string, List<(WrkResult Wrk, double CpuUsPerRequest)>> results,
-        Dictionary<string, List<(LoadResult Proxy, LoadResult Direct)>> latency, int seconds, int rounds, int connections,
+        Dictionary<string, List<(LoadResult Proxy, LoadResult Direct)>> latency,
+        Dictionary<string, (HdrHistogram.LongHistogram Proxy, HdrHistogram.LongHistogram Direct)> pooled, int seconds, int rounds, int connections,
         (int Seconds, int Rounds) latencyRuns, int warmup, string[] load, string[] args)
     {
         var direct = Median(results["direct"].Select(r => r.Wrk.RequestsPerSecond));
@@ -253,7 +256,21 @@ internal static class ProxyCostBenchmark
                 $"| {name} | {runs[0].Proxy.OfferedRate:0} | {Median(runs.Select(r => r.Proxy.P50Ms)):0.000} | {Median(runs.Select(r => r.Proxy.P99Ms)):0.000} | {Median(runs.Select(r => r.Direct.P50Ms)):0.000} | {Median(runs.Select(r => r.Direct.P99Ms)):0.000} | {Median(runs.Select(r => r.Proxy.P50Ms - r.Direct.P50Ms)):0.000} | {Median(addedP99):0.000} ({addedP99.Min():0.000}-{addedP99.Max():0.000}) | {Median(overHaproxy):+0.000;-0.000;0.000} ({overHaproxy.Min():+0.000;-0.000;0.000} to {overHaproxy.Max():+0.000;-0.000;0.000}) | {overHaproxy.Count(d => d <= 0)}/{overHaproxy.Length} | {runs.Sum(r => r.Proxy.Failed)} |");
         }
 
+        // The same latencies pooled over all rounds of each target: the tail of the whole run rather than of its median round.
+        text.AppendLine();
+        text.AppendLine("Pooled over all rounds (every request of a target's latency runs in one histogram, and its backend-alone runs in another):");
+        text.AppendLine();
+        text.AppendLine("| target | requests | p90 ms | p95 ms | p99 ms | p99.9 ms | direct p99 ms | added p99 ms | added p99.9 ms |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (name, (proxy, alone)) in pooled.Where(p => p.Value.Proxy.TotalCount > 0))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {name} | {proxy.TotalCount} | {Ms(proxy, 90):0.000} | {Ms(proxy, 95):0.000} | {Ms(proxy, 99):0.000} | {Ms(proxy, 99.9):0.000} | {Ms(alone, 99):0.000} | {Ms(proxy, 99) - Ms(alone, 99):0.000} | {Ms(proxy, 99.9) - Ms(alone, 99.9):0.000} |");
+        }
+
         return text.ToString();
+
+        static double Ms(HdrHistogram.LongHistogram histogram, double percentile) => histogram.GetValueAtPercentile(percentile) / 1000.0;
     }
 
     internal static async Task<string> Wrk(string url, int threads, int connections, int seconds)
