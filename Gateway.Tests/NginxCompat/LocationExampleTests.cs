@@ -4,6 +4,15 @@ namespace Gateway.Tests.NginxCompat;
 [Collection(NginxDifferential.Name)]
 public sealed class LocationExampleTests
 {
+    /// <summary>add_header text beyond ASCII, from the file and from a request header: nginx writes its UTF-8 bytes.</summary>
+    [Fact]
+    public async Task AddHeader_NonAsciiText_SameBytesAsNginx()
+    {
+        await using var run = await DifferentialRun.StartAsync("return-add-header-if.conf", responseHeaders: ["X-Name", "X-Echo"]);
+
+        await run.AssertSameAsync(new ProbeRequest("/accent", Headers: [("X-Name", "Jos\u00e9")]), new ProbeRequest("/accent"));
+    }
+
     [Fact]
     public async Task Locations_EveryFormAndItsPrecedence_SameAsNginx()
     {

@@ -153,7 +153,7 @@ public static class NginxResponses
                 continue;
             }
 
-            var value = header.Value.Evaluate(state);
+            var value = header.Value.EvaluateAsHeaderBytes(state);
             if (value.Length > 0)
             {
                 context.Response.Headers.Append(header.Name, value);

@@ -107,5 +107,30 @@ public sealed class NginxTemplate
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The value as a response header's bytes, one char a byte (Kestrel writes response headers as Latin-1): what nginx
+    /// writes. The file's text and the request's values are UTF-8 there, so each goes out as its UTF-8 bytes;
+    /// <c>$upstream_http_*</c> and <c>$sent_http_*</c> are already response header bytes and go out as they are.
+    /// </summary>
+    public string EvaluateAsHeaderBytes(NginxRequestState request)
+    {
+        var value = Evaluate(request);
+        if (System.Text.Ascii.IsValid(value))
+        {
+            return value;
+        }
+
+        var sb = new StringBuilder();
+        foreach (var (text, isVariable) in _parts)
+        {
+            var part = isVariable ? NginxVariables.Get(text, request) : text;
+            sb.Append(isVariable && (text.StartsWith("upstream_http_", StringComparison.Ordinal) || text.StartsWith("sent_http_", StringComparison.Ordinal))
+                ? part
+                : Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(part)));
+        }
+
+        return sb.ToString();
+    }
+
     public override string ToString() => Source;
 }
