@@ -21,10 +21,8 @@ internal static class RetryResponseTransform
         }
 
         // NonValidated: no parsing and no allocation for a header read on every response.
-        var depth = response.Headers.NonValidated.TryGetValues(QueueDepthHeader, out var values)
-            && values.Count > 0
-            && int.TryParse(values.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
-            ? parsed
+        var depth = response.Headers.NonValidated.TryGetValues(QueueDepthHeader, out var values) && values.Count > 0
+            ? QueueDepth(values.ToString())
             : -1;
         if (Received(context.HttpContext, (int)response.StatusCode, depth))
         {
@@ -33,6 +31,10 @@ internal static class RetryResponseTransform
 
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>The X-Queue-Depth a destination reported (its values joined): -1 when it is not one number.</summary>
+    public static int QueueDepth(string value) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var depth) ? depth : -1;
 
     /// <summary>
     /// A try's answer arrived with <paramref name="status"/> (its headers already on the client's response): the per-try

@@ -111,9 +111,7 @@ internal struct LeanResponseSink(HttpResponse response) : ResponseHeadParser.ISi
     }
 
     /// <summary>The X-Queue-Depth the destination reported, as the retry transform reads it (-1: none, or not one number).</summary>
-    public readonly int QueueDepth() =>
-        _queueDepth.Count > 0 && int.TryParse(_queueDepth.ToString(), System.Globalization.NumberStyles.None,
-            System.Globalization.CultureInfo.InvariantCulture, out var depth) ? depth : -1;
+    public readonly int QueueDepth() => _queueDepth.Count > 0 ? Proxy.RetryResponseTransform.QueueDepth(_queueDepth.ToString()) : -1;
 
     private static bool Accepted(string name)
     {

@@ -124,7 +124,7 @@ public sealed class NginxTemplate
         foreach (var (text, isVariable) in _parts)
         {
             var part = isVariable ? NginxVariables.Get(text, request) : text;
-            sb.Append(isVariable && (text.StartsWith("upstream_http_", StringComparison.Ordinal) || text.StartsWith("sent_http_", StringComparison.Ordinal))
+            sb.Append(isVariable && NginxVariables.IsResponseHeader(text)
                 ? part
                 : Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(part)));
         }

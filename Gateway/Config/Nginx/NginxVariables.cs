@@ -20,8 +20,11 @@ public static class NginxVariables
     public static bool IsKnown(string name, IReadOnlySet<string> setVariables) =>
         Known.Contains(name) || NginxSslVariables.Names.Contains(name) || setVariables.Contains(name) || (name.Length == 1 && char.IsAsciiDigit(name[0]))
         || name.StartsWith("http_", StringComparison.Ordinal) || name.StartsWith("arg_", StringComparison.Ordinal)
-        || name.StartsWith("cookie_", StringComparison.Ordinal) || name.StartsWith("sent_http_", StringComparison.Ordinal)
-        || name.StartsWith("upstream_http_", StringComparison.Ordinal);
+        || name.StartsWith("cookie_", StringComparison.Ordinal) || IsResponseHeader(name);
+
+    /// <summary>$sent_http_NAME and $upstream_http_NAME: a response header's value, one char a byte as it came.</summary>
+    public static bool IsResponseHeader(string name) =>
+        name.StartsWith("sent_http_", StringComparison.Ordinal) || name.StartsWith("upstream_http_", StringComparison.Ordinal);
 
     public static string Get(string name, NginxRequestState state)
     {
