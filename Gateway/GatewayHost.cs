@@ -133,6 +133,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = s_hostArgs });
         ConfigureLogging(builder.Logging, logging);
         builder.Logging.AddOpsEvents(); // the status page's events, from the fleet's and the config watcher's lines
+        WithoutIdleHostFiltering(builder);
         builder.WebHost.UseLbProxyTransport(options.InlineScheduling); // the epoll loops (Gateway/Transport), else Kestrel's sockets
         builder.WebHost.ConfigureKestrel(k => Hardening.KestrelLimits.Apply(k, lbProxy.ServerLimits)); // read at start-up
         // Both upstream clients read response header values as Latin-1 (one char a byte, as SocketsHttpHandler does), and
@@ -202,6 +203,28 @@ public sealed class GatewayHost : IAsyncDisposable
             pipeline.UseMiddleware<ForwardingMiddleware>();
         });
         return app;
+    }
+
+    /// <summary>
+    /// ASP.NET Core's host filtering lets every Host through unless the configuration's <c>AllowedHosts</c> names some
+    /// (virtual servers are nginx.conf's <c>server_name</c> here). Letting them through still cost every request a
+    /// middleware, an options lookup and a log-level check, so the filter stays only where <c>AllowedHosts</c> is set.
+    /// </summary>
+    private static void WithoutIdleHostFiltering(WebApplicationBuilder builder)
+    {
+        if (builder.Configuration["AllowedHosts"] is { Length: > 0 } hosts && hosts.Trim() != "*")
+        {
+            return;
+        }
+
+        for (var i = builder.Services.Count - 1; i >= 0; i--)
+        {
+            if (builder.Services[i] is { ServiceType: var type, ImplementationType.Name: "HostFilteringStartupFilter" }
+                && type == typeof(IStartupFilter))
+            {
+                builder.Services.RemoveAt(i);
+            }
+        }
     }
 
     private static WebApplication BuildAdmin(GatewayHostOptions options, IServiceProvider proxyServices, Action<ILoggingBuilder>? logging,
