@@ -17,7 +17,7 @@ public sealed class RequestDeadlineTests : IDisposable
     private RequestDeadline Started(double trySeconds, double routeSeconds = 0, IHttpRequestLifetimeFeature? client = null)
     {
         var deadline = RequestDeadline.Start(client ?? _client, _time, _time.GetTimestamp(), TimeSpan.FromSeconds(routeSeconds));
-        deadline.StartTry(TimeSpan.FromSeconds(trySeconds));
+        deadline.StartTry(TimeSpan.FromSeconds(trySeconds), _time.GetTimestamp());
         return deadline;
     }
 
@@ -181,7 +181,7 @@ public sealed class RequestDeadlineTests : IDisposable
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(DeadlineKind.Try, deadline.Fired);
 
-        deadline.StartTry(TimeSpan.FromSeconds(1));
+        deadline.StartTry(TimeSpan.FromSeconds(1), _time.GetTimestamp());
 
         AssertState(deadline, cancelled: false, DeadlineKind.None);
     }

@@ -29,7 +29,7 @@ internal sealed class AccessLogMiddleware(RequestDelegate next, ConfigState conf
         }
 
         var record = new AccessLogRecord(_time.GetTimestamp());
-        context.Features.Set(record);
+        Proxy.RareFeature<AccessLogRecord>.Set(context, record);
         var counting = new Config.Nginx.CountingStream(context.Response.Body);
         context.Response.Body = counting;
         context.Response.OnCompleted(static state =>

@@ -16,7 +16,7 @@ internal sealed class ClientAddressMiddleware(RequestDelegate next, ConfigState 
             && context.Connection.RemoteIpAddress is { } peer
             && trusted.ClientAddress(peer, context.Request.Headers[ForwardedForTransformProvider.HeaderName]) is { } client)
         {
-            context.Features.Set(new ForwardedChain(peer, context.Request.Headers[ForwardedForTransformProvider.HeaderName].ToString()));
+            Proxy.RareFeature<ForwardedChain>.Set(context, new ForwardedChain(peer, context.Request.Headers[ForwardedForTransformProvider.HeaderName].ToString()));
             context.Connection.RemoteIpAddress = client;
         }
 

@@ -48,7 +48,7 @@ internal sealed class ForwardedForTransformProvider : ITransformProvider
 
     /// <summary>The X-Forwarded-For this hop sends: a trusted proxy's chain with its address appended, else the peer's address.</summary>
     internal static string? Value(Microsoft.AspNetCore.Http.HttpContext context) =>
-        context.Features.Get<ForwardedChain>() is { } chain
+        Proxy.RareFeature<ForwardedChain>.Get(context) is { } chain
             ? $"{chain.ForwardedFor}, {chain.Peer}"
             : context.Connection.RemoteIpAddress?.ToString();
 }

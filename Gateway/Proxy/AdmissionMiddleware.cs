@@ -30,7 +30,7 @@ internal sealed class AdmissionMiddleware(RequestDelegate next, ResilienceSettin
         if (proxy.AvailableDestinations.Count == 0)
         {
             metrics.RecordRejection(cluster.ClusterId, "no_destination");
-            return context.Features.Get<IUpstreamFailureAnswer>() is { } answer // nginx.conf: 502, no live upstreams
+            return RareFeature<IUpstreamFailureAnswer>.Get(context) is { } answer // nginx.conf: 502, no live upstreams
                 ? answer.AnswerAsync(context, StatusCodes.Status502BadGateway, noLive: true)
                 : Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "No destination available",
                 $"every destination of cluster '{cluster.ClusterId}' is unhealthy or draining; retry shortly.", cluster.ClusterId);
@@ -57,7 +57,7 @@ internal sealed class AdmissionMiddleware(RequestDelegate next, ResilienceSettin
                 if (waiter is null)
                 {
                     metrics.RecordRejection(cluster.ClusterId, "queue_full");
-                    if (context.Features.Get<IUpstreamFailureAnswer>() is { } answer)
+                    if (RareFeature<IUpstreamFailureAnswer>.Get(context) is { } answer)
                     {
                         await answer.AnswerAsync(context, StatusCodes.Status502BadGateway, noLive: true); // nginx: every server at max_conns
                         return;

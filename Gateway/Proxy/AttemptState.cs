@@ -6,7 +6,7 @@ using Yarp.ReverseProxy.Model;
 namespace Gateway.Proxy;
 
 /// <summary>
-/// One proxied request's tries, shared (as an HttpContext feature) between the forwarding loop and the
+/// One proxied request's tries, shared (through the request's <see cref="RequestDeadline"/>) between the forwarding loop and the
 /// response transform that holds back a retryable answer before it reaches the client. It also carries the
 /// request and the way a try is sent, so a try through the circuit breaker needs no other state.
 /// </summary>

@@ -54,16 +54,16 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         using var requestSpan = tracing.StartRequest(context, proxy.Route.Config.RouteId, clusterId); // null when tracing is off
         var routeAllows = proxy.Route.Config.Metadata?.TryGetValue(RetryNonIdempotentMetadataKey, out var allow) == true
             && bool.TryParse(allow, out var allowed) && allowed;
-        var answer = context.Features.Get<IUpstreamFailureAnswer>(); // nginx.conf routes answer failures as nginx
-        var arrived = time.GetTimestamp(); // the retry window's start and the route deadline's: one reading of the clock
+        var answer = RareFeature<IUpstreamFailureAnswer>.Get(context); // nginx.conf routes answer failures as nginx
+        var arrived = time.GetTimestamp(); // the retry window's, the route deadline's and the first try's start: one reading of the clock
         var attempt = new AttemptState(options.Retry, cluster, routeAllows || AttemptState.IsIdempotent(context.Request.Method),
             arrived, time, context, _next, proxy, policies.ReadsYarpInFlight(cluster.Model.Config.LoadBalancingPolicy) ? null : forwarder)
         { PassQueueDepthHeader = options.PassQueueDepthHeader, RetryWhileTriesLeft = answer is not null };
-        context.Features.Set(attempt);
         var lifetime = context.Features.Get<IHttpRequestLifetimeFeature>()!;
         using var deadline = RequestDeadline.Start(lifetime, time, arrived, RouteTimeout(proxy.Route.Config, options));
         context.Features.Set<IHttpRequestLifetimeFeature>(deadline);
         attempt.Deadline = deadline;
+        deadline.Attempt = attempt; // how the response transform finds the tries (one feature set less a request)
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
         {
             // Kept for a retry only where one may send it again after it was sent; always watched for delivery.
@@ -74,7 +74,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         }
 
         var destination = proxy.AvailableDestinations[0];
-        var accessLog = context.Features.Get<AccessLog.AccessLogRecord>(); // set only for requests an access log records
+        var accessLog = RareFeature<AccessLog.AccessLogRecord>.Get(context); // set only for requests an access log records
         ForwardOutcome outcome;
         var holdsBudget = false;
         var noLive = false;
@@ -83,8 +83,10 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             // One try, awaited here rather than in a helper method: one state machine less per request. What comes
             // before and after the await is synchronous (BeginTry, EndTry).
             attempt.AddTried(destination);
-            deadline.StartTry(TimeSpan.FromSeconds(options.Retry.TryTimeoutSeconds));
-            var (stats, breaker, start) = BeginTry(cluster, destination);
+            // The first try starts as the request arrived here (the synchronous set-up above takes no time to speak
+            // of), so it needs no clock reading of its own; a retry reads the clock again.
+            var (stats, breaker, start) = BeginTry(cluster, destination, attempt.TriedCount == 1 ? arrived : time.GetTimestamp());
+            deadline.StartTry(TimeSpan.FromSeconds(options.Retry.TryTimeoutSeconds), start);
             var trySpan = tracing.StartTry(context, cluster, destination, attempt.TriedCount);
             var ran = true;
             try
@@ -93,8 +95,8 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
                 {
                     // The usual case: the try runs here and a closed circuit is told its outcome afterwards, without the
                     // try running inside Polly's async layers; an open or half-open circuit decides whether it is sent.
-                    await attempt.SendAsync(destination);
-                    outcome = Classify(context, attempt);
+                    var sent = await attempt.SendAsync(destination);
+                    outcome = Classify(context, attempt, sent);
                     if (breaker is not null)
                     {
                         await breaker.Record(outcome); // completes at once unless the outcome changed the circuit's state
@@ -197,11 +199,12 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
 
     private static async ValueTask<Outcome<ForwardOutcome>> TryThroughBreakerAsync(ResilienceContext _, AttemptState attempt)
     {
-        await attempt.SendAsync(attempt.Current);
-        return Outcome.FromResult(Classify(attempt.Context, attempt));
+        var sent = await attempt.SendAsync(attempt.Current);
+        return Outcome.FromResult(Classify(attempt.Context, attempt, sent));
     }
 
-    private (DestinationStats Stats, DestinationCircuitBreaker? Breaker, long Start) BeginTry(ClusterState cluster, DestinationState destination)
+    private (DestinationStats Stats, DestinationCircuitBreaker? Breaker, long Start) BeginTry(ClusterState cluster, DestinationState destination,
+        long start)
     {
         var stats = registry.Get(cluster, destination);
         // A destination whose circuit is open is only offered when the cluster is in panic (too few healthy, so
@@ -210,7 +213,6 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         var panic = destination.Health.Passive == DestinationHealth.Unhealthy
             && cluster.DestinationsState.AvailableDestinations.Contains(destination);
         var breaker = panic ? null : breakers.Get(cluster, destination);
-        var start = time.GetTimestamp();
         stats.Begin();
         return (stats, breaker, start);
     }
@@ -262,15 +264,19 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             ? seconds
             : options.Timeouts.RouteSeconds);
 
-    private static ForwardOutcome Classify(HttpContext context, AttemptState attempt)
+    /// <summary>
+    /// What the try came to. <paramref name="sent"/> is the forwarder's own result, the error it also set as the
+    /// request's error feature: a try that went well needs no look for that feature.
+    /// </summary>
+    private static ForwardOutcome Classify(HttpContext context, AttemptState attempt, ForwarderError sent)
     {
-        if (attempt.Deadline is { Fired: not DeadlineKind.None } && context.GetForwarderErrorFeature() is { Error: not ForwarderError.None })
+        if (sent != ForwarderError.None && attempt.Deadline is { Fired: not DeadlineKind.None })
         {
             // Our deadline stopped the try through the token the forwarder watches: it reads as a cancel, it was a timeout.
             return new ForwardOutcome(ForwardOutcomeKind.Timeout, StatusCodes.Status504GatewayTimeout);
         }
 
-        var outcome = ClassifyError(context, attempt);
+        var outcome = ClassifyError(context, attempt, sent);
         // A client that leaves before it delivered its body (stalled, or cut off mid-upload) may surface as a plain
         // cancel; the time waited was the client's, not the destination's.
         return outcome.Kind == ForwardOutcomeKind.ClientCanceled && attempt.Body is { Delivered: false } && !context.Response.HasStarted
@@ -278,7 +284,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             : outcome;
     }
 
-    private static ForwardOutcome ClassifyError(HttpContext context, AttemptState attempt)
+    private static ForwardOutcome ClassifyError(HttpContext context, AttemptState attempt, ForwarderError sent)
     {
         if (attempt.HeldBackStatus != 0)
         {
@@ -288,7 +294,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
         }
 
         var status = context.Response.StatusCode;
-        var error = context.GetForwarderErrorFeature();
+        var error = sent == ForwarderError.None ? null : context.GetForwarderErrorFeature();
         return error?.Error switch
         {
             // A gRPC answer counts as the HTTP status its grpc-status stands for (GrpcStatusMapping).
@@ -320,7 +326,7 @@ internal sealed partial class ForwardingMiddleware(RequestDelegate next, Destina
             return;
         }
 
-        if (context.Features.Get<IUpstreamFailureAnswer>() is { } answer)
+        if (RareFeature<IUpstreamFailureAnswer>.Get(context) is { } answer)
         {
             answer.TryFailed(destination, outcome.StatusCode, failure.Exception?.GetBaseException().Message ?? failure.Error.ToString());
         }

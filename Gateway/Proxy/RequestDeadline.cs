@@ -77,6 +77,12 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
         return deadline;
     }
 
+    /// <summary>
+    /// The request's tries, found through this feature by the response transform (<see cref="RetryResponseTransform.Received"/>):
+    /// the deadline stands in for the lifetime feature during every try, so the tries need no feature of their own.
+    /// </summary>
+    public AttemptState? Attempt { get; set; }
+
     /// <summary>Which deadline stopped the current try, if one did.</summary>
     public DeadlineKind Fired => _source is { } source && Volatile.Read(ref _firedSource) == source ? _firedKind : DeadlineKind.None;
 
@@ -88,8 +94,11 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
 
     public void Abort() => _client.Abort();
 
-    /// <summary>A try begins: it has <paramref name="tryTimeout"/> to its first response byte, within the route's deadline.</summary>
-    public void StartTry(TimeSpan tryTimeout)
+    /// <summary>
+    /// A try begins at <paramref name="now"/> (the caller's clock reading, a timestamp of this deadline's clock): it has
+    /// <paramref name="tryTimeout"/> to its first response byte, within the route's deadline.
+    /// </summary>
+    public void StartTry(TimeSpan tryTimeout, long now)
     {
         if (_source!.IsCancellationRequested && !_client.RequestAborted.IsCancellationRequested)
         {
@@ -98,14 +107,14 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
             _source = new CancellationTokenSource();
         }
 
-        var routeLeft = RouteLeft();
-        if (_route > TimeSpan.Zero && routeLeft <= tryTimeout)
+        var routeLeft = _route > TimeSpan.Zero ? RouteLeft(now) : TimeSpan.MaxValue;
+        if (routeLeft <= tryTimeout)
         {
-            Arm(DeadlineKind.Route, routeLeft);
+            Arm(DeadlineKind.Route, routeLeft, now);
         }
         else
         {
-            Arm(DeadlineKind.Try, tryTimeout);
+            Arm(DeadlineKind.Try, tryTimeout, now);
         }
     }
 
@@ -114,7 +123,8 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
     {
         if (_route > TimeSpan.Zero)
         {
-            Arm(DeadlineKind.Route, RouteLeft());
+            var now = _time.GetTimestamp();
+            Arm(DeadlineKind.Route, RouteLeft(now), now);
         }
         else
         {
@@ -123,14 +133,14 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
     }
 
     /// <summary>Whether the route's deadline has passed (no new try then).</summary>
-    public bool RouteExpired => _route > TimeSpan.Zero && RouteLeft() <= TimeSpan.Zero;
+    public bool RouteExpired => _route > TimeSpan.Zero && RouteLeft(_time.GetTimestamp()) <= TimeSpan.Zero;
 
-    private TimeSpan RouteLeft() => _route - _time.GetElapsedTime(_arrived);
+    private TimeSpan RouteLeft(long now) => _route - _time.GetElapsedTime(_arrived, now);
 
-    private void Arm(DeadlineKind kind, TimeSpan after)
+    private void Arm(DeadlineKind kind, TimeSpan after, long now)
     {
         after = after > TimeSpan.Zero ? after : TimeSpan.Zero;
-        _dueAt = _time.GetTimestamp() + (long)((Int128)after.Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond);
+        _dueAt = now + (long)((Int128)after.Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond);
         _armedKind = kind;
         Volatile.Write(ref _armedSource, _source);
         _timer.Change(after, Timeout.InfiniteTimeSpan);
@@ -224,6 +234,7 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
         }
 
         _client = null!;
+        Attempt = null;
         var cache = t_cache ??= new Stack<RequestDeadline>();
         if (cache.Count < CachedPerThread)
         {

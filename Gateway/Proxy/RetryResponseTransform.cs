@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy;
@@ -43,8 +44,7 @@ internal static class RetryResponseTransform
     /// </summary>
     public static bool Received(HttpContext context, int status, int queueDepth)
     {
-        var attempt = context.Features.Get<AttemptState>();
-        if (attempt is null)
+        if (context.Features.Get<IHttpRequestLifetimeFeature>() is not RequestDeadline { Attempt: { } attempt })
         {
             return false;
         }

@@ -138,7 +138,7 @@ internal sealed class NginxFrontMiddleware(RequestDelegate next, ConfigState con
         }
 
         // The route is the translator's (metadata NginxLocation): its failures are answered as nginx answers them.
-        context.Features.Set<Gateway.Proxy.IUpstreamFailureAnswer>(state);
+        Gateway.Proxy.RareFeature<Gateway.Proxy.IUpstreamFailureAnswer>.Set(context, state);
         state.PeerMarks = peerMarks;
         context.SetEndpoint(endpoint);
         var proxied = next(context);
