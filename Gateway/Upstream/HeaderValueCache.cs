@@ -56,16 +56,9 @@ internal sealed class HeaderValueCache
         return cached = Encoding.Latin1.GetString(bytes);
     }
 
-    private static bool Latin1Equals(ReadOnlySpan<byte> bytes, string value)
-    {
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            if (bytes[i] != value[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    /// <summary>
+    /// Byte for char, vectorised for ASCII; a value beyond ASCII compares unequal, so it is read anew (rare, and still
+    /// the same string content).
+    /// </summary>
+    private static bool Latin1Equals(ReadOnlySpan<byte> bytes, string value) => Ascii.Equals(bytes, value);
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Text;
 
@@ -10,6 +11,10 @@ namespace Gateway.Upstream;
 /// </summary>
 internal static class ResponseHeadParser
 {
+    /// <summary>RFC 9110's tchar: what a header name may be made of.</summary>
+    private static readonly SearchValues<byte> s_tokenBytes =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
+
     /// <summary>What the framing headers said.</summary>
     internal struct Framing
     {
@@ -221,6 +226,9 @@ internal static class ResponseHeadParser
                 framing.Chunked = value.Length >= 7 && Ascii.EqualsIgnoreCase(value[^7..], "chunked"u8)
                     && (value.Length == 7 || value[^8] is (byte)',' or (byte)' ' or (byte)'\t');
                 break;
+            case KnownHeaders.Connection when Ascii.EqualsIgnoreCase(value, "keep-alive"u8):
+                framing.KeepAlive = true; // the usual value, without the token search
+                break;
             case KnownHeaders.Connection:
                 framing.Close |= Contains(value, "close"u8);
                 framing.KeepAlive |= Contains(value, "keep-alive"u8);
@@ -258,18 +266,7 @@ internal static class ResponseHeadParser
     private static ReadOnlySpan<byte> TrimLineEnd(ReadOnlySpan<byte> data) =>
         data.EndsWith("\r\n"u8) ? data[..^2] : data.EndsWith("\n"u8) ? data[..^1] : data;
 
-    private static bool IsToken(ReadOnlySpan<byte> name)
-    {
-        foreach (var b in name)
-        {
-            if (b <= 32 || b >= 127 || "\"(),/:;<=>?@[\\]{}"u8.Contains(b))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static bool IsToken(ReadOnlySpan<byte> name) => !name.ContainsAnyExcept(s_tokenBytes);
 
     internal static HttpRequestException Invalid(string message) => new(HttpRequestError.InvalidResponse, message);
 }
