@@ -19,8 +19,9 @@ internal sealed class EpollTransportFactory(IMemoryPoolFactory<byte>? pools = nu
             throw new NotSupportedException($"The epoll transport binds IP end points, not {endpoint.GetType().Name}.");
         }
 
-        // Kestrel's pinned block pool when it offers one (pinned blocks: a send pins them for free).
-        var pool = pools?.Create(new MemoryPoolOptions()) ?? MemoryPool<byte>.Shared;
+        // Kestrel's pinned block pool when it offers one (pinned blocks: a send pins them for free), with a few blocks
+        // kept on each loop thread in front of it.
+        var pool = new ThreadCachedMemoryPool(pools?.Create(new MemoryPoolOptions()) ?? MemoryPool<byte>.Shared);
         return new ValueTask<IConnectionListener>(new EpollConnectionListener(ip, pool));
     }
 }
