@@ -40,6 +40,9 @@ public static class OpenLoopLoad
     /// <summary>A latency histogram in microseconds, up to two minutes, 3 significant digits.</summary>
     public static LongHistogram NewHistogram() => new(TimeSpan.FromMinutes(2).Ticks / 10, 3);
 
+    /// <summary>A percentile of such a histogram, in milliseconds.</summary>
+    public static double PercentileMs(LongHistogram histogram, double percentile) => histogram.GetValueAtPercentile(percentile) / 1000.0;
+
     /// <summary>
     /// Open-loop load through <paramref name="send"/>. Latencies go into <paramref name="histogram"/> when given
     /// (microseconds; pass the same one to several runs to pool them), and the percentiles come from it.
@@ -102,7 +105,7 @@ public static class OpenLoopLoad
             Ms(50), Ms(90), Ms(99), Ms(99.9), histogram.GetMaxValue() / 1000.0,
             Stopwatch.GetElapsedTime(0, Interlocked.Read(ref maxLag)).TotalMilliseconds);
 
-        double Ms(double percentile) => histogram.GetValueAtPercentile(percentile) / 1000.0;
+        double Ms(double percentile) => PercentileMs(histogram, percentile);
 
         long Intended(long index) => start + (long)(index * Stopwatch.Frequency / rate);
 

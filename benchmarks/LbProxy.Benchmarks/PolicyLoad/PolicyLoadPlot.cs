@@ -1,3 +1,4 @@
+using Benchmarks.Load;
 using HdrHistogram;
 using ScottPlot;
 
@@ -13,7 +14,7 @@ internal static class PolicyLoadPlot
         var plot = new Plot();
         foreach (var (name, histogram) in runs)
         {
-            var xs = s_percentiles.Select(p => Math.Log10(Math.Max(0.01, histogram.GetValueAtPercentile(p) / 1000.0))).ToArray();
+            var xs = s_percentiles.Select(p => Math.Log10(Math.Max(0.01, OpenLoopLoad.PercentileMs(histogram, p)))).ToArray();
             var line = plot.Add.ScatterLine(xs, s_percentiles);
             line.LegendText = name;
             line.LineWidth = name.StartsWith("gateway Adaptive", StringComparison.Ordinal) ? 3 : 1.5f;

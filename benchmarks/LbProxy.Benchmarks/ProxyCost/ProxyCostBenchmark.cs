@@ -270,7 +270,7 @@ internal static class ProxyCostBenchmark
 
         return text.ToString();
 
-        static double Ms(HdrHistogram.LongHistogram histogram, double percentile) => histogram.GetValueAtPercentile(percentile) / 1000.0;
+        static double Ms(HdrHistogram.LongHistogram histogram, double percentile) => OpenLoopLoad.PercentileMs(histogram, percentile);
     }
 
     internal static async Task<string> Wrk(string url, int threads, int connections, int seconds)
