@@ -107,8 +107,8 @@ internal sealed class RequestDeadline : IHttpRequestLifetimeFeature, IDisposable
             _source = new CancellationTokenSource();
         }
 
-        var routeLeft = _route > TimeSpan.Zero ? RouteLeft(now) : TimeSpan.Zero; // no route deadline: no reading needed
-        if (_route > TimeSpan.Zero && routeLeft <= tryTimeout)
+        // Without a route deadline there is nothing to read: the try's own timeout is armed.
+        if (_route > TimeSpan.Zero && RouteLeft(now) is var routeLeft && routeLeft <= tryTimeout)
         {
             Arm(DeadlineKind.Route, routeLeft, now);
         }
